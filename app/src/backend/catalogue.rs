@@ -1,0 +1,415 @@
+//! Reading the catalogue: the resource list with its filters, and everything on a resource page.
+
+use super::Db;
+use crate::domain::catalogue::*;
+use crate::domain::ids::{CategoryId, OrganisationId, ResourceId};
+use crate::domain::money::Money;
+use crate::domain::schedule::{OpeningHours, OpeningPeriod, WeekGrid};
+use crate::domain::time::TimeSlot;
+use chrono::{DateTime, Duration, NaiveDate, Offset, TimeZone, Utc};
+use sqlx::FromRow;
+use std::collections::HashMap;
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: i64,
+    kind: String,
+    name_zh: String,
+    name_en: String,
+    model: String,
+    manufacturer: String,
+    institution_id: i64,
+    institution_zh: String,
+    institution_en: String,
+    category_id: i64,
+    category_zh: String,
+    category_en: String,
+    status: String,
+    from_fen: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct AccreditationRow {
+    id: i64,
+    resource_id: i64,
+    body: String,
+    certificate_number: String,
+    valid_from: String,
+    valid_until: String,
+}
+
+#[derive(FromRow)]
+struct NamedRow {
+    id: i64,
+    name_zh: String,
+    name_en: String,
+}
+
+/// Columns of a resource card; `r`, `o` and `c` are resources, institutions and categories.
+const SUMMARY_COLUMNS: &str = "r.id, r.kind, r.name_zh, r.name_en, r.model, r.manufacturer, \
+     o.id AS institution_id, o.name_zh AS institution_zh, o.name_en AS institution_en, \
+     c.id AS category_id, c.name_zh AS category_zh, c.name_en AS category_en, r.status, \
+     (SELECT MIN(per_hour_fen) FROM rates WHERE resource_id = r.id) AS from_fen";
+
+const SUMMARY_FROM: &str = "FROM resources r \
+     JOIN organisations o ON o.id = r.institution_id \
+     JOIN categories c ON c.id = r.category_id";
+
+fn parse_day(raw: &str) -> Result<NaiveDate, sqlx::Error> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn decode_err(what: &str, raw: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unexpected {what} {raw:?}").into())
+}
+
+impl SummaryRow {
+    fn into_summary(
+        self,
+        accreditations: Vec<(AccreditationBody, AccreditationStanding)>,
+    ) -> Result<ResourceSummary, sqlx::Error> {
+        Ok(ResourceSummary {
+            id: ResourceId(self.id),
+            kind: ResourceKind::parse(&self.kind).ok_or_else(|| decode_err("kind", &self.kind))?,
+            name: Bilingual { zh: self.name_zh, en: self.name_en },
+            model: self.model,
+            manufacturer: self.manufacturer,
+            institution: Named {
+                id: OrganisationId(self.institution_id),
+                name: Bilingual { zh: self.institution_zh, en: self.institution_en },
+            },
+            category: Named {
+                id: CategoryId(self.category_id),
+                name: Bilingual { zh: self.category_zh, en: self.category_en },
+            },
+            status: ResourceStatus::parse(&self.status).ok_or_else(|| decode_err("status", &self.status))?,
+            accreditations,
+            from_per_hour: self.from_fen.map(Money::from_fen).transpose().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        })
+    }
+}
+
+impl AccreditationRow {
+    fn standing(&self, today: NaiveDate) -> Result<(AccreditationBody, AccreditationStanding, NaiveDate, NaiveDate), sqlx::Error> {
+        let body = AccreditationBody::parse(&self.body).ok_or_else(|| decode_err("body", &self.body))?;
+        let (from, until) = (parse_day(&self.valid_from)?, parse_day(&self.valid_until)?);
+        Ok((body, AccreditationStanding::on(today, from, until), from, until))
+    }
+}
+
+/// Badges for a card: one per body, the best standing wins, expired ones are left out.
+fn badges(rows: &[&AccreditationRow], today: NaiveDate) -> Result<Vec<(AccreditationBody, AccreditationStanding)>, sqlx::Error> {
+    let mut out: Vec<(AccreditationBody, AccreditationStanding)> = Vec::new();
+    for row in rows {
+        let (body, standing, ..) = row.standing(today)?;
+        if standing == AccreditationStanding::Expired {
+            continue;
+        }
+        match out.iter_mut().find(|(b, _)| *b == body) {
+            Some(existing) if standing == AccreditationStanding::Valid => existing.1 = standing,
+            Some(_) => {}
+            None => out.push((body, standing)),
+        }
+    }
+    out.sort_by_key(|(b, _)| b.as_str());
+    Ok(out)
+}
+
+/// Appends `AND …` conditions for the filter, with `$n` placeholders numbered from 1.
+fn filter_sql(filter: &CatalogueFilter) -> (String, Vec<FilterArg>) {
+    let mut sql = String::from(" WHERE r.status <> 'retired'");
+    let mut args = Vec::new();
+    if let Some(kind) = filter.kind {
+        args.push(FilterArg::Text(kind.as_str()));
+        sql.push_str(&format!(" AND r.kind = ${}", args.len()));
+    }
+    if let Some(category) = filter.category {
+        args.push(FilterArg::Id(category.0));
+        sql.push_str(&format!(" AND r.category_id = ${}", args.len()));
+    }
+    if let Some(institution) = filter.institution {
+        args.push(FilterArg::Id(institution.0));
+        sql.push_str(&format!(" AND r.institution_id = ${}", args.len()));
+    }
+    (sql, args)
+}
+
+enum FilterArg {
+    Text(&'static str),
+    Id(i64),
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                FilterArg::Text(t) => q.bind(*t),
+                FilterArg::Id(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
+impl Db {
+    pub async fn zone_name(&self) -> Result<Bilingual, sqlx::Error> {
+        let row: (String, String) = sqlx::query_as("SELECT name_zh, name_en FROM zones ORDER BY id LIMIT 1")
+            .fetch_optional(self.pool())
+            .await?
+            .unwrap_or_default();
+        Ok(Bilingual { zh: row.0, en: row.1 })
+    }
+
+    /// The catalogue: every resource that is not retired, matching the filter, with the choices
+    /// for the filters themselves. Four queries, whatever the number of resources.
+    pub async fn catalogue(&self, filter: &CatalogueFilter, today: NaiveDate) -> Result<CataloguePage, sqlx::Error> {
+        let (where_sql, args) = filter_sql(filter);
+        let sql = format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}{where_sql} ORDER BY c.code, o.id, r.id");
+        let rows: Vec<SummaryRow> = bind_all!(sqlx::query_as(&sql), &args).fetch_all(self.pool()).await?;
+
+        let acc_sql = format!(
+            "SELECT a.id, a.resource_id, a.body, a.certificate_number, a.valid_from, a.valid_until \
+             FROM accreditations a JOIN resources r ON r.id = a.resource_id{where_sql}"
+        );
+        let acc: Vec<AccreditationRow> = bind_all!(sqlx::query_as(&acc_sql), &args).fetch_all(self.pool()).await?;
+        let mut by_resource: HashMap<i64, Vec<&AccreditationRow>> = HashMap::new();
+        for a in &acc {
+            by_resource.entry(a.resource_id).or_default().push(a);
+        }
+
+        let resources = rows
+            .into_iter()
+            .map(|row| {
+                let b = badges(by_resource.get(&row.id).map(Vec::as_slice).unwrap_or_default(), today)?;
+                row.into_summary(b)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let categories: Vec<NamedRow> = sqlx::query_as("SELECT id, name_zh, name_en FROM categories ORDER BY code")
+            .fetch_all(self.pool())
+            .await?;
+        let institutions: Vec<NamedRow> = sqlx::query_as(
+            "SELECT id, name_zh, name_en FROM organisations WHERE kind = 'institution' ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let name = |r: &NamedRow| Bilingual { zh: r.name_zh.clone(), en: r.name_en.clone() };
+        Ok(CataloguePage {
+            zone_name: self.zone_name().await?,
+            resources,
+            categories: categories.iter().map(|r| Named { id: CategoryId(r.id), name: name(r) }).collect(),
+            institutions: institutions.iter().map(|r| Named { id: OrganisationId(r.id), name: name(r) }).collect(),
+        })
+    }
+
+    /// Everything on a resource page, with the week that starts on `week_start` (a Monday).
+    pub async fn resource_detail<Tz: TimeZone>(
+        &self,
+        id: ResourceId,
+        tz: &Tz,
+        week_start: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ResourceDetail>, sqlx::Error> {
+        let today = now.with_timezone(tz).date_naive();
+        let sql = format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} WHERE r.id = $1");
+        let Some(summary_row) = sqlx::query_as::<_, SummaryRow>(&sql).bind(id.0).fetch_optional(self.pool()).await? else {
+            return Ok(None);
+        };
+
+        #[derive(FromRow)]
+        struct DetailRow {
+            serial_number: String,
+            purchase_year: Option<i64>,
+            original_value_fen: i64,
+            building: String,
+            room: String,
+            description_zh: String,
+            description_en: String,
+            specifications: String,
+            status_reason: String,
+            contact_name: String,
+            contact_phone: String,
+            city_zh: String,
+            city_en: String,
+            slot_minutes: i64,
+            min_duration_minutes: i64,
+            max_duration_minutes: i64,
+            min_notice_minutes: i64,
+            max_notice_days: i64,
+            buffer_before_minutes: i64,
+            buffer_after_minutes: i64,
+            approval_required: i64,
+            audience: String,
+            cancel_cutoff_minutes: i64,
+        }
+        let d: DetailRow = sqlx::query_as(
+            "SELECT r.serial_number, r.purchase_year, r.original_value_fen, r.building, r.room, \
+                    r.description_zh, r.description_en, r.specifications, r.status_reason, \
+                    r.contact_name, r.contact_phone, o.city_zh, o.city_en, \
+                    b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, \
+                    b.min_notice_minutes, b.max_notice_days, b.buffer_before_minutes, \
+                    b.buffer_after_minutes, CASE WHEN b.approval_required THEN 1 ELSE 0 END AS approval_required, \
+                    b.audience, b.cancel_cutoff_minutes \
+             FROM resources r \
+             JOIN organisations o ON o.id = r.institution_id \
+             JOIN booking_rules b ON b.resource_id = r.id \
+             WHERE r.id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(self.pool())
+        .await?;
+
+        let hours: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1 ORDER BY weekday, opens_minute",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let opening_hours = OpeningHours {
+            periods: hours
+                .into_iter()
+                .map(|(w, o, c)| {
+                    let narrow = |v: i64| u16::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e)));
+                    OpeningPeriod::new(narrow(w)? as u8, narrow(o)?, narrow(c)?).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+
+        let rates: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT customer_category, per_hour_fen, minimum_fen FROM rates WHERE resource_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let mut rates = rates
+            .into_iter()
+            .map(|(c, per_hour, minimum)| {
+                let money = |f| Money::from_fen(f).map_err(|e| sqlx::Error::Decode(Box::new(e)));
+                Ok(RateView {
+                    category: CustomerCategory::parse(&c).ok_or_else(|| decode_err("customer category", &c))?,
+                    per_hour: money(per_hour)?,
+                    minimum: money(minimum)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        rates.sort_by_key(|r| CustomerCategory::ALL.iter().position(|c| *c == r.category));
+
+        let acc: Vec<AccreditationRow> = sqlx::query_as(
+            "SELECT id, resource_id, body, certificate_number, valid_from, valid_until \
+             FROM accreditations WHERE resource_id = $1 ORDER BY valid_until DESC",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let standards: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT s.accreditation_id, s.code FROM accreditation_standards s \
+             JOIN accreditations a ON a.id = s.accreditation_id WHERE a.resource_id = $1 ORDER BY s.code",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let accreditations = acc
+            .iter()
+            .map(|a| {
+                let (body, standing, valid_from, valid_until) = a.standing(today)?;
+                Ok(AccreditationView {
+                    body,
+                    certificate_number: a.certificate_number.clone(),
+                    standards: standards.iter().filter(|(aid, _)| *aid == a.id).map(|(_, c)| c.clone()).collect(),
+                    valid_from,
+                    valid_until,
+                    standing,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let badge_rows: Vec<&AccreditationRow> = acc.iter().collect();
+        let summary = summary_row.into_summary(badges(&badge_rows, today)?)?;
+
+        let week = self.week_grid(id, tz, week_start, &opening_hours, d.slot_minutes, now).await?;
+
+        Ok(Some(ResourceDetail {
+            summary,
+            serial_number: d.serial_number,
+            purchase_year: d.purchase_year,
+            original_value: Money::from_fen(d.original_value_fen).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            building: d.building,
+            room: d.room,
+            description: Bilingual { zh: d.description_zh, en: d.description_en },
+            specifications: serde_json::from_str(&d.specifications).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            status_reason: d.status_reason,
+            contact_name: d.contact_name,
+            contact_phone: d.contact_phone,
+            institution_city: Bilingual { zh: d.city_zh, en: d.city_en },
+            rules: BookingRulesView {
+                slot_minutes: d.slot_minutes,
+                min_duration_minutes: d.min_duration_minutes,
+                max_duration_minutes: d.max_duration_minutes,
+                min_notice_minutes: d.min_notice_minutes,
+                max_notice_days: d.max_notice_days,
+                buffer_before_minutes: d.buffer_before_minutes,
+                buffer_after_minutes: d.buffer_after_minutes,
+                approval_required: d.approval_required != 0,
+                audience: Audience::parse(&d.audience).ok_or_else(|| decode_err("audience", &d.audience))?,
+                cancel_cutoff_minutes: d.cancel_cutoff_minutes,
+            },
+            opening_hours,
+            rates,
+            accreditations,
+            week,
+            utc_offset_seconds: tz.offset_from_utc_datetime(&now.naive_utc()).fix().local_minus_utc(),
+        }))
+    }
+
+    async fn week_grid<Tz: TimeZone>(
+        &self,
+        id: ResourceId,
+        tz: &Tz,
+        week_start: NaiveDate,
+        hours: &OpeningHours,
+        slot_minutes: i64,
+        now: DateTime<Utc>,
+    ) -> Result<WeekGrid, sqlx::Error> {
+        let local_midnight = |d: NaiveDate| {
+            tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc).timestamp())
+                .ok_or_else(|| decode_err("local date", &d.to_string()))
+        };
+        let (from, until) = (local_midnight(week_start)?, local_midnight(week_start + Duration::days(7))?);
+
+        // Active bookings block their buffered interval; finished ones show the time actually used.
+        let busy: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT CASE WHEN status IN ('pending', 'confirmed') THEN blocked_from ELSE starts_at END, \
+                    CASE WHEN status IN ('pending', 'confirmed') THEN blocked_until ELSE ends_at END \
+             FROM bookings \
+             WHERE resource_id = $1 AND status IN ('pending', 'confirmed', 'completed', 'no_show') \
+               AND blocked_from < $3 AND $2 < blocked_until",
+        )
+        .bind(id.0)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        let blackouts: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT starts_at, ends_at FROM blackouts WHERE resource_id = $1 AND starts_at < $3 AND $2 < ends_at",
+        )
+        .bind(id.0)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        let closed: Vec<(String,)> = sqlx::query_as(
+            "SELECT day FROM closure_days WHERE (resource_id IS NULL OR resource_id = $1) AND day >= $2 AND day <= $3",
+        )
+        .bind(id.0)
+        .bind(week_start.format("%Y-%m-%d").to_string())
+        .bind((week_start + Duration::days(6)).format("%Y-%m-%d").to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let closed = closed.iter().map(|(d,)| parse_day(d)).collect::<Result<Vec<_>, _>>()?;
+        let slots = |v: Vec<(i64, i64)>| v.into_iter().filter_map(|(s, e)| TimeSlot::from_unix(s, e).ok()).collect::<Vec<_>>();
+        let step = u16::try_from(slot_minutes.clamp(30, 60)).unwrap_or(60);
+        Ok(WeekGrid::build(tz, week_start, hours, &closed, &slots(busy), &slots(blackouts), now, step))
+    }
+}

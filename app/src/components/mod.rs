@@ -1,0 +1,7 @@
+//! Reusable pieces of interface; no SQL and no business rules.
+
+pub mod badges;
+pub mod error_view;
+pub mod format;
+pub mod layout;
+pub mod week_grid;

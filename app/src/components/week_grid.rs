@@ -1,0 +1,86 @@
+use super::format::{day_label, minute_of_day, moment};
+use crate::domain::schedule::{CellState, WeekGrid};
+use crate::i18n::*;
+use leptos_i18n::I18nContext;
+use chrono::FixedOffset;
+use leptos::prelude::*;
+
+fn cell_label(i18n: I18nContext<Locale>, state: CellState) -> &'static str {
+    match state {
+        CellState::Free => t_string!(i18n, cell.free),
+        CellState::Busy => t_string!(i18n, cell.busy),
+        CellState::Blackout => t_string!(i18n, cell.blackout),
+        CellState::Closed => t_string!(i18n, cell.closed),
+        CellState::Past => t_string!(i18n, cell.past),
+    }
+}
+
+fn cell_class(state: CellState) -> &'static str {
+    match state {
+        CellState::Free => "cell cell--free",
+        CellState::Busy => "cell cell--busy",
+        CellState::Blackout => "cell cell--blackout",
+        CellState::Closed => "cell cell--closed",
+        CellState::Past => "cell cell--past",
+    }
+}
+
+/// The week view: days across, time down; every cell carries its state as text for screen readers
+/// and as a pattern or colour for the eye.
+#[component]
+pub fn WeekGridView(grid: WeekGrid, offset: FixedOffset) -> impl IntoView {
+    let i18n = use_i18n();
+    let days = grid.days.clone();
+    let head = days
+        .iter()
+        .map(|d| {
+            let date = d.date;
+            view! { <th scope="col">{move || day_label(i18n, date)}</th> }
+        })
+        .collect_view();
+    let rows = (0..grid.rows())
+        .map(|i| {
+            let start = grid.row_minute(i);
+            let cells = days
+                .iter()
+                .map(|d| {
+                    let state = d.cells[i];
+                    view! {
+                        <td class=cell_class(state) title=move || cell_label(i18n, state)>
+                            <span class="visually-hidden">{move || cell_label(i18n, state)}</span>
+                        </td>
+                    }
+                })
+                .collect_view();
+            view! { <tr><th scope="row" class="week-grid__time">{minute_of_day(start)}</th>{cells}</tr> }
+        })
+        .collect_view();
+    let legend = [CellState::Free, CellState::Busy, CellState::Blackout, CellState::Closed, CellState::Past]
+        .into_iter()
+        .map(|s| view! { <li><span class=cell_class(s) aria-hidden="true"></span>{move || cell_label(i18n, s)}</li> })
+        .collect_view();
+    let free: Vec<_> = grid.free_windows.iter().take(5).copied().collect();
+    let has_free = !free.is_empty();
+    view! {
+        <div class="week-grid__scroll">
+            <table class="week-grid" data-testid="week-grid">
+                <thead><tr><th scope="col">{t!(i18n, resource.time)}</th>{head}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <ul class="legend" aria-label=move || t_string!(i18n, resource.legend)>{legend}</ul>
+        <h3>{t!(i18n, resource.next_free)}</h3>
+        {if has_free {
+            view! {
+                <ul class="free-list" data-testid="free-list">
+                    {free.into_iter().map(|f| view! {
+                        <li>{move || moment(i18n, f.start(), offset)}" – "{move || f.end().with_timezone(&offset).format("%H:%M").to_string()}
+                            " ("{move || super::format::duration(i18n, f.minutes())}")"</li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        } else {
+            view! { <p class="muted">{t!(i18n, resource.no_free)}</p> }.into_any()
+        }}
+    }
+}

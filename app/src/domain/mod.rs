@@ -1,0 +1,9 @@
+//! Pure domain types and rules. Compiles to wasm as well as for the server, so the browser and the
+//! server judge a slot with the same code.
+
+pub mod catalogue;
+pub mod email;
+pub mod ids;
+pub mod money;
+pub mod schedule;
+pub mod time;

@@ -1,0 +1,89 @@
+//! The one application error that crosses the wire. Its variants are what the interface can act on;
+//! nothing in it ever carries database text or a stack trace.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Input was refused; `key` names the translation of the message, `field` the input concerned.
+    #[error("invalid {field}: {key}")]
+    Validation { field: String, key: String },
+    #[error("the time was just taken")]
+    Conflict,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("not signed in")]
+    NotSignedIn,
+    /// Something failed inside; the details are in the server log under `trace_id`.
+    #[error("internal error {trace_id}")]
+    Internal { trace_id: String },
+    /// The request never reached the application (network, encoding).
+    #[error("request failed")]
+    Transport,
+}
+
+impl AppError {
+    pub fn validation(field: &str, key: &str) -> Self {
+        AppError::Validation { field: field.into(), key: key.into() }
+    }
+
+    /// The HTTP status the server answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Validation { .. } => 400,
+            AppError::Conflict => 409,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::NotSignedIn => 401,
+            AppError::Internal { .. } => 500,
+            AppError::Transport => 502,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::validation("request", "bad_request"),
+            _ => AppError::Transport,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::AppError;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static NEXT_TRACE: AtomicU64 = AtomicU64::new(1);
+
+    impl AppError {
+        /// Logs an internal failure with its context and returns the opaque error the user sees.
+        pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+            let n = NEXT_TRACE.fetch_add(1, Ordering::Relaxed);
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default();
+            let trace_id = format!("{secs:x}-{n}");
+            tracing::error!(%trace_id, context, error = %err, "internal error");
+            AppError::Internal { trace_id }
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            match &err {
+                sqlx::Error::RowNotFound => AppError::NotFound,
+                sqlx::Error::Database(db) if crate::backend::is_overlap(db.as_ref()) => AppError::Conflict,
+                _ => AppError::internal("database", err),
+            }
+        }
+    }
+}

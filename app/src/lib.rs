@@ -1,0 +1,79 @@
+//! The Leptos application: pages, components, server functions and the shared domain rules.
+#![recursion_limit = "256"]
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The name of the language-preference cookie; leptos_i18n reads it on every request.
+pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
+
+/// The HTML document around the application.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        // leptos_i18n sets lang (and dir) on this element from the chosen language.
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <I18nContextProvider>
+            <Stylesheet id="leptos" href="/pkg/labshare.css" />
+            <AppTitle />
+            <Router>
+                <components::layout::SiteHeader />
+                <main id="main" class="page">
+                    // Async: the whole page is rendered before it is sent, so it reads without wasm.
+                    <Routes fallback=pages::not_found::NotFound>
+                        <Route path=path!("") view=pages::catalogue::CataloguePage ssr=SsrMode::Async />
+                        <Route path=path!("resources/:id") view=pages::resource::ResourcePage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+                <components::layout::SiteFooter />
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn AppTitle() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <Title formatter=move |page: String| {
+        let site = t_string!(i18n, platform_name).to_string();
+        if page.is_empty() { site } else { format!("{page} · {site}") }
+    } /> }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

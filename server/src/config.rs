@@ -1,0 +1,63 @@
+//! Configuration from the environment, every value with a sane default (see README.md).
+
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`; default: an SQLite file in the data folder.
+    pub database_url: String,
+    /// `DATA_DIR`; default `./data`.
+    pub data_dir: PathBuf,
+    /// `LEPTOS_SITE_ADDR`; default 127.0.0.1:3000.
+    pub site_addr: SocketAddr,
+    /// `LEPTOS_SITE_ROOT`; where cargo-leptos put the wasm, JS and CSS. Default `target/site`.
+    pub site_root: String,
+    /// `PUBLIC_URL`, used in links sent by mail; default `http://<site_addr>`.
+    pub public_url: String,
+    /// `ZONE_TZ`; default Asia/Shanghai.
+    pub zone_tz: chrono_tz::Tz,
+    /// `DEMO_DATA`; load the demo zone into an empty database (default true).
+    pub demo_data: bool,
+    /// `DB_MAX_CONNECTIONS`; default 8.
+    pub db_max_connections: u32,
+    /// `LEPTOS_ENV`: DEV or PROD (default PROD).
+    pub production: bool,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Config> {
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("labshare.db").display()));
+        let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .context("LEPTOS_SITE_ADDR must be an address such as 127.0.0.1:3000")?;
+        let zone_tz = var("ZONE_TZ")
+            .unwrap_or_else(|| "Asia/Shanghai".into())
+            .parse::<chrono_tz::Tz>()
+            .map_err(|e| anyhow::anyhow!("ZONE_TZ is not a known time zone: {e}"))?;
+        let demo_data = !matches!(var("DEMO_DATA").as_deref(), Some("0" | "false" | "no"));
+        let db_max_connections = var("DB_MAX_CONNECTIONS")
+            .map(|v| v.parse().context("DB_MAX_CONNECTIONS must be a number"))
+            .transpose()?
+            .unwrap_or(8);
+        Ok(Config {
+            public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}")),
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            production: !matches!(var("LEPTOS_ENV").as_deref(), Some("DEV" | "dev")),
+            database_url,
+            data_dir,
+            site_addr,
+            zone_tz,
+            demo_data,
+            db_max_connections,
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! The axum server: configuration, state, router, start-up and shutdown. The router is built
+//! separately from serving it, so tests drive the real router without a network.
+
+pub mod config;
+
+use anyhow::Context;
+use app::backend::{AppState, Clock, Db, SystemClock};
+use app::{shell, App, LOCALE_COOKIE};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use config::Config;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+/// Connects, migrates and (when asked and the database is empty) loads the demo zone.
+pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    db.migrate().await?;
+    if config.demo_data {
+        if let Some(summary) = db.seed_demo_if_empty(&config.zone_tz, clock.now()).await.context("loading the demo zone")? {
+            tracing::info!(?summary, "loaded the demo zone into the empty database");
+        }
+    }
+    let leptos_options = LeptosOptions::builder()
+        .output_name("labshare")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .env(if config.production { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+        .build();
+    Ok(AppState { leptos_options, db, tz: config.zone_tz, clock })
+}
+
+pub async fn prepare_state_with_system_clock(config: &Config) -> anyhow::Result<AppState> {
+    prepare_state(config, Arc::new(SystemClock)).await
+}
+
+/// The whole HTTP surface: pages, server functions, health, language switch and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let fn_state = state.clone();
+    Router::new()
+        .route("/health", get(health))
+        .route("/lang/{locale}", get(switch_language))
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post(move |req: axum::extract::Request| {
+                let state = fn_state.clone();
+                async move { leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await }
+            }),
+        )
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok", "database": "ok" }))).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })))
+                .into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Sets the language cookie and returns to the page the person was on. Only same-site paths are
+/// accepted as the way back, so the route cannot be used as an open redirect.
+async fn switch_language(Path(locale): Path<String>, Query(q): Query<Back>) -> Response {
+    let locale = match locale.as_str() {
+        "en" => "en",
+        "zh-CN" | "zh" => "zh-CN",
+        _ => return (StatusCode::NOT_FOUND, "unknown language / 未知语言").into_response(),
+    };
+    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\')).unwrap_or_else(|| "/".into());
+    let cookie = format!("{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight and closes the pool.
+pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    let db = state.db.clone();
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested");
+}
