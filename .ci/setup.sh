@@ -1,0 +1,71 @@
+# Installs what building and testing need, skipping whatever is already there at the right
+# version. Sourced by serve.sh and test.sh; safe to run any number of times.
+# Usage: source .ci/setup.sh [--test]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WITH_TEST_TOOLS=false
+[ "${1:-}" = "--test" ] && WITH_TEST_TOOLS=true
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# Build outputs live outside the clone so that later runs (and CI in a fresh clone) reuse them.
+# A machine where the cache folder can't be made falls back to the clone's own target/.
+if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  if mkdir -p /var/cache/labshare/target 2>/dev/null && [ -w /var/cache/labshare/target ]; then
+    export CARGO_TARGET_DIR=/var/cache/labshare/target
+  else
+    export CARGO_TARGET_DIR="$ROOT/target"
+  fi
+fi
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+APT_UPDATED=false
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" = false ]; then $SUDO apt-get update -q >/dev/null; APT_UPDATED=true; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+apt_install pkg-config gcc curl nodejs npm
+if $WITH_TEST_TOOLS; then
+  # Debian's Chromium for the browser tests (no browser download), CJK fonts so that Chinese
+  # renders, Python's aiosmtpd as a real SMTP server.
+  apt_install chromium fonts-noto-cjk python3-aiosmtpd
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+CARGO_LEPTOS_VERSION=0.3.10
+if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION"; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes, once)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+# wasm-bindgen's CLI must match the library version locked in Cargo.lock exactly.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# wasm-opt (binaryen 132, from npm: Debian's 108 breaks hydration) and Playwright, pinned by
+# end2end/package-lock.json.
+if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
+  log "installing npm packages (binaryen, Playwright)"
+  (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The site (wasm, JS, CSS) is written to target/site inside the workspace by cargo-leptos.
+export LEPTOS_SITE_ROOT="$ROOT/target/site"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# README command 2: every test. Unit and property tests, integration tests through the real router
+# on real SQLite files, then the end-to-end tests in Debian's Chromium against the release build.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh" --test
+cd "$ROOT"
+
+log "unit, property and integration tests"
+cargo test --workspace --no-fail-fast
+
+log "building the release site for the browser tests"
+cargo leptos build --release
+for f in "$LEPTOS_SITE_ROOT"/pkg/labshare*.wasm "$LEPTOS_SITE_ROOT"/pkg/labshare*.js; do
+  printf '    %-40s %8d bytes, %8d gzip\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+done
+
+E2E_DIR=$(mktemp -d)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$E2E_DIR"
+}
+trap cleanup EXIT
+
+log "starting the server on 127.0.0.1:$PORT with a fresh database"
+DATA_DIR="$E2E_DIR" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn "$CARGO_TARGET_DIR/release/server" > "$E2E_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$E2E_DIR/server.log"; exit 1; }
+  sleep 0.2
+done
+
+log "end-to-end tests in Chromium"
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+log "all tests passed"

@@ -1,0 +1,75 @@
+//! A real server state on a real SQLite file in a fresh folder, with a fixed clock.
+// Each test binary uses a different part of these helpers.
+#![allow(dead_code)]
+
+use app::backend::{AppState, FixedClock};
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode};
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::BodyExt;
+use server::config::Config;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: axum::Router,
+    pub dir: tempfile::TempDir,
+}
+
+/// Wednesday 25 November 2026, 10:00 in Shanghai.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
+}
+
+pub fn config(dir: &std::path::Path, demo: bool) -> Config {
+    Config {
+        database_url: format!("sqlite://{}", dir.join("test.db").display()),
+        data_dir: dir.to_path_buf(),
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: dir.join("site").display().to_string(),
+        public_url: "http://127.0.0.1".into(),
+        zone_tz: chrono_tz::Asia::Shanghai,
+        demo_data: demo,
+        db_max_connections: 8,
+        production: true,
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::with_demo(true).await
+    }
+
+    pub async fn with_demo(demo: bool) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = server::prepare_state(&config(dir.path(), demo), Arc::new(FixedClock(now()))).await.expect("state");
+        let router = server::router(state.clone());
+        TestApp { state, router, dir }
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let res: Response<Body> = self.router.clone().oneshot(req).await.expect("response");
+        let (parts, body) = res.into_parts();
+        let bytes = body.collect().await.expect("body").to_bytes();
+        (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    pub async fn get(&self, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = Request::get(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.request(req.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let (v,): (i64,) = sqlx::query_as(sql).fetch_one(self.state.db.pool()).await.expect(sql);
+        v
+    }
+}
+
+/// Text of the page with Leptos' hydration markers removed, for assertions on what a person reads.
+pub fn text(html: &str) -> String {
+    html.replace("<!>", "").replace("<!---->", "")
+}
