@@ -38,8 +38,8 @@ apt_install() {
 apt_install pkg-config gcc curl nodejs npm
 if $WITH_TEST_TOOLS; then
   # Debian's Chromium for the browser tests (no browser download), CJK fonts so that Chinese
-  # renders, Python's aiosmtpd as a real SMTP server.
-  apt_install chromium fonts-noto-cjk python3-aiosmtpd
+  # renders, Python's aiosmtpd as a real SMTP server, PostgreSQL for the second backend.
+  apt_install chromium fonts-noto-cjk python3-aiosmtpd postgresql
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

@@ -11,6 +11,8 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
+    // The people this serves browse in Chinese; Chromium would otherwise send en-US.
+    locale: "zh-CN",
     trace: "off",
     screenshot: "only-on-failure",
     launchOptions: {

@@ -28,7 +28,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn validation(field: &str, key: &str) -> Self {
-        AppError::Validation { field: field.into(), key: key.into() }
+        AppError::Validation {
+            field: field.into(),
+            key: key.into(),
+        }
     }
 
     /// The HTTP status the server answers with.
@@ -50,7 +53,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::validation("request", "bad_request"),
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::validation("request", "bad_request")
+            }
             _ => AppError::Transport,
         }
     }
@@ -81,7 +86,9 @@ mod server {
         fn from(err: sqlx::Error) -> Self {
             match &err {
                 sqlx::Error::RowNotFound => AppError::NotFound,
-                sqlx::Error::Database(db) if crate::backend::is_overlap(db.as_ref()) => AppError::Conflict,
+                sqlx::Error::Database(db) if crate::backend::is_overlap(db.as_ref()) => {
+                    AppError::Conflict
+                }
                 _ => AppError::internal("database", err),
             }
         }

@@ -24,7 +24,11 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     db.migrate().await?;
     if config.demo_data {
-        if let Some(summary) = db.seed_demo_if_empty(&config.zone_tz, clock.now()).await.context("loading the demo zone")? {
+        if let Some(summary) = db
+            .seed_demo_if_empty(&config.zone_tz, clock.now())
+            .await
+            .context("loading the demo zone")?
+        {
             tracing::info!(?summary, "loaded the demo zone into the empty database");
         }
     }
@@ -33,9 +37,18 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
-        .env(if config.production { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+        .env(if config.production {
+            leptos::config::Env::PROD
+        } else {
+            leptos::config::Env::DEV
+        })
         .build();
-    Ok(AppState { leptos_options, db, tz: config.zone_tz, clock })
+    Ok(AppState {
+        leptos_options,
+        db,
+        tz: config.zone_tz,
+        clock,
+    })
 }
 
 pub async fn prepare_state_with_system_clock(config: &Config) -> anyhow::Result<AppState> {
@@ -54,7 +67,13 @@ pub fn router(state: AppState) -> Router {
             "/api/{*fn_name}",
             axum::routing::post(move |req: axum::extract::Request| {
                 let state = fn_state.clone();
-                async move { leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await }
+                async move {
+                    leptos_axum::handle_server_fns_with_context(
+                        move || provide_context(state.clone()),
+                        req,
+                    )
+                    .await
+                }
             }),
         )
         .leptos_routes_with_context(
@@ -75,10 +94,19 @@ pub fn router(state: AppState) -> Router {
 /// 200 when the database answers, 503 otherwise.
 async fn health(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok", "database": "ok" }))).into_response(),
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({ "status": "ok", "database": "ok" })),
+        )
+            .into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(
+                    serde_json::json!({ "status": "unavailable", "database": "unreachable" }),
+                ),
+            )
                 .into_response()
         }
     }
@@ -97,7 +125,10 @@ async fn switch_language(Path(locale): Path<String>, Query(q): Query<Back>) -> R
         "zh-CN" | "zh" => "zh-CN",
         _ => return (StatusCode::NOT_FOUND, "unknown language / 未知语言").into_response(),
     };
-    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\')).unwrap_or_else(|| "/".into());
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into());
     let cookie = format!("{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -109,9 +140,13 @@ async fn switch_language(Path(locale): Path<String>, Query(q): Query<Back>) -> R
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight and closes the pool.
 pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Result<()> {
     let db = state.db.clone();
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

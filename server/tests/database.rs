@@ -3,33 +3,7 @@
 mod common;
 
 use app::backend::is_overlap;
-use app::error::AppError;
-use common::TestApp;
-
-async fn insert_booking(app: &TestApp, resource: i64, from: i64, until: i64, status: &str) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, status, \
-           customer_category, price_fen, created_at, updated_at) \
-         VALUES ($1, 1, 1, $2, $3, $2, $3, $4, 'external', 0, 0, 0) RETURNING id",
-    )
-    .bind(resource)
-    .bind(from)
-    .bind(until)
-    .bind(status)
-    .fetch_one(app.state.db.pool())
-    .await?;
-    Ok(id)
-}
-
-fn assert_overlap(result: Result<i64, sqlx::Error>) {
-    match result {
-        Err(sqlx::Error::Database(db)) => {
-            assert!(is_overlap(db.as_ref()), "refused by the overlap guard: {db}");
-            assert_eq!(AppError::from(sqlx::Error::Database(db)), AppError::Conflict);
-        }
-        other => panic!("expected the database to refuse an overlap, got {other:?}"),
-    }
-}
+use common::{assert_overlap, insert_booking, TestApp};
 
 #[tokio::test]
 async fn the_database_refuses_overlapping_active_bookings() {
@@ -37,19 +11,33 @@ async fn the_database_refuses_overlapping_active_bookings() {
     let r = app.scalar("SELECT MAX(id) FROM resources").await;
     let base = 4_000_000_000; // far beyond the demo's bookings
 
-    let first = insert_booking(&app, r, base, base + 3600, "confirmed").await.expect("first booking");
+    let first = insert_booking(&app, r, base, base + 3600, "confirmed")
+        .await
+        .expect("first booking");
     assert_overlap(insert_booking(&app, r, base + 1800, base + 5400, "pending").await);
     assert_overlap(insert_booking(&app, r, base - 60, base + 60, "confirmed").await);
     // Half-open: touching ends are fine.
-    insert_booking(&app, r, base + 3600, base + 7200, "pending").await.expect("adjacent after");
-    insert_booking(&app, r, base - 3600, base, "confirmed").await.expect("adjacent before");
+    insert_booking(&app, r, base + 3600, base + 7200, "pending")
+        .await
+        .expect("adjacent after");
+    insert_booking(&app, r, base - 3600, base, "confirmed")
+        .await
+        .expect("adjacent before");
     // Inactive rows block nothing, and may overlap anything.
-    insert_booking(&app, r, base, base + 3600, "cancelled").await.expect("cancelled row");
+    insert_booking(&app, r, base, base + 3600, "cancelled")
+        .await
+        .expect("cancelled row");
     // Another resource is independent.
-    insert_booking(&app, r - 1, base, base + 3600, "confirmed").await.expect("other resource");
+    insert_booking(&app, r - 1, base, base + 3600, "confirmed")
+        .await
+        .expect("other resource");
 
     // Reactivating or moving a row onto another active one is refused too (the UPDATE trigger).
-    sqlx::query("UPDATE bookings SET status = 'cancelled' WHERE id = $1").bind(first).execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("UPDATE bookings SET status = 'cancelled' WHERE id = $1")
+        .bind(first)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     let (cancelled,): (i64,) = sqlx::query_as("SELECT id FROM bookings WHERE resource_id = $1 AND status = 'cancelled' AND starts_at = $2 AND id <> $3")
         .bind(r)
         .bind(base)
@@ -57,9 +45,16 @@ async fn the_database_refuses_overlapping_active_bookings() {
         .fetch_one(app.state.db.pool())
         .await
         .unwrap();
-    sqlx::query("UPDATE bookings SET status = 'confirmed' WHERE id = $1").bind(first).execute(app.state.db.pool()).await.expect("the slot is free again");
-    let moved = sqlx::query("UPDATE bookings SET status = 'pending' WHERE id = $1").bind(cancelled).execute(app.state.db.pool()).await;
-    assert_overlap(moved.map(|_| 0));
+    sqlx::query("UPDATE bookings SET status = 'confirmed' WHERE id = $1")
+        .bind(first)
+        .execute(app.state.db.pool())
+        .await
+        .expect("the slot is free again");
+    let moved = sqlx::query("UPDATE bookings SET status = 'pending' WHERE id = $1")
+        .bind(cancelled)
+        .execute(app.state.db.pool())
+        .await;
+    assert_overlap(moved);
 }
 
 #[tokio::test]
@@ -68,7 +63,10 @@ async fn blackouts_and_bookings_exclude_each_other() {
     sqlx::query("INSERT INTO zones (id, name_zh, name_en, province, created_at) VALUES (1, 'z', 'z', 'p', 0)").execute(app.state.db.pool()).await.unwrap();
     sqlx::query("INSERT INTO organisations (id, zone_id, kind, name_zh, name_en, created_at) VALUES (1, 1, 'institution', 'i', 'i', 0)").execute(app.state.db.pool()).await.unwrap();
     sqlx::query("INSERT INTO users (id, organisation_id, email, display_name, created_at) VALUES (1, 1, 'a@b.example', 'a', 0)").execute(app.state.db.pool()).await.unwrap();
-    sqlx::query("INSERT INTO categories (id, code, name_zh, name_en) VALUES (1, 'c', 'c', 'c')").execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("INSERT INTO categories (id, code, name_zh, name_en) VALUES (1, 'c', 'c', 'c')")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO resources (id, institution_id, category_id, kind, name_zh, name_en, created_at, updated_at) VALUES (1, 1, 1, 'instrument', 'r', 'r', 0, 0)")
         .execute(app.state.db.pool())
         .await
@@ -78,9 +76,14 @@ async fn blackouts_and_bookings_exclude_each_other() {
             .bind(from)
             .bind(until)
     };
-    blackout(1000, 2000).execute(app.state.db.pool()).await.expect("blackout");
+    blackout(1000, 2000)
+        .execute(app.state.db.pool())
+        .await
+        .expect("blackout");
     assert_overlap(insert_booking(&app, 1, 1500, 2500, "pending").await);
-    insert_booking(&app, 1, 2000, 3000, "confirmed").await.expect("after the blackout");
+    insert_booking(&app, 1, 2000, 3000, "confirmed")
+        .await
+        .expect("after the blackout");
     let over = blackout(2500, 2600).execute(app.state.db.pool()).await;
     match over {
         Err(sqlx::Error::Database(db)) => assert!(is_overlap(db.as_ref())),
@@ -91,26 +94,77 @@ async fn blackouts_and_bookings_exclude_each_other() {
 #[tokio::test]
 async fn the_demo_zone_is_realistic_and_loaded_once() {
     let app = TestApp::new().await;
-    let institutions = app.scalar("SELECT COUNT(*) FROM organisations WHERE kind = 'institution'").await;
-    assert!((6..=8).contains(&institutions), "{institutions} institutions");
+    let institutions = app
+        .scalar("SELECT COUNT(*) FROM organisations WHERE kind = 'institution'")
+        .await;
+    assert!(
+        (6..=8).contains(&institutions),
+        "{institutions} institutions"
+    );
     assert!(app.scalar("SELECT COUNT(*) FROM resources").await >= 40);
-    assert!(app.scalar("SELECT COUNT(DISTINCT category_id) FROM resources").await >= 8);
-    assert!(app.scalar("SELECT COUNT(*) FROM resources WHERE kind = 'facility'").await >= 10);
-    assert!(app.scalar("SELECT COUNT(*) FROM resources WHERE kind = 'instrument'").await >= 20);
-    assert!(app.scalar("SELECT COUNT(*) FROM resources WHERE status = 'maintenance'").await >= 1);
+    assert!(
+        app.scalar("SELECT COUNT(DISTINCT category_id) FROM resources")
+            .await
+            >= 8
+    );
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM resources WHERE kind = 'facility'")
+            .await
+            >= 10
+    );
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM resources WHERE kind = 'instrument'")
+            .await
+            >= 20
+    );
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM resources WHERE status = 'maintenance'")
+            .await
+            >= 1
+    );
     let bookings = app.scalar("SELECT COUNT(*) FROM bookings").await;
-    assert!((200..=1000).contains(&bookings), "a few hundred bookings, got {bookings}");
+    assert!(
+        (200..=1000).contains(&bookings),
+        "a few hundred bookings, got {bookings}"
+    );
     let now = common::now().timestamp();
-    assert!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE ends_at <= {now} AND status = 'completed'")).await > 50);
-    assert!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE starts_at > {now} AND status = 'confirmed'")).await > 20);
-    assert!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE starts_at > {now} AND status = 'pending'")).await > 0);
+    assert!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE ends_at <= {now} AND status = 'completed'"
+        ))
+        .await
+            > 50
+    );
+    assert!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE starts_at > {now} AND status = 'confirmed'"
+        ))
+        .await
+            > 20
+    );
+    assert!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE starts_at > {now} AND status = 'pending'"
+        ))
+        .await
+            > 0
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings b LEFT JOIN booking_events e ON e.booking_id = b.id WHERE e.id IS NULL").await, 0, "every booking has its audit trail");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM resources r LEFT JOIN rates x ON x.resource_id = r.id WHERE x.resource_id IS NULL").await, 0, "every resource has rates");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM resources r LEFT JOIN booking_rules x ON x.resource_id = r.id WHERE x.resource_id IS NULL").await, 0, "every resource has rules");
     let today = common::now().format("%Y-%m-%d").to_string();
-    let soon = (common::now() + chrono::Duration::days(60)).format("%Y-%m-%d").to_string();
+    let soon = (common::now() + chrono::Duration::days(60))
+        .format("%Y-%m-%d")
+        .to_string();
     assert!(app.scalar(&format!("SELECT COUNT(*) FROM accreditations WHERE valid_until >= '{today}' AND valid_until <= '{soon}'")).await >= 1, "some accreditation expiring");
-    assert!(app.scalar(&format!("SELECT COUNT(*) FROM accreditations WHERE valid_until < '{today}'")).await >= 1, "some accreditation expired");
+    assert!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM accreditations WHERE valid_until < '{today}'"
+        ))
+        .await
+            >= 1,
+        "some accreditation expired"
+    );
     // No two active bookings of one resource overlap, nor any active booking a blackout.
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM bookings a JOIN bookings b ON a.resource_id = b.resource_id AND a.id < b.id \
@@ -125,7 +179,12 @@ async fn the_demo_zone_is_realistic_and_loaded_once() {
     );
 
     // A second start on the same database changes nothing.
-    let again = app.state.db.seed_demo_if_empty(&chrono_tz::Asia::Shanghai, common::now()).await.unwrap();
+    let again = app
+        .state
+        .db
+        .seed_demo_if_empty(&chrono_tz::Asia::Shanghai, common::now())
+        .await
+        .unwrap();
     assert!(again.is_none());
     assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, bookings);
 }
@@ -133,10 +192,16 @@ async fn the_demo_zone_is_realistic_and_loaded_once() {
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     let app = TestApp::with_demo(false).await;
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(app.state.db.pool()).await.unwrap();
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(mode.to_lowercase(), "wal");
     assert_eq!(app.scalar("PRAGMA foreign_keys").await, 1);
     let orphan = sqlx::query("INSERT INTO rates (resource_id, customer_category, per_hour_fen) VALUES (424242, 'own', 1)").execute(app.state.db.pool()).await;
     assert!(orphan.is_err(), "foreign keys are enforced");
-    assert!(app.dir.path().join("test.db").exists(), "a real file under the data folder");
+    assert!(
+        app.dir.path().join("test.db").exists(),
+        "a real file under the data folder"
+    );
 }

@@ -16,23 +16,40 @@ async fn health_checks_the_database() {
     app.state.db.close().await;
     let (status, _, body) = app.get("/health", &[]).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(!body.to_lowercase().contains("sqlx") && !body.contains("pool"), "no internals: {body}");
+    assert!(
+        !body.to_lowercase().contains("sqlx") && !body.contains("pool"),
+        "no internals: {body}"
+    );
 }
 
 #[tokio::test]
 async fn catalogue_is_chinese_by_default_and_english_when_asked() {
     let app = TestApp::new().await;
-    let total = app.scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'").await;
+    let total = app
+        .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
+        .await;
 
     let (status, _, html) = app.get("/", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let page = text(&html);
-    assert!(page.contains(r#"<html lang="zh-CN""#), "lang follows the language");
+    assert!(
+        page.contains(r#"<html lang="zh-CN""#),
+        "lang follows the language"
+    );
     assert!(page.contains("<h1>仪器设施目录</h1>"));
-    assert!(page.contains(&format!("共 {total} 项")), "every resource is listed");
-    assert!(page.contains("江西检验检测认证高技术服务业集聚区"), "zone name in the header");
+    assert!(
+        page.contains(&format!("共 {total} 项")),
+        "every resource is listed"
+    );
+    assert!(
+        page.contains("江西检验检测认证高技术服务业集聚区"),
+        "zone name in the header"
+    );
     assert!(page.contains("10 米法半电波暗室") && page.contains("1 m³ 甲醛释放量气候箱"));
-    assert!(page.contains("CMA") && page.contains("即将到期"), "accreditation badges, with expiry warnings");
+    assert!(
+        page.contains("CMA") && page.contains("即将到期"),
+        "accreditation badges, with expiry warnings"
+    );
     assert_eq!(page.matches("<h1").count(), 1, "one h1");
 
     // First visit with an English browser.
@@ -44,28 +61,51 @@ async fn catalogue_is_chinese_by_default_and_english_when_asked() {
     assert!(page.contains("Jiangxi Inspection, Testing and Certification Cluster Zone"));
 
     // The cookie wins over the browser's languages.
-    let (_, _, html) = app.get("/", &[("accept-language", "en"), ("cookie", "i18n_pref_locale=zh-CN")]).await;
+    let (_, _, html) = app
+        .get(
+            "/",
+            &[
+                ("accept-language", "en"),
+                ("cookie", "i18n_pref_locale=zh-CN"),
+            ],
+        )
+        .await;
     assert!(text(&html).contains("<h1>仪器设施目录</h1>"));
 }
 
 #[tokio::test]
 async fn catalogue_filters_match_the_database() {
     let app = TestApp::new().await;
-    let facilities = app.scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired' AND kind = 'facility'").await;
+    let facilities = app
+        .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired' AND kind = 'facility'")
+        .await;
     let (_, _, html) = app.get("/?kind=facility", &[]).await;
     assert!(text(&html).contains(&format!("共 {facilities} 项")));
     assert!(facilities > 5);
 
-    let emc = app.scalar("SELECT id FROM categories WHERE code = 'emc'").await;
+    let emc = app
+        .scalar("SELECT id FROM categories WHERE code = 'emc'")
+        .await;
     let inst = app.scalar("SELECT institution_id FROM resources r JOIN categories c ON c.id = r.category_id WHERE c.code = 'emc' LIMIT 1").await;
     let expected = app
         .scalar(&format!("SELECT COUNT(*) FROM resources WHERE status <> 'retired' AND category_id = {emc} AND institution_id = {inst} AND kind = 'instrument'"))
         .await;
-    let (_, _, html) = app.get(&format!("/?kind=instrument&category={emc}&institution={inst}"), &[]).await;
+    let (_, _, html) = app
+        .get(
+            &format!("/?kind=instrument&category={emc}&institution={inst}"),
+            &[],
+        )
+        .await;
     let page = text(&html);
-    assert!(page.contains(&format!("共 {expected} 项")), "combined filters");
+    assert!(
+        page.contains(&format!("共 {expected} 项")),
+        "combined filters"
+    );
     assert!(page.contains("静电放电抗扰度测试系统"));
-    assert!(!page.contains("10 米法半电波暗室"), "a facility is filtered out");
+    assert!(
+        !page.contains("10 米法半电波暗室"),
+        "a facility is filtered out"
+    );
 
     // Nothing matches: an empty state that says what to do next.
     let (_, _, html) = app.get("/?category=999999", &[]).await;
@@ -76,25 +116,53 @@ async fn catalogue_filters_match_the_database() {
 #[tokio::test]
 async fn resource_page_shows_rules_rates_accreditation_and_the_week() {
     let app = TestApp::new().await;
-    let id = app.scalar("SELECT id FROM resources WHERE name_en = '10 m semi-anechoic EMC chamber'").await;
+    let id = app
+        .scalar("SELECT id FROM resources WHERE name_en = '10 m semi-anechoic EMC chamber'")
+        .await;
     let (status, _, html) = app.get(&format!("/resources/{id}"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     let page = text(&html);
-    for expected in ["<h1>10 米法半电波暗室</h1>", "京九电子信息产品检测中心（吉安）", "预约规则", "需机构审核", "收费标准", "¥2,600.00", "小微企业", "¥1,560.00", "GB/T 17626.3", "本周空闲情况", "data-testid=\"week-grid\"", "11月23日 周一", "ETS-Lindgren"] {
+    for expected in [
+        "<h1>10 米法半电波暗室</h1>",
+        "京九电子信息产品检测中心（吉安）",
+        "预约规则",
+        "需机构审核",
+        "收费标准",
+        "¥2,600.00",
+        "小微企业",
+        "¥1,560.00",
+        "GB/T 17626.3",
+        "本周空闲情况",
+        "data-testid=\"week-grid\"",
+        "11月23日 周一",
+        "ETS-Lindgren",
+    ] {
         assert!(page.contains(expected), "resource page shows {expected:?}");
     }
     let cells = page.matches("class=\"cell cell--").count();
     assert!(cells >= 7 * 12, "a full week grid, got {cells} cells");
 
-    let (_, _, html) = app.get(&format!("/resources/{id}?week=2026-12-02"), &[("cookie", "i18n_pref_locale=en")]).await;
+    let (_, _, html) = app
+        .get(
+            &format!("/resources/{id}?week=2026-12-02"),
+            &[("cookie", "i18n_pref_locale=en")],
+        )
+        .await;
     let page = text(&html);
-    assert!(page.contains("Mon 30 Nov") && page.contains("Booking rules") && page.contains("Approved by the institution"), "English week of 30 Nov");
+    assert!(
+        page.contains("Mon 30 Nov")
+            && page.contains("Booking rules")
+            && page.contains("Approved by the institution"),
+        "English week of 30 Nov"
+    );
 
     let (status, _, html) = app.get("/resources/999999", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(text(&html).contains("未找到该仪器设施"));
 
-    let (status, _, _) = app.get(&format!("/resources/{id}?week=not-a-date"), &[]).await;
+    let (status, _, _) = app
+        .get(&format!("/resources/{id}?week=not-a-date"), &[])
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let (status, _, html) = app.get("/no/such/page", &[]).await;
@@ -105,14 +173,32 @@ async fn resource_page_shows_rules_rates_accreditation_and_the_week() {
 #[tokio::test]
 async fn language_switch_sets_the_cookie_and_never_redirects_off_site() {
     let app = TestApp::new().await;
-    let (status, headers, _) = app.get("/lang/en?back=/resources/3%3Fweek%3D2026-12-01", &[]).await;
+    let (status, headers, _) = app
+        .get("/lang/en?back=/resources/3%3Fweek%3D2026-12-01", &[])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers["location"], "/resources/3?week=2026-12-01");
     let cookie = headers["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("i18n_pref_locale=en;") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+    assert!(
+        cookie.starts_with("i18n_pref_locale=en;")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/")
+    );
 
-    for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
-        let (_, headers, _) = app.get(&format!("/lang/zh-CN?back={}", evil.replace('/', "%2F").replace('\\', "%5C")), &[]).await;
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let (_, headers, _) = app
+            .get(
+                &format!(
+                    "/lang/zh-CN?back={}",
+                    evil.replace('/', "%2F").replace('\\', "%5C")
+                ),
+                &[],
+            )
+            .await;
         assert_eq!(headers["location"], "/", "{evil} is not followed");
     }
     let (status, _, _) = app.get("/lang/fr", &[]).await;
@@ -129,8 +215,13 @@ async fn server_functions_answer_json_and_refuse_bad_input_cleanly() {
     let (status, _, body) = app.request(req).await;
     assert_eq!(status, StatusCode::OK);
     let page: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let facilities = app.scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired' AND kind = 'facility'").await;
-    assert_eq!(page["resources"].as_array().unwrap().len() as i64, facilities);
+    let facilities = app
+        .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired' AND kind = 'facility'")
+        .await;
+    assert_eq!(
+        page["resources"].as_array().unwrap().len() as i64,
+        facilities
+    );
 
     let req = Request::post("/api/catalogue")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -138,5 +229,8 @@ async fn server_functions_answer_json_and_refuse_bad_input_cleanly() {
         .unwrap();
     let (status, _, body) = app.request(req).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.contains("unknown_kind") && !body.contains("SELECT"), "{body}");
+    assert!(
+        body.contains("unknown_kind") && !body.contains("SELECT"),
+        "{body}"
+    );
 }

@@ -71,34 +71,68 @@ impl SummaryRow {
         Ok(ResourceSummary {
             id: ResourceId(self.id),
             kind: ResourceKind::parse(&self.kind).ok_or_else(|| decode_err("kind", &self.kind))?,
-            name: Bilingual { zh: self.name_zh, en: self.name_en },
+            name: Bilingual {
+                zh: self.name_zh,
+                en: self.name_en,
+            },
             model: self.model,
             manufacturer: self.manufacturer,
             institution: Named {
                 id: OrganisationId(self.institution_id),
-                name: Bilingual { zh: self.institution_zh, en: self.institution_en },
+                name: Bilingual {
+                    zh: self.institution_zh,
+                    en: self.institution_en,
+                },
             },
             category: Named {
                 id: CategoryId(self.category_id),
-                name: Bilingual { zh: self.category_zh, en: self.category_en },
+                name: Bilingual {
+                    zh: self.category_zh,
+                    en: self.category_en,
+                },
             },
-            status: ResourceStatus::parse(&self.status).ok_or_else(|| decode_err("status", &self.status))?,
+            status: ResourceStatus::parse(&self.status)
+                .ok_or_else(|| decode_err("status", &self.status))?,
             accreditations,
-            from_per_hour: self.from_fen.map(Money::from_fen).transpose().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            from_per_hour: self
+                .from_fen
+                .map(Money::from_fen)
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         })
     }
 }
 
 impl AccreditationRow {
-    fn standing(&self, today: NaiveDate) -> Result<(AccreditationBody, AccreditationStanding, NaiveDate, NaiveDate), sqlx::Error> {
-        let body = AccreditationBody::parse(&self.body).ok_or_else(|| decode_err("body", &self.body))?;
+    fn standing(
+        &self,
+        today: NaiveDate,
+    ) -> Result<
+        (
+            AccreditationBody,
+            AccreditationStanding,
+            NaiveDate,
+            NaiveDate,
+        ),
+        sqlx::Error,
+    > {
+        let body =
+            AccreditationBody::parse(&self.body).ok_or_else(|| decode_err("body", &self.body))?;
         let (from, until) = (parse_day(&self.valid_from)?, parse_day(&self.valid_until)?);
-        Ok((body, AccreditationStanding::on(today, from, until), from, until))
+        Ok((
+            body,
+            AccreditationStanding::on(today, from, until),
+            from,
+            until,
+        ))
     }
 }
 
 /// Badges for a card: one per body, the best standing wins, expired ones are left out.
-fn badges(rows: &[&AccreditationRow], today: NaiveDate) -> Result<Vec<(AccreditationBody, AccreditationStanding)>, sqlx::Error> {
+fn badges(
+    rows: &[&AccreditationRow],
+    today: NaiveDate,
+) -> Result<Vec<(AccreditationBody, AccreditationStanding)>, sqlx::Error> {
     let mut out: Vec<(AccreditationBody, AccreditationStanding)> = Vec::new();
     for row in rows {
         let (body, standing, ..) = row.standing(today)?;
@@ -154,25 +188,39 @@ macro_rules! bind_all {
 
 impl Db {
     pub async fn zone_name(&self) -> Result<Bilingual, sqlx::Error> {
-        let row: (String, String) = sqlx::query_as("SELECT name_zh, name_en FROM zones ORDER BY id LIMIT 1")
-            .fetch_optional(self.pool())
-            .await?
-            .unwrap_or_default();
-        Ok(Bilingual { zh: row.0, en: row.1 })
+        let row: (String, String) =
+            sqlx::query_as("SELECT name_zh, name_en FROM zones ORDER BY id LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?
+                .unwrap_or_default();
+        Ok(Bilingual {
+            zh: row.0,
+            en: row.1,
+        })
     }
 
     /// The catalogue: every resource that is not retired, matching the filter, with the choices
     /// for the filters themselves. Four queries, whatever the number of resources.
-    pub async fn catalogue(&self, filter: &CatalogueFilter, today: NaiveDate) -> Result<CataloguePage, sqlx::Error> {
+    pub async fn catalogue(
+        &self,
+        filter: &CatalogueFilter,
+        today: NaiveDate,
+    ) -> Result<CataloguePage, sqlx::Error> {
         let (where_sql, args) = filter_sql(filter);
-        let sql = format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}{where_sql} ORDER BY c.code, o.id, r.id");
-        let rows: Vec<SummaryRow> = bind_all!(sqlx::query_as(&sql), &args).fetch_all(self.pool()).await?;
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}{where_sql} ORDER BY c.code, o.id, r.id"
+        );
+        let rows: Vec<SummaryRow> = bind_all!(sqlx::query_as(&sql), &args)
+            .fetch_all(self.pool())
+            .await?;
 
         let acc_sql = format!(
             "SELECT a.id, a.resource_id, a.body, a.certificate_number, a.valid_from, a.valid_until \
              FROM accreditations a JOIN resources r ON r.id = a.resource_id{where_sql}"
         );
-        let acc: Vec<AccreditationRow> = bind_all!(sqlx::query_as(&acc_sql), &args).fetch_all(self.pool()).await?;
+        let acc: Vec<AccreditationRow> = bind_all!(sqlx::query_as(&acc_sql), &args)
+            .fetch_all(self.pool())
+            .await?;
         let mut by_resource: HashMap<i64, Vec<&AccreditationRow>> = HashMap::new();
         for a in &acc {
             by_resource.entry(a.resource_id).or_default().push(a);
@@ -181,25 +229,47 @@ impl Db {
         let resources = rows
             .into_iter()
             .map(|row| {
-                let b = badges(by_resource.get(&row.id).map(Vec::as_slice).unwrap_or_default(), today)?;
+                let b = badges(
+                    by_resource
+                        .get(&row.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                    today,
+                )?;
                 row.into_summary(b)
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        let categories: Vec<NamedRow> = sqlx::query_as("SELECT id, name_zh, name_en FROM categories ORDER BY code")
-            .fetch_all(self.pool())
-            .await?;
+        let categories: Vec<NamedRow> =
+            sqlx::query_as("SELECT id, name_zh, name_en FROM categories ORDER BY code")
+                .fetch_all(self.pool())
+                .await?;
         let institutions: Vec<NamedRow> = sqlx::query_as(
             "SELECT id, name_zh, name_en FROM organisations WHERE kind = 'institution' ORDER BY id",
         )
         .fetch_all(self.pool())
         .await?;
-        let name = |r: &NamedRow| Bilingual { zh: r.name_zh.clone(), en: r.name_en.clone() };
+        let name = |r: &NamedRow| Bilingual {
+            zh: r.name_zh.clone(),
+            en: r.name_en.clone(),
+        };
         Ok(CataloguePage {
             zone_name: self.zone_name().await?,
             resources,
-            categories: categories.iter().map(|r| Named { id: CategoryId(r.id), name: name(r) }).collect(),
-            institutions: institutions.iter().map(|r| Named { id: OrganisationId(r.id), name: name(r) }).collect(),
+            categories: categories
+                .iter()
+                .map(|r| Named {
+                    id: CategoryId(r.id),
+                    name: name(r),
+                })
+                .collect(),
+            institutions: institutions
+                .iter()
+                .map(|r| Named {
+                    id: OrganisationId(r.id),
+                    name: name(r),
+                })
+                .collect(),
         })
     }
 
@@ -213,7 +283,11 @@ impl Db {
     ) -> Result<Option<ResourceDetail>, sqlx::Error> {
         let today = now.with_timezone(tz).date_naive();
         let sql = format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} WHERE r.id = $1");
-        let Some(summary_row) = sqlx::query_as::<_, SummaryRow>(&sql).bind(id.0).fetch_optional(self.pool()).await? else {
+        let Some(summary_row) = sqlx::query_as::<_, SummaryRow>(&sql)
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?
+        else {
             return Ok(None);
         };
 
@@ -270,8 +344,10 @@ impl Db {
             periods: hours
                 .into_iter()
                 .map(|(w, o, c)| {
-                    let narrow = |v: i64| u16::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e)));
-                    OpeningPeriod::new(narrow(w)? as u8, narrow(o)?, narrow(c)?).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+                    let narrow =
+                        |v: i64| u16::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e)));
+                    OpeningPeriod::new(narrow(w)? as u8, narrow(o)?, narrow(c)?)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -287,7 +363,8 @@ impl Db {
             .map(|(c, per_hour, minimum)| {
                 let money = |f| Money::from_fen(f).map_err(|e| sqlx::Error::Decode(Box::new(e)));
                 Ok(RateView {
-                    category: CustomerCategory::parse(&c).ok_or_else(|| decode_err("customer category", &c))?,
+                    category: CustomerCategory::parse(&c)
+                        .ok_or_else(|| decode_err("customer category", &c))?,
                     per_hour: money(per_hour)?,
                     minimum: money(minimum)?,
                 })
@@ -316,7 +393,11 @@ impl Db {
                 Ok(AccreditationView {
                     body,
                     certificate_number: a.certificate_number.clone(),
-                    standards: standards.iter().filter(|(aid, _)| *aid == a.id).map(|(_, c)| c.clone()).collect(),
+                    standards: standards
+                        .iter()
+                        .filter(|(aid, _)| *aid == a.id)
+                        .map(|(_, c)| c.clone())
+                        .collect(),
                     valid_from,
                     valid_until,
                     standing,
@@ -326,21 +407,31 @@ impl Db {
         let badge_rows: Vec<&AccreditationRow> = acc.iter().collect();
         let summary = summary_row.into_summary(badges(&badge_rows, today)?)?;
 
-        let week = self.week_grid(id, tz, week_start, &opening_hours, d.slot_minutes, now).await?;
+        let week = self
+            .week_grid(id, tz, week_start, &opening_hours, d.slot_minutes, now)
+            .await?;
 
         Ok(Some(ResourceDetail {
             summary,
             serial_number: d.serial_number,
             purchase_year: d.purchase_year,
-            original_value: Money::from_fen(d.original_value_fen).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            original_value: Money::from_fen(d.original_value_fen)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             building: d.building,
             room: d.room,
-            description: Bilingual { zh: d.description_zh, en: d.description_en },
-            specifications: serde_json::from_str(&d.specifications).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            description: Bilingual {
+                zh: d.description_zh,
+                en: d.description_en,
+            },
+            specifications: serde_json::from_str(&d.specifications)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             status_reason: d.status_reason,
             contact_name: d.contact_name,
             contact_phone: d.contact_phone,
-            institution_city: Bilingual { zh: d.city_zh, en: d.city_en },
+            institution_city: Bilingual {
+                zh: d.city_zh,
+                en: d.city_en,
+            },
             rules: BookingRulesView {
                 slot_minutes: d.slot_minutes,
                 min_duration_minutes: d.min_duration_minutes,
@@ -350,14 +441,18 @@ impl Db {
                 buffer_before_minutes: d.buffer_before_minutes,
                 buffer_after_minutes: d.buffer_after_minutes,
                 approval_required: d.approval_required != 0,
-                audience: Audience::parse(&d.audience).ok_or_else(|| decode_err("audience", &d.audience))?,
+                audience: Audience::parse(&d.audience)
+                    .ok_or_else(|| decode_err("audience", &d.audience))?,
                 cancel_cutoff_minutes: d.cancel_cutoff_minutes,
             },
             opening_hours,
             rates,
             accreditations,
             week,
-            utc_offset_seconds: tz.offset_from_utc_datetime(&now.naive_utc()).fix().local_minus_utc(),
+            utc_offset_seconds: tz
+                .offset_from_utc_datetime(&now.naive_utc())
+                .fix()
+                .local_minus_utc(),
         }))
     }
 
@@ -376,7 +471,10 @@ impl Db {
                 .map(|t| t.with_timezone(&Utc).timestamp())
                 .ok_or_else(|| decode_err("local date", &d.to_string()))
         };
-        let (from, until) = (local_midnight(week_start)?, local_midnight(week_start + Duration::days(7))?);
+        let (from, until) = (
+            local_midnight(week_start)?,
+            local_midnight(week_start + Duration::days(7))?,
+        );
 
         // Active bookings block their buffered interval; finished ones show the time actually used.
         let busy: Vec<(i64, i64)> = sqlx::query_as(
@@ -407,9 +505,25 @@ impl Db {
         .bind((week_start + Duration::days(6)).format("%Y-%m-%d").to_string())
         .fetch_all(self.pool())
         .await?;
-        let closed = closed.iter().map(|(d,)| parse_day(d)).collect::<Result<Vec<_>, _>>()?;
-        let slots = |v: Vec<(i64, i64)>| v.into_iter().filter_map(|(s, e)| TimeSlot::from_unix(s, e).ok()).collect::<Vec<_>>();
+        let closed = closed
+            .iter()
+            .map(|(d,)| parse_day(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let slots = |v: Vec<(i64, i64)>| {
+            v.into_iter()
+                .filter_map(|(s, e)| TimeSlot::from_unix(s, e).ok())
+                .collect::<Vec<_>>()
+        };
         let step = u16::try_from(slot_minutes.clamp(30, 60)).unwrap_or(60);
-        Ok(WeekGrid::build(tz, week_start, hours, &closed, &slots(busy), &slots(blackouts), now, step))
+        Ok(WeekGrid::build(
+            tz,
+            week_start,
+            hours,
+            &closed,
+            &slots(busy),
+            &slots(blackouts),
+            now,
+            step,
+        ))
     }
 }

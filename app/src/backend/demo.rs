@@ -17,13 +17,55 @@ struct Institution {
 }
 
 const INSTITUTIONS: &[Institution] = &[
-    Institution { zh: "江西省检验检测认证总院", en: "Jiangxi Provincial Institute of Inspection, Testing and Certification", city_zh: "南昌", city_en: "Nanchang", domain: "jxiic.example" },
-    Institution { zh: "国家铜及铜制品质量检验检测中心（鹰潭）", en: "National Copper Products Quality Inspection and Testing Center (Yingtan)", city_zh: "鹰潭", city_en: "Yingtan", domain: "cu-yingtan.example" },
-    Institution { zh: "国家锂电产品质量检验检测中心（宜春）", en: "National Lithium Battery Products Quality Inspection and Testing Center (Yichun)", city_zh: "宜春", city_en: "Yichun", domain: "li-yichun.example" },
-    Institution { zh: "国家家具产品质量检验检测中心（南康）", en: "National Furniture Products Quality Inspection and Testing Center (Nankang)", city_zh: "赣州南康", city_en: "Nankang, Ganzhou", domain: "furniture-nankang.example" },
-    Institution { zh: "国家有机硅产品质量检验检测中心（永修）", en: "National Organic Silicon Products Quality Inspection and Testing Center (Yongxiu)", city_zh: "九江永修", city_en: "Yongxiu, Jiujiang", domain: "si-yongxiu.example" },
-    Institution { zh: "国家眼镜产品质量检验检测中心（余江）", en: "National Eyewear Products Quality Inspection and Testing Center (Yujiang)", city_zh: "鹰潭余江", city_en: "Yujiang, Yingtan", domain: "eyewear-yujiang.example" },
-    Institution { zh: "京九电子信息产品检测中心（吉安）", en: "Beijing–Kowloon Electronics Testing Center (Ji'an)", city_zh: "吉安", city_en: "Ji'an", domain: "emc-jian.example" },
+    Institution {
+        zh: "江西省检验检测认证总院",
+        en: "Jiangxi Provincial Institute of Inspection, Testing and Certification",
+        city_zh: "南昌",
+        city_en: "Nanchang",
+        domain: "jxiic.example",
+    },
+    Institution {
+        zh: "国家铜及铜制品质量检验检测中心（鹰潭）",
+        en: "National Copper Products Quality Inspection and Testing Center (Yingtan)",
+        city_zh: "鹰潭",
+        city_en: "Yingtan",
+        domain: "cu-yingtan.example",
+    },
+    Institution {
+        zh: "国家锂电产品质量检验检测中心（宜春）",
+        en: "National Lithium Battery Products Quality Inspection and Testing Center (Yichun)",
+        city_zh: "宜春",
+        city_en: "Yichun",
+        domain: "li-yichun.example",
+    },
+    Institution {
+        zh: "国家家具产品质量检验检测中心（南康）",
+        en: "National Furniture Products Quality Inspection and Testing Center (Nankang)",
+        city_zh: "赣州南康",
+        city_en: "Nankang, Ganzhou",
+        domain: "furniture-nankang.example",
+    },
+    Institution {
+        zh: "国家有机硅产品质量检验检测中心（永修）",
+        en: "National Organic Silicon Products Quality Inspection and Testing Center (Yongxiu)",
+        city_zh: "九江永修",
+        city_en: "Yongxiu, Jiujiang",
+        domain: "si-yongxiu.example",
+    },
+    Institution {
+        zh: "国家眼镜产品质量检验检测中心（余江）",
+        en: "National Eyewear Products Quality Inspection and Testing Center (Yujiang)",
+        city_zh: "鹰潭余江",
+        city_en: "Yujiang, Yingtan",
+        domain: "eyewear-yujiang.example",
+    },
+    Institution {
+        zh: "京九电子信息产品检测中心（吉安）",
+        en: "Beijing–Kowloon Electronics Testing Center (Ji'an)",
+        city_zh: "吉安",
+        city_en: "Ji'an",
+        domain: "emc-jian.example",
+    },
 ];
 
 /// (code, zh, en)
@@ -41,15 +83,105 @@ const CATEGORIES: &[(&str, &str, &str)] = &[
 
 /// (zh, en, kind, city_zh, city_en, in the zone, SME, user name, email)
 const CUSTOMERS: &[(&str, &str, &str, &str, &str, bool, bool, &str, &str)] = &[
-    ("赣州南康木匠家具有限公司", "Nankang Craftsman Furniture Co., Ltd.", "enterprise", "赣州南康", "Nankang", true, true, "刘芳", "liu.fang@nk-furniture.example"),
-    ("宜春锂源新能源科技有限公司", "Yichun Lithium Source New Energy Technology Co., Ltd.", "enterprise", "宜春", "Yichun", true, true, "陈强", "chen.qiang@li-source.example"),
-    ("永修星火硅材料科技有限公司", "Yongxiu Spark Silicon Materials Technology Co., Ltd.", "enterprise", "九江永修", "Yongxiu", true, false, "王磊", "wang.lei@spark-si.example"),
-    ("余江明视眼镜有限公司", "Yujiang Clear Vision Eyewear Co., Ltd.", "enterprise", "鹰潭余江", "Yujiang", true, true, "赵敏", "zhao.min@clearvision.example"),
-    ("鹰潭精工铜材有限公司", "Yingtan Precision Copper Co., Ltd.", "enterprise", "鹰潭", "Yingtan", true, true, "孙涛", "sun.tao@precision-cu.example"),
-    ("南昌大学材料科学与工程学院实验室", "Nanchang University Materials Science Laboratory", "lab", "南昌", "Nanchang", false, false, "李娜", "li.na@ncu-lab.example"),
-    ("赣州稀土检测服务有限公司", "Ganzhou Rare Earth Testing Services Co., Ltd.", "lab", "赣州", "Ganzhou", false, true, "黄伟", "huang.wei@ree-test.example"),
-    ("吉安京九电子科技有限公司", "Ji'an Jingjiu Electronics Technology Co., Ltd.", "enterprise", "吉安", "Ji'an", false, true, "周杰", "zhou.jie@jj-electronics.example"),
-    ("上饶光学仪器厂", "Shangrao Optical Instrument Works", "enterprise", "上饶", "Shangrao", false, false, "吴静", "wu.jing@sr-optics.example"),
+    (
+        "赣州南康木匠家具有限公司",
+        "Nankang Craftsman Furniture Co., Ltd.",
+        "enterprise",
+        "赣州南康",
+        "Nankang",
+        true,
+        true,
+        "刘芳",
+        "liu.fang@nk-furniture.example",
+    ),
+    (
+        "宜春锂源新能源科技有限公司",
+        "Yichun Lithium Source New Energy Technology Co., Ltd.",
+        "enterprise",
+        "宜春",
+        "Yichun",
+        true,
+        true,
+        "陈强",
+        "chen.qiang@li-source.example",
+    ),
+    (
+        "永修星火硅材料科技有限公司",
+        "Yongxiu Spark Silicon Materials Technology Co., Ltd.",
+        "enterprise",
+        "九江永修",
+        "Yongxiu",
+        true,
+        false,
+        "王磊",
+        "wang.lei@spark-si.example",
+    ),
+    (
+        "余江明视眼镜有限公司",
+        "Yujiang Clear Vision Eyewear Co., Ltd.",
+        "enterprise",
+        "鹰潭余江",
+        "Yujiang",
+        true,
+        true,
+        "赵敏",
+        "zhao.min@clearvision.example",
+    ),
+    (
+        "鹰潭精工铜材有限公司",
+        "Yingtan Precision Copper Co., Ltd.",
+        "enterprise",
+        "鹰潭",
+        "Yingtan",
+        true,
+        true,
+        "孙涛",
+        "sun.tao@precision-cu.example",
+    ),
+    (
+        "南昌大学材料科学与工程学院实验室",
+        "Nanchang University Materials Science Laboratory",
+        "lab",
+        "南昌",
+        "Nanchang",
+        false,
+        false,
+        "李娜",
+        "li.na@ncu-lab.example",
+    ),
+    (
+        "赣州稀土检测服务有限公司",
+        "Ganzhou Rare Earth Testing Services Co., Ltd.",
+        "lab",
+        "赣州",
+        "Ganzhou",
+        false,
+        true,
+        "黄伟",
+        "huang.wei@ree-test.example",
+    ),
+    (
+        "吉安京九电子科技有限公司",
+        "Ji'an Jingjiu Electronics Technology Co., Ltd.",
+        "enterprise",
+        "吉安",
+        "Ji'an",
+        false,
+        true,
+        "周杰",
+        "zhou.jie@jj-electronics.example",
+    ),
+    (
+        "上饶光学仪器厂",
+        "Shangrao Optical Instrument Works",
+        "enterprise",
+        "上饶",
+        "Shangrao",
+        false,
+        false,
+        "吴静",
+        "wu.jing@sr-optics.example",
+    ),
 ];
 
 struct DemoResource {
@@ -77,51 +209,636 @@ macro_rules! res {
 }
 
 const RESOURCES: &[DemoResource] = &[
-    res!(0, "spectrometry", Instrument, "电感耦合等离子体发射光谱仪", "ICP-OES", "Avio 550 Max", "PerkinElmer", 98, 420, false, ["GB/T 20975.25", "GB 5009.268"], ("波长范围", "Wavelength range", "163–782 nm")),
-    res!(0, "spectrometry", Instrument, "电感耦合等离子体质谱仪", "ICP-MS", "7900", "Agilent", 185, 680, true, ["GB 5009.268", "HJ 700"], ("质量范围", "Mass range", "2–260 amu")),
-    res!(0, "chromatography", Instrument, "气相色谱-质谱联用仪", "GC-MS", "8890/5977B", "Agilent", 92, 450, false, ["GB/T 18204.2", "GB 31604.30"], ("质量范围", "Mass range", "1.5–1050 u")),
-    res!(0, "chromatography", Instrument, "高效液相色谱仪", "HPLC", "LC-20AD", "岛津 Shimadzu", 45, 260, false, ["GB 5009.28"], ("最高压力", "Max pressure", "44 MPa")),
-    res!(0, "microscopy", Instrument, "场发射扫描电子显微镜", "Field-emission SEM", "Sigma 300", "ZEISS", 420, 900, true, ["GB/T 16594"], ("分辨率", "Resolution", "1.2 nm @ 15 kV")),
-    res!(0, "mechanical", Instrument, "电子万能试验机 100 kN", "Universal testing machine 100 kN", "CMT5105", "美特斯 MTS", 38, 200, false, ["GB/T 228.1", "GB/T 1040.2"], ("最大试验力", "Max force", "100 kN")),
-    res!(0, "environment", Facility, "恒温恒湿实验室", "Constant temperature and humidity room", "HW-20", "广州五所 CEPREI", 60, 150, false, ["GB/T 2423.3"], ("温湿度", "Conditions", "23±2 °C, 50±5 %RH")),
-    res!(1, "spectrometry", Instrument, "波长色散X射线荧光光谱仪", "WD-XRF spectrometer", "ZSX Primus IV", "理学 Rigaku", 260, 520, false, ["GB/T 5121.1", "YS/T 482"], ("元素范围", "Elements", "Be–U")),
-    res!(1, "spectrometry", Instrument, "火花直读光谱仪", "Spark OES", "SPECTROMAXx", "SPECTRO", 85, 300, false, ["GB/T 4103.1"], ("基体", "Matrices", "Cu, Al, Fe")),
-    res!(1, "microscopy", Instrument, "金相显微镜", "Metallographic microscope", "DM2700 M", "Leica", 32, 160, false, ["GB/T 3246.1"], ("放大倍数", "Magnification", "50–1000×")),
-    res!(1, "mechanical", Instrument, "电子万能试验机 300 kN", "Universal testing machine 300 kN", "Z300", "ZwickRoell", 120, 320, false, ["GB/T 228.1", "GB/T 34505"], ("最大试验力", "Max force", "300 kN")),
-    res!(1, "mechanical", Instrument, "显微维氏硬度计", "Micro Vickers hardness tester", "HM-220", "三丰 Mitutoyo", 26, 120, false, ["GB/T 4340.1"], ("试验力", "Test force", "0.098–19.6 N")),
-    res!(1, "environment", Facility, "中性盐雾试验室", "Neutral salt-spray room", "SST-2000", "苏试 Suzhou Sushi", 40, 90, false, ["GB/T 10125", "GB/T 2423.17"], ("容积", "Volume", "2 m³")),
-    res!(1, "spectrometry", Instrument, "直流电导率测试仪", "Eddy-current conductivity meter", "Sigmatest 2.069", "Foerster", 18, 80, false, ["GB/T 32791"], ("测量范围", "Range", "0.5–65 MS/m")),
-    res!(2, "battery", Instrument, "电池充放电测试系统（512通道）", "Battery cycler (512 channels)", "CT-4008Tn", "新威 Neware", 150, 380, false, ["GB/T 31484", "GB/T 36276"], ("通道", "Channels", "512 × 5 V/6 A")),
-    res!(2, "battery", Instrument, "动力电池组测试系统", "Battery pack tester", "BAT-750", "Chroma", 260, 650, true, ["GB/T 31467.3", "GB 38031"], ("电压/电流", "Voltage/current", "750 V / 500 A")),
-    res!(2, "battery", Facility, "电池针刺挤压防爆试验室", "Nail-penetration and crush explosion-proof bay", "ZC-100", "东莞众志 Zhongzhi", 120, 520, true, ["GB 38031", "GB/T 31485"], ("挤压力", "Crush force", "200 kN")),
-    res!(2, "environment", Facility, "高低温冲击试验箱", "Thermal-shock chamber", "TSE-12-A", "爱斯佩克 ESPEC", 68, 180, false, ["GB/T 2423.22", "GB/T 31485"], ("温度范围", "Temperature", "−65 °C to +200 °C")),
-    res!(2, "environment", Facility, "步入式高低温湿热试验室", "Walk-in climate chamber", "EWT-27", "爱斯佩克 ESPEC", 110, 260, false, ["GB/T 2423.1", "GB/T 2423.2", "GB/T 2423.3"], ("容积", "Volume", "27 m³")),
-    res!(2, "spectrometry", Instrument, "X射线衍射仪", "X-ray diffractometer (XRD)", "D8 ADVANCE", "Bruker", 180, 480, false, ["GB/T 30835"], ("测角仪", "Goniometer", "θ/θ, 250 mm")),
-    res!(2, "microscopy", Instrument, "台式扫描电子显微镜", "Benchtop SEM", "Phenom XL G2", "Thermo Fisher", 95, 380, false, ["GB/T 16594"], ("分辨率", "Resolution", "< 10 nm")),
-    res!(3, "emission", Facility, "1 m³ 甲醛释放量气候箱", "1 m³ formaldehyde-emission chamber", "FEC-1000", "东莞升微 Shengwei", 55, 220, true, ["GB 18580", "GB/T 31107", "GB 18584"], ("容积", "Volume", "1 m³, 23 °C, 45 %RH")),
-    res!(3, "emission", Facility, "VOC 释放舱（30 m³）", "VOC emission chamber (30 m³)", "VOC-30", "苏州苏信 Suxin", 140, 360, true, ["GB/T 29899"], ("容积", "Volume", "30 m³")),
-    res!(3, "mechanical", Instrument, "家具力学性能综合试验机", "Furniture strength and durability tester", "JJ-8000", "东莞恒科 Hengke", 48, 180, false, ["GB/T 10357.1", "GB/T 10357.3"], ("加载点", "Loading points", "8 servo axes")),
-    res!(3, "chromatography", Instrument, "热脱附-气质联用仪", "Thermal desorption GC-MS", "TD-100xr / GCMS-QP2020 NX", "Markes / 岛津 Shimadzu", 110, 420, false, ["GB/T 18883", "GB 18584"], ("吸附管", "Sorbent tubes", "100 positions")),
-    res!(3, "environment", Facility, "恒温恒湿调湿室", "Conditioning room", "TH-40", "重庆银河 Yinhe", 35, 80, false, ["GB/T 6529"], ("温湿度", "Conditions", "20±2 °C, 65±4 %RH")),
-    res!(3, "mechanical", Instrument, "木材万能力学试验机", "Wood universal testing machine", "WDW-50", "济南试金 Jinan", 22, 120, false, ["GB/T 1927.9"], ("最大试验力", "Max force", "50 kN")),
-    res!(4, "chromatography", Instrument, "凝胶渗透色谱仪", "Gel permeation chromatograph (GPC)", "1260 Infinity II GPC/SEC", "Agilent", 75, 300, false, ["GB/T 21863"], ("分子量范围", "Molar mass range", "10²–10⁷ g/mol")),
-    res!(4, "spectrometry", Instrument, "傅里叶变换红外光谱仪", "FTIR spectrometer", "Nicolet iS50", "Thermo Fisher", 68, 240, false, ["GB/T 6040"], ("波数范围", "Range", "7800–350 cm⁻¹")),
-    res!(4, "spectrometry", Instrument, "核磁共振波谱仪 400 MHz", "NMR spectrometer 400 MHz", "AVANCE NEO 400", "Bruker", 480, 980, true, ["GB/T 38509"], ("磁场", "Field", "9.4 T")),
-    res!(4, "mechanical", Instrument, "旋转流变仪", "Rotational rheometer", "MCR 302e", "Anton Paar", 88, 320, false, ["GB/T 2794"], ("扭矩范围", "Torque", "1 nN·m–230 mN·m")),
-    res!(4, "environment", Facility, "紫外老化试验箱", "UV weathering chamber", "QUV/spray", "Q-Lab", 30, 60, false, ["GB/T 16422.3"], ("辐照度", "Irradiance", "0.89 W/m² @ 340 nm")),
-    res!(4, "chromatography", Instrument, "气相色谱仪（FID/TCD）", "Gas chromatograph (FID/TCD)", "GC-2030", "岛津 Shimadzu", 36, 180, false, ["GB/T 20437"], ("检测器", "Detectors", "FID, TCD")),
-    res!(5, "optics", Instrument, "焦度计（全自动）", "Automatic lensmeter", "LM-1800P", "尼德克 NIDEK", 12, 60, false, ["GB 10810.1", "GB/T 14214"], ("测量范围", "Range", "±25 D")),
-    res!(5, "optics", Instrument, "分光光度计（透射比）", "Spectrophotometer (transmittance)", "Cary 5000", "Agilent", 85, 260, false, ["GB 10810.3", "GB 39552.1"], ("波长范围", "Wavelength", "175–3300 nm")),
-    res!(5, "mechanical", Instrument, "眼镜架耐疲劳试验机", "Spectacle frame fatigue tester", "EF-2000", "上海精密 Shanghai", 15, 80, false, ["GB/T 14214"], ("循环", "Cycles", "≤ 60 cycles/min")),
-    res!(5, "environment", Facility, "耐汗腐蚀试验箱", "Artificial sweat corrosion chamber", "SW-100", "无锡 Wuxi", 10, 40, false, ["GB/T 38004"], ("温度", "Temperature", "55 ± 2 °C")),
-    res!(5, "optics", Instrument, "镜片抗冲击落球试验机", "Lens drop-ball impact tester", "DB-16", "上海精密 Shanghai", 8, 50, false, ["GB 10810.1"], ("钢球", "Ball", "16 g, 1.27 m")),
-    res!(6, "emc", Facility, "10 米法半电波暗室", "10 m semi-anechoic EMC chamber", "SAC-10", "ETS-Lindgren", 1800, 2600, true, ["GB/T 9254.1", "GB/T 17626.3", "IEC 61000-4-3"], ("测试距离", "Test distance", "3 m / 10 m")),
-    res!(6, "emc", Facility, "3 米法全电波暗室", "3 m fully anechoic chamber", "FAC-3", "常州 Changzhou", 650, 1200, true, ["GB/T 17626.3", "IEC 61000-4-3"], ("频率范围", "Frequency", "30 MHz–18 GHz")),
-    res!(6, "emc", Instrument, "静电放电抗扰度测试系统", "ESD immunity test system", "NSG 438A", "Teseq", 28, 180, false, ["GB/T 17626.2", "IEC 61000-4-2"], ("放电电压", "Voltage", "±30 kV")),
-    res!(6, "emc", Instrument, "电快速瞬变脉冲群/浪涌组合发生器", "EFT/surge combination generator", "NX5", "EM TEST", 46, 220, false, ["GB/T 17626.4", "GB/T 17626.5"], ("浪涌电压", "Surge", "up to 5 kV")),
-    res!(6, "emc", Facility, "传导骚扰屏蔽室", "Conducted-emission shielded room", "SR-6", "ETS-Lindgren", 120, 400, false, ["GB/T 9254.1", "CISPR 32"], ("屏蔽效能", "Shielding", "≥ 100 dB")),
-    res!(6, "environment", Facility, "振动试验台（电动）", "Electrodynamic vibration table", "DC-3000", "苏试 Suzhou Sushi", 95, 300, false, ["GB/T 2423.10", "GB/T 2423.56"], ("推力", "Force", "30 kN")),
-    res!(6, "spectrometry", Instrument, "能量色散X射线荧光光谱仪（RoHS）", "ED-XRF spectrometer (RoHS)", "EDX-7200", "岛津 Shimadzu", 42, 200, false, ["GB/T 39560.301", "IEC 62321-3-1"], ("元素", "Elements", "Na–U")),
+    res!(
+        0,
+        "spectrometry",
+        Instrument,
+        "电感耦合等离子体发射光谱仪",
+        "ICP-OES",
+        "Avio 550 Max",
+        "PerkinElmer",
+        98,
+        420,
+        false,
+        ["GB/T 20975.25", "GB 5009.268"],
+        ("波长范围", "Wavelength range", "163–782 nm")
+    ),
+    res!(
+        0,
+        "spectrometry",
+        Instrument,
+        "电感耦合等离子体质谱仪",
+        "ICP-MS",
+        "7900",
+        "Agilent",
+        185,
+        680,
+        true,
+        ["GB 5009.268", "HJ 700"],
+        ("质量范围", "Mass range", "2–260 amu")
+    ),
+    res!(
+        0,
+        "chromatography",
+        Instrument,
+        "气相色谱-质谱联用仪",
+        "GC-MS",
+        "8890/5977B",
+        "Agilent",
+        92,
+        450,
+        false,
+        ["GB/T 18204.2", "GB 31604.30"],
+        ("质量范围", "Mass range", "1.5–1050 u")
+    ),
+    res!(
+        0,
+        "chromatography",
+        Instrument,
+        "高效液相色谱仪",
+        "HPLC",
+        "LC-20AD",
+        "岛津 Shimadzu",
+        45,
+        260,
+        false,
+        ["GB 5009.28"],
+        ("最高压力", "Max pressure", "44 MPa")
+    ),
+    res!(
+        0,
+        "microscopy",
+        Instrument,
+        "场发射扫描电子显微镜",
+        "Field-emission SEM",
+        "Sigma 300",
+        "ZEISS",
+        420,
+        900,
+        true,
+        ["GB/T 16594"],
+        ("分辨率", "Resolution", "1.2 nm @ 15 kV")
+    ),
+    res!(
+        0,
+        "mechanical",
+        Instrument,
+        "电子万能试验机 100 kN",
+        "Universal testing machine 100 kN",
+        "CMT5105",
+        "美特斯 MTS",
+        38,
+        200,
+        false,
+        ["GB/T 228.1", "GB/T 1040.2"],
+        ("最大试验力", "Max force", "100 kN")
+    ),
+    res!(
+        0,
+        "environment",
+        Facility,
+        "恒温恒湿实验室",
+        "Constant temperature and humidity room",
+        "HW-20",
+        "广州五所 CEPREI",
+        60,
+        150,
+        false,
+        ["GB/T 2423.3"],
+        ("温湿度", "Conditions", "23±2 °C, 50±5 %RH")
+    ),
+    res!(
+        1,
+        "spectrometry",
+        Instrument,
+        "波长色散X射线荧光光谱仪",
+        "WD-XRF spectrometer",
+        "ZSX Primus IV",
+        "理学 Rigaku",
+        260,
+        520,
+        false,
+        ["GB/T 5121.1", "YS/T 482"],
+        ("元素范围", "Elements", "Be–U")
+    ),
+    res!(
+        1,
+        "spectrometry",
+        Instrument,
+        "火花直读光谱仪",
+        "Spark OES",
+        "SPECTROMAXx",
+        "SPECTRO",
+        85,
+        300,
+        false,
+        ["GB/T 4103.1"],
+        ("基体", "Matrices", "Cu, Al, Fe")
+    ),
+    res!(
+        1,
+        "microscopy",
+        Instrument,
+        "金相显微镜",
+        "Metallographic microscope",
+        "DM2700 M",
+        "Leica",
+        32,
+        160,
+        false,
+        ["GB/T 3246.1"],
+        ("放大倍数", "Magnification", "50–1000×")
+    ),
+    res!(
+        1,
+        "mechanical",
+        Instrument,
+        "电子万能试验机 300 kN",
+        "Universal testing machine 300 kN",
+        "Z300",
+        "ZwickRoell",
+        120,
+        320,
+        false,
+        ["GB/T 228.1", "GB/T 34505"],
+        ("最大试验力", "Max force", "300 kN")
+    ),
+    res!(
+        1,
+        "mechanical",
+        Instrument,
+        "显微维氏硬度计",
+        "Micro Vickers hardness tester",
+        "HM-220",
+        "三丰 Mitutoyo",
+        26,
+        120,
+        false,
+        ["GB/T 4340.1"],
+        ("试验力", "Test force", "0.098–19.6 N")
+    ),
+    res!(
+        1,
+        "environment",
+        Facility,
+        "中性盐雾试验室",
+        "Neutral salt-spray room",
+        "SST-2000",
+        "苏试 Suzhou Sushi",
+        40,
+        90,
+        false,
+        ["GB/T 10125", "GB/T 2423.17"],
+        ("容积", "Volume", "2 m³")
+    ),
+    res!(
+        1,
+        "spectrometry",
+        Instrument,
+        "直流电导率测试仪",
+        "Eddy-current conductivity meter",
+        "Sigmatest 2.069",
+        "Foerster",
+        18,
+        80,
+        false,
+        ["GB/T 32791"],
+        ("测量范围", "Range", "0.5–65 MS/m")
+    ),
+    res!(
+        2,
+        "battery",
+        Instrument,
+        "电池充放电测试系统（512通道）",
+        "Battery cycler (512 channels)",
+        "CT-4008Tn",
+        "新威 Neware",
+        150,
+        380,
+        false,
+        ["GB/T 31484", "GB/T 36276"],
+        ("通道", "Channels", "512 × 5 V/6 A")
+    ),
+    res!(
+        2,
+        "battery",
+        Instrument,
+        "动力电池组测试系统",
+        "Battery pack tester",
+        "BAT-750",
+        "Chroma",
+        260,
+        650,
+        true,
+        ["GB/T 31467.3", "GB 38031"],
+        ("电压/电流", "Voltage/current", "750 V / 500 A")
+    ),
+    res!(
+        2,
+        "battery",
+        Facility,
+        "电池针刺挤压防爆试验室",
+        "Nail-penetration and crush explosion-proof bay",
+        "ZC-100",
+        "东莞众志 Zhongzhi",
+        120,
+        520,
+        true,
+        ["GB 38031", "GB/T 31485"],
+        ("挤压力", "Crush force", "200 kN")
+    ),
+    res!(
+        2,
+        "environment",
+        Facility,
+        "高低温冲击试验箱",
+        "Thermal-shock chamber",
+        "TSE-12-A",
+        "爱斯佩克 ESPEC",
+        68,
+        180,
+        false,
+        ["GB/T 2423.22", "GB/T 31485"],
+        ("温度范围", "Temperature", "−65 °C to +200 °C")
+    ),
+    res!(
+        2,
+        "environment",
+        Facility,
+        "步入式高低温湿热试验室",
+        "Walk-in climate chamber",
+        "EWT-27",
+        "爱斯佩克 ESPEC",
+        110,
+        260,
+        false,
+        ["GB/T 2423.1", "GB/T 2423.2", "GB/T 2423.3"],
+        ("容积", "Volume", "27 m³")
+    ),
+    res!(
+        2,
+        "spectrometry",
+        Instrument,
+        "X射线衍射仪",
+        "X-ray diffractometer (XRD)",
+        "D8 ADVANCE",
+        "Bruker",
+        180,
+        480,
+        false,
+        ["GB/T 30835"],
+        ("测角仪", "Goniometer", "θ/θ, 250 mm")
+    ),
+    res!(
+        2,
+        "microscopy",
+        Instrument,
+        "台式扫描电子显微镜",
+        "Benchtop SEM",
+        "Phenom XL G2",
+        "Thermo Fisher",
+        95,
+        380,
+        false,
+        ["GB/T 16594"],
+        ("分辨率", "Resolution", "< 10 nm")
+    ),
+    res!(
+        3,
+        "emission",
+        Facility,
+        "1 m³ 甲醛释放量气候箱",
+        "1 m³ formaldehyde-emission chamber",
+        "FEC-1000",
+        "东莞升微 Shengwei",
+        55,
+        220,
+        true,
+        ["GB 18580", "GB/T 31107", "GB 18584"],
+        ("容积", "Volume", "1 m³, 23 °C, 45 %RH")
+    ),
+    res!(
+        3,
+        "emission",
+        Facility,
+        "VOC 释放舱（30 m³）",
+        "VOC emission chamber (30 m³)",
+        "VOC-30",
+        "苏州苏信 Suxin",
+        140,
+        360,
+        true,
+        ["GB/T 29899"],
+        ("容积", "Volume", "30 m³")
+    ),
+    res!(
+        3,
+        "mechanical",
+        Instrument,
+        "家具力学性能综合试验机",
+        "Furniture strength and durability tester",
+        "JJ-8000",
+        "东莞恒科 Hengke",
+        48,
+        180,
+        false,
+        ["GB/T 10357.1", "GB/T 10357.3"],
+        ("加载点", "Loading points", "8 servo axes")
+    ),
+    res!(
+        3,
+        "chromatography",
+        Instrument,
+        "热脱附-气质联用仪",
+        "Thermal desorption GC-MS",
+        "TD-100xr / GCMS-QP2020 NX",
+        "Markes / 岛津 Shimadzu",
+        110,
+        420,
+        false,
+        ["GB/T 18883", "GB 18584"],
+        ("吸附管", "Sorbent tubes", "100 positions")
+    ),
+    res!(
+        3,
+        "environment",
+        Facility,
+        "恒温恒湿调湿室",
+        "Conditioning room",
+        "TH-40",
+        "重庆银河 Yinhe",
+        35,
+        80,
+        false,
+        ["GB/T 6529"],
+        ("温湿度", "Conditions", "20±2 °C, 65±4 %RH")
+    ),
+    res!(
+        3,
+        "mechanical",
+        Instrument,
+        "木材万能力学试验机",
+        "Wood universal testing machine",
+        "WDW-50",
+        "济南试金 Jinan",
+        22,
+        120,
+        false,
+        ["GB/T 1927.9"],
+        ("最大试验力", "Max force", "50 kN")
+    ),
+    res!(
+        4,
+        "chromatography",
+        Instrument,
+        "凝胶渗透色谱仪",
+        "Gel permeation chromatograph (GPC)",
+        "1260 Infinity II GPC/SEC",
+        "Agilent",
+        75,
+        300,
+        false,
+        ["GB/T 21863"],
+        ("分子量范围", "Molar mass range", "10²–10⁷ g/mol")
+    ),
+    res!(
+        4,
+        "spectrometry",
+        Instrument,
+        "傅里叶变换红外光谱仪",
+        "FTIR spectrometer",
+        "Nicolet iS50",
+        "Thermo Fisher",
+        68,
+        240,
+        false,
+        ["GB/T 6040"],
+        ("波数范围", "Range", "7800–350 cm⁻¹")
+    ),
+    res!(
+        4,
+        "spectrometry",
+        Instrument,
+        "核磁共振波谱仪 400 MHz",
+        "NMR spectrometer 400 MHz",
+        "AVANCE NEO 400",
+        "Bruker",
+        480,
+        980,
+        true,
+        ["GB/T 38509"],
+        ("磁场", "Field", "9.4 T")
+    ),
+    res!(
+        4,
+        "mechanical",
+        Instrument,
+        "旋转流变仪",
+        "Rotational rheometer",
+        "MCR 302e",
+        "Anton Paar",
+        88,
+        320,
+        false,
+        ["GB/T 2794"],
+        ("扭矩范围", "Torque", "1 nN·m–230 mN·m")
+    ),
+    res!(
+        4,
+        "environment",
+        Facility,
+        "紫外老化试验箱",
+        "UV weathering chamber",
+        "QUV/spray",
+        "Q-Lab",
+        30,
+        60,
+        false,
+        ["GB/T 16422.3"],
+        ("辐照度", "Irradiance", "0.89 W/m² @ 340 nm")
+    ),
+    res!(
+        4,
+        "chromatography",
+        Instrument,
+        "气相色谱仪（FID/TCD）",
+        "Gas chromatograph (FID/TCD)",
+        "GC-2030",
+        "岛津 Shimadzu",
+        36,
+        180,
+        false,
+        ["GB/T 20437"],
+        ("检测器", "Detectors", "FID, TCD")
+    ),
+    res!(
+        5,
+        "optics",
+        Instrument,
+        "焦度计（全自动）",
+        "Automatic lensmeter",
+        "LM-1800P",
+        "尼德克 NIDEK",
+        12,
+        60,
+        false,
+        ["GB 10810.1", "GB/T 14214"],
+        ("测量范围", "Range", "±25 D")
+    ),
+    res!(
+        5,
+        "optics",
+        Instrument,
+        "分光光度计（透射比）",
+        "Spectrophotometer (transmittance)",
+        "Cary 5000",
+        "Agilent",
+        85,
+        260,
+        false,
+        ["GB 10810.3", "GB 39552.1"],
+        ("波长范围", "Wavelength", "175–3300 nm")
+    ),
+    res!(
+        5,
+        "mechanical",
+        Instrument,
+        "眼镜架耐疲劳试验机",
+        "Spectacle frame fatigue tester",
+        "EF-2000",
+        "上海精密 Shanghai",
+        15,
+        80,
+        false,
+        ["GB/T 14214"],
+        ("循环", "Cycles", "≤ 60 cycles/min")
+    ),
+    res!(
+        5,
+        "environment",
+        Facility,
+        "耐汗腐蚀试验箱",
+        "Artificial sweat corrosion chamber",
+        "SW-100",
+        "无锡 Wuxi",
+        10,
+        40,
+        false,
+        ["GB/T 38004"],
+        ("温度", "Temperature", "55 ± 2 °C")
+    ),
+    res!(
+        5,
+        "optics",
+        Instrument,
+        "镜片抗冲击落球试验机",
+        "Lens drop-ball impact tester",
+        "DB-16",
+        "上海精密 Shanghai",
+        8,
+        50,
+        false,
+        ["GB 10810.1"],
+        ("钢球", "Ball", "16 g, 1.27 m")
+    ),
+    res!(
+        6,
+        "emc",
+        Facility,
+        "10 米法半电波暗室",
+        "10 m semi-anechoic EMC chamber",
+        "SAC-10",
+        "ETS-Lindgren",
+        1800,
+        2600,
+        true,
+        ["GB/T 9254.1", "GB/T 17626.3", "IEC 61000-4-3"],
+        ("测试距离", "Test distance", "3 m / 10 m")
+    ),
+    res!(
+        6,
+        "emc",
+        Facility,
+        "3 米法全电波暗室",
+        "3 m fully anechoic chamber",
+        "FAC-3",
+        "常州 Changzhou",
+        650,
+        1200,
+        true,
+        ["GB/T 17626.3", "IEC 61000-4-3"],
+        ("频率范围", "Frequency", "30 MHz–18 GHz")
+    ),
+    res!(
+        6,
+        "emc",
+        Instrument,
+        "静电放电抗扰度测试系统",
+        "ESD immunity test system",
+        "NSG 438A",
+        "Teseq",
+        28,
+        180,
+        false,
+        ["GB/T 17626.2", "IEC 61000-4-2"],
+        ("放电电压", "Voltage", "±30 kV")
+    ),
+    res!(
+        6,
+        "emc",
+        Instrument,
+        "电快速瞬变脉冲群/浪涌组合发生器",
+        "EFT/surge combination generator",
+        "NX5",
+        "EM TEST",
+        46,
+        220,
+        false,
+        ["GB/T 17626.4", "GB/T 17626.5"],
+        ("浪涌电压", "Surge", "up to 5 kV")
+    ),
+    res!(
+        6,
+        "emc",
+        Facility,
+        "传导骚扰屏蔽室",
+        "Conducted-emission shielded room",
+        "SR-6",
+        "ETS-Lindgren",
+        120,
+        400,
+        false,
+        ["GB/T 9254.1", "CISPR 32"],
+        ("屏蔽效能", "Shielding", "≥ 100 dB")
+    ),
+    res!(
+        6,
+        "environment",
+        Facility,
+        "振动试验台（电动）",
+        "Electrodynamic vibration table",
+        "DC-3000",
+        "苏试 Suzhou Sushi",
+        95,
+        300,
+        false,
+        ["GB/T 2423.10", "GB/T 2423.56"],
+        ("推力", "Force", "30 kN")
+    ),
+    res!(
+        6,
+        "spectrometry",
+        Instrument,
+        "能量色散X射线荧光光谱仪（RoHS）",
+        "ED-XRF spectrometer (RoHS)",
+        "EDX-7200",
+        "岛津 Shimadzu",
+        42,
+        200,
+        false,
+        ["GB/T 39560.301", "IEC 62321-3-1"],
+        ("元素", "Elements", "Na–U")
+    ),
 ];
 
 /// A small deterministic generator (64-bit LCG), enough for demo data and reproducible everywhere.
@@ -129,7 +846,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -150,8 +870,14 @@ pub struct DemoSummary {
 
 impl Db {
     /// Loads the demo zone when the database holds no zone yet; does nothing otherwise.
-    pub async fn seed_demo_if_empty<Tz: TimeZone>(&self, tz: &Tz, now: DateTime<Utc>) -> anyhow::Result<Option<DemoSummary>> {
-        let (zones,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM zones").fetch_one(self.pool()).await?;
+    pub async fn seed_demo_if_empty<Tz: TimeZone>(
+        &self,
+        tz: &Tz,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<DemoSummary>> {
+        let (zones,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM zones")
+            .fetch_one(self.pool())
+            .await?;
         if zones > 0 {
             return Ok(None);
         }
@@ -162,7 +888,11 @@ impl Db {
     }
 }
 
-async fn insert_id(tx: &mut Transaction<'_, Any>, sql: &str, binds: Vec<Bind>) -> Result<i64, sqlx::Error> {
+async fn insert_id(
+    tx: &mut Transaction<'_, Any>,
+    sql: &str,
+    binds: Vec<Bind>,
+) -> Result<i64, sqlx::Error> {
     let mut q = sqlx::query_as::<_, (i64,)>(sql);
     for b in binds {
         q = match b {
@@ -198,11 +928,19 @@ struct Placed {
     blocked: (i64, i64),
 }
 
-async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTime<Utc>) -> anyhow::Result<DemoSummary> {
+async fn seed<Tz: TimeZone>(
+    tx: &mut Transaction<'_, Any>,
+    tz: &Tz,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DemoSummary> {
     use Bind::{B, I, N};
     let ts = now.timestamp();
     let today = now.with_timezone(tz).date_naive();
-    let day = |offset: i64| (today + Duration::days(offset)).format("%Y-%m-%d").to_string();
+    let day = |offset: i64| {
+        (today + Duration::days(offset))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
     let mut rng = Lcg(0x5eed_2026);
 
     let zone = insert_id(
@@ -228,12 +966,19 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
             vec![I(id), Bind::T(format!("admin@{}", inst.domain)), Bind::T(format!("{}管理员", inst.city_zh)), Bind::T(format!("0791-8{:07}", 1_234_500 + i)), I(ts)],
         )
         .await?;
-        sqlx::query("INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'institution_admin', $2)")
-            .bind(admin)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        institutions.push(Org { id, zone_member: true, sme: false, user: admin });
+        sqlx::query(
+            "INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'institution_admin', $2)",
+        )
+        .bind(admin)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        institutions.push(Org {
+            id,
+            zone_member: true,
+            sme: false,
+            user: admin,
+        });
     }
 
     let mut customers = Vec::new();
@@ -254,7 +999,12 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
             vec![I(id), t(c.8), t(c.7), Bind::T(format!("1397000{:04}", 1_000 + i)), t(locale), I(ts)],
         )
         .await?;
-        customers.push(Org { id, zone_member: c.5, sme: c.6, user });
+        customers.push(Org {
+            id,
+            zone_member: c.5,
+            sme: c.6,
+            user,
+        });
     }
 
     let manager = insert_id(
@@ -283,14 +1033,33 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
 
     let mut categories = std::collections::HashMap::new();
     for (code, zh, en) in CATEGORIES {
-        let id = insert_id(tx, "INSERT INTO categories (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id", vec![t(code), t(zh), t(en)]).await?;
+        let id = insert_id(
+            tx,
+            "INSERT INTO categories (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id",
+            vec![t(code), t(zh), t(en)],
+        )
+        .await?;
         categories.insert(*code, id);
     }
 
     // Zone-wide closures: New Year's Day and the Spring Festival holiday.
     let holidays = [("2027-01-01", "元旦", "New Year's Day")]
         .into_iter()
-        .chain((6..=12).map(|d| (["2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"][d - 6], "春节", "Spring Festival")));
+        .chain((6..=12).map(|d| {
+            (
+                [
+                    "2027-02-06",
+                    "2027-02-07",
+                    "2027-02-08",
+                    "2027-02-09",
+                    "2027-02-10",
+                    "2027-02-11",
+                    "2027-02-12",
+                ][d - 6],
+                "春节",
+                "Spring Festival",
+            )
+        }));
     let mut closed_days = Vec::new();
     for (d, zh, en) in holidays {
         sqlx::query("INSERT INTO closure_days (zone_id, resource_id, day, note_zh, note_en) VALUES ($1, NULL, $2, $3, $4)")
@@ -309,7 +1078,10 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
         let owner = &institutions[r.institution];
         let facility = r.kind == ResourceKind::Facility;
         let (status, reason) = match n {
-            9 => ("maintenance", "物镜更换，预计下周恢复 / Objective being replaced, back next week"),
+            9 => (
+                "maintenance",
+                "物镜更换，预计下周恢复 / Objective being replaced, back next week",
+            ),
             31 => ("retired", "设备报废 / Decommissioned"),
             _ => ("available", ""),
         };
@@ -350,7 +1122,11 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
         .await?;
 
         // Rules: facilities book in hours with conditioning buffers; instruments in half hours.
-        let (slot, min, max, notice, before, after) = if facility { (60, 120, 72 * 60, 24 * 60, 60, 30) } else { (30, 60, 8 * 60, 12 * 60, 0, 15) };
+        let (slot, min, max, notice, before, after) = if facility {
+            (60, 120, 72 * 60, 24 * 60, 60, 30)
+        } else {
+            (30, 60, 8 * 60, 12 * 60, 0, 15)
+        };
         let audience = if n % 11 == 5 { "zone" } else { "everyone" };
         sqlx::query(
             "INSERT INTO booking_rules (resource_id, slot_minutes, min_duration_minutes, max_duration_minutes, min_notice_minutes, \
@@ -377,7 +1153,9 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
         } else if facility {
             (1..=6).map(|d| (d, 8 * 60, 20 * 60)).collect()
         } else {
-            (1..=5).flat_map(|d| [(d, 8 * 60 + 30, 12 * 60), (d, 13 * 60 + 30, 17 * 60 + 30)]).collect()
+            (1..=5)
+                .flat_map(|d| [(d, 8 * 60 + 30, 12 * 60), (d, 13 * 60 + 30, 17 * 60 + 30)])
+                .collect()
         };
         for (d, o, c) in &periods {
             sqlx::query("INSERT INTO opening_hours (resource_id, weekday, opens_minute, closes_minute) VALUES ($1, $2, $3, $4)")
@@ -390,9 +1168,18 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
         }
 
         let rate = Money::yuan(r.rate);
-        let rates = [(CustomerCategory::External, 100), (CustomerCategory::Zone, 80), (CustomerCategory::Sme, 60), (CustomerCategory::Own, 50)];
+        let rates = [
+            (CustomerCategory::External, 100),
+            (CustomerCategory::Zone, 80),
+            (CustomerCategory::Sme, 60),
+            (CustomerCategory::Own, 50),
+        ];
         for (cat, pct) in rates {
-            let minimum = if facility { rate.fen() * pct / 100 * (min / 60) } else { 0 };
+            let minimum = if facility {
+                rate.fen() * pct / 100 * (min / 60)
+            } else {
+                0
+            };
             sqlx::query("INSERT INTO rates (resource_id, customer_category, per_hour_fen, minimum_fen) VALUES ($1, $2, $3, $4)")
                 .bind(rid)
                 .bind(cat.as_str())
@@ -410,7 +1197,13 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
                 11 => day(-30),
                 _ => day(365 + (n as i64 * 37) % 700),
             };
-            let certs = [("CMA", format!("2023{:02}{:08}", 36, 10_000_000 + r.institution * 1_111)), ("CNAS", format!("CNAS L{:04}", 3_100 + r.institution * 17))];
+            let certs = [
+                (
+                    "CMA",
+                    format!("2023{:02}{:08}", 36, 10_000_000 + r.institution * 1_111),
+                ),
+                ("CNAS", format!("CNAS L{:04}", 3_100 + r.institution * 17)),
+            ];
             for (body, cert) in certs.iter().take(if n % 4 == 0 { 1 } else { 2 }) {
                 let aid = insert_id(
                     tx,
@@ -436,8 +1229,20 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
                 .unwrap_or(ts)
         };
         if n % 6 == 0 {
-            let next_monday = today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()));
-            for (d, kind, note) in [(next_monday + Duration::days(2), "calibration", "年度计量校准 / Annual calibration"), (today - Duration::days(20), "maintenance", "例行维护 / Routine maintenance")] {
+            let next_monday =
+                today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()));
+            for (d, kind, note) in [
+                (
+                    next_monday + Duration::days(2),
+                    "calibration",
+                    "年度计量校准 / Annual calibration",
+                ),
+                (
+                    today - Duration::days(20),
+                    "maintenance",
+                    "例行维护 / Routine maintenance",
+                ),
+            ] {
                 let (s, e) = (local(d, 8 * 60), local(d, 18 * 60));
                 sqlx::query(
                     "INSERT INTO blackouts (resource_id, starts_at, ends_at, reason_kind, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -451,7 +1256,10 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
                 .bind(ts)
                 .execute(&mut **tx)
                 .await?;
-                placed.push(Placed { resource_id: rid, blocked: (s, e) });
+                placed.push(Placed {
+                    resource_id: rid,
+                    blocked: (s, e),
+                });
             }
         }
         if status == "retired" {
@@ -472,7 +1280,10 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
             }
             let weekday = i64::from(date.weekday().number_from_monday());
             let todays: Vec<_> = periods.iter().filter(|p| p.0 == weekday).collect();
-            let Some(&&(_, opens, closes)) = todays.get(rng.below(todays.len() as u64) as usize) else { continue };
+            let Some(&&(_, opens, closes)) = todays.get(rng.below(todays.len() as u64) as usize)
+            else {
+                continue;
+            };
             let steps = (closes - opens - min) / slot;
             if steps < 0 {
                 continue;
@@ -482,11 +1293,18 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
             let duration = min + slot * rng.below(((longest - min) / slot) as u64 + 1) as i64;
             let (start, end) = (local(date, start_min), local(date, start_min + duration));
             let blocked = (start - before * 60, end + after * 60);
-            if placed.iter().any(|p| p.resource_id == rid && p.blocked.0 < blocked.1 && blocked.0 < p.blocked.1) {
+            if placed
+                .iter()
+                .any(|p| p.resource_id == rid && p.blocked.0 < blocked.1 && blocked.0 < p.blocked.1)
+            {
                 continue;
             }
 
-            let org = if rng.chance(25) { owner } else { &customers[rng.below(customers.len() as u64) as usize] };
+            let org = if rng.chance(25) {
+                owner
+            } else {
+                &customers[rng.below(customers.len() as u64) as usize]
+            };
             let category = if org.id == owner.id {
                 CustomerCategory::Own
             } else if org.sme {
@@ -496,9 +1314,16 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
             } else {
                 CustomerCategory::External
             };
-            let pct = rates.iter().find(|(c, _)| *c == category).map_or(100, |(_, p)| *p);
+            let pct = rates
+                .iter()
+                .find(|(c, _)| *c == category)
+                .map_or(100, |(_, p)| *p);
             let per_hour = Money::from_fen(rate.fen() * pct / 100)?;
-            let price = per_hour.for_minutes(duration).fen().max(if facility { per_hour.fen() * (min / 60) } else { 0 });
+            let price = per_hour.for_minutes(duration).fen().max(if facility {
+                per_hour.fen() * (min / 60)
+            } else {
+                0
+            });
 
             let past = end <= ts;
             let roll = rng.below(100);
@@ -566,11 +1391,18 @@ async fn seed<Tz: TimeZone>(tx: &mut Transaction<'_, Any>, tz: &Tz, now: DateTim
                     .execute(&mut **tx)
                     .await?;
             }
-            placed.push(Placed { resource_id: rid, blocked });
+            placed.push(Placed {
+                resource_id: rid,
+                blocked,
+            });
             made += 1;
         }
         booking_count += made as usize;
     }
 
-    Ok(DemoSummary { institutions: INSTITUTIONS.len(), resources: RESOURCES.len(), bookings: booking_count })
+    Ok(DemoSummary {
+        institutions: INSTITUTIONS.len(),
+        resources: RESOURCES.len(),
+        bookings: booking_count,
+    })
 }

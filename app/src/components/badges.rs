@@ -1,7 +1,9 @@
-use crate::domain::catalogue::{AccreditationBody, AccreditationStanding, ResourceKind, ResourceStatus};
+use crate::domain::catalogue::{
+    AccreditationBody, AccreditationStanding, ResourceKind, ResourceStatus,
+};
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 
 /// Status with its colour and, always, its text.
 #[component]
@@ -40,7 +42,9 @@ pub fn standing_label(i18n: I18nContext<Locale>, standing: AccreditationStanding
 
 /// CMA / CNAS badges, with a warning when expiring.
 #[component]
-pub fn AccreditationBadges(items: Vec<(AccreditationBody, AccreditationStanding)>) -> impl IntoView {
+pub fn AccreditationBadges(
+    items: Vec<(AccreditationBody, AccreditationStanding)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     items
         .into_iter()

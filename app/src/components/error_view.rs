@@ -5,7 +5,10 @@ use leptos::prelude::*;
 /// Tells the server's response which HTTP status to carry (no-op in the browser).
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(opts), Ok(status)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code)) {
+    if let (Some(opts), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
         opts.set_status(status);
     }
     #[cfg(not(feature = "ssr"))]
@@ -24,7 +27,9 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         AppError::Conflict => t_string!(i18n, error.conflict).to_string(),
         AppError::Validation { .. } => t_string!(i18n, error.invalid).to_string(),
         AppError::Transport => t_string!(i18n, error.transport).to_string(),
-        AppError::Internal { trace_id } => t_string!(i18n, error.internal, trace = trace_id.clone()).to_string(),
+        AppError::Internal { trace_id } => {
+            t_string!(i18n, error.internal, trace = trace_id.clone()).to_string()
+        }
     };
     view! {
         <div class="notice notice--error" role="alert">

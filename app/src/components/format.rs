@@ -1,8 +1,8 @@
 //! Dates, times, durations and money as a person reads them, in the chosen language.
 
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc, Weekday};
+use leptos_i18n::I18nContext;
 
 pub fn weekday_name(i18n: I18nContext<Locale>, weekday: Weekday) -> String {
     match weekday {
@@ -50,7 +50,14 @@ pub fn day_label(i18n: I18nContext<Locale>, date: NaiveDate) -> String {
 /// "2026年11月25日" / "25 Nov 2026".
 pub fn full_date(i18n: I18nContext<Locale>, date: NaiveDate) -> String {
     let month = month_name(i18n, date.month());
-    t_string!(i18n, date.full, year = date.year(), month = month, day = date.day()).to_string()
+    t_string!(
+        i18n,
+        date.full,
+        year = date.year(),
+        month = month,
+        day = date.day()
+    )
+    .to_string()
 }
 
 /// "08:30", 24-hour clock.
@@ -62,7 +69,11 @@ pub fn minute_of_day(minute: u16) -> String {
 pub fn moment(i18n: I18nContext<Locale>, at: DateTime<Utc>, offset: FixedOffset) -> String {
     let local = at.with_timezone(&offset);
     let day = day_label(i18n, local.date_naive());
-    let sep = if i18n.get_locale() == Locale::en { ", " } else { " " };
+    let sep = if i18n.get_locale() == Locale::en {
+        ", "
+    } else {
+        " "
+    };
     format!("{day}{sep}{}", local.format("%H:%M"))
 }
 

@@ -13,7 +13,21 @@ pub fn SiteHeader() -> impl IntoView {
     // works before (and without) the wasm; rel="external" keeps the client router out of it.
     let switch_href = move || {
         let target = if english() { "zh-CN" } else { "en" };
-        let back = format!("{}{}", location.pathname.get(), location.search.get().split('#').next().map(|s| if s.is_empty() { String::new() } else { format!("?{s}") }).unwrap_or_default());
+        let back = format!(
+            "{}{}",
+            location.pathname.get(),
+            location
+                .search
+                .get()
+                .split('#')
+                .next()
+                .map(|s| if s.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{s}")
+                })
+                .unwrap_or_default()
+        );
         format!("/lang/{target}?back={}", urlencode(&back))
     };
     view! {
@@ -60,7 +74,9 @@ pub fn SiteFooter() -> impl IntoView {
 pub fn urlencode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

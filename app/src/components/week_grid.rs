@@ -1,9 +1,9 @@
 use super::format::{day_label, minute_of_day, moment};
 use crate::domain::schedule::{CellState, WeekGrid};
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use chrono::FixedOffset;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 
 fn cell_label(i18n: I18nContext<Locale>, state: CellState) -> &'static str {
     match state {
@@ -74,7 +74,11 @@ pub fn WeekGridView(grid: WeekGrid, offset: FixedOffset) -> impl IntoView {
             view! {
                 <ul class="free-list" data-testid="free-list">
                     {free.into_iter().map(|f| view! {
-                        <li>{move || moment(i18n, f.start(), offset)}" – "{move || f.end().with_timezone(&offset).format("%H:%M").to_string()}
+                        <li>{move || moment(i18n, f.start(), offset)}" – "{move || {
+                                let (start, end) = (f.start().with_timezone(&offset), f.end().with_timezone(&offset));
+                                // A window running past midnight names its end day too.
+                                if start.date_naive() == end.date_naive() { end.format("%H:%M").to_string() } else { moment(i18n, f.end(), offset) }
+                            }}
                             " ("{move || super::format::duration(i18n, f.minutes())}")"</li>
                     }).collect_view()}
                 </ul>

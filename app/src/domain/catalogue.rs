@@ -103,7 +103,11 @@ pub enum AccreditationStanding {
 pub const EXPIRY_WARNING_DAYS: i64 = 60;
 
 impl AccreditationStanding {
-    pub fn on(today: chrono::NaiveDate, valid_from: chrono::NaiveDate, valid_until: chrono::NaiveDate) -> Self {
+    pub fn on(
+        today: chrono::NaiveDate,
+        valid_from: chrono::NaiveDate,
+        valid_until: chrono::NaiveDate,
+    ) -> Self {
         if today > valid_until || today < valid_from {
             AccreditationStanding::Expired
         } else if (valid_until - today).num_days() <= EXPIRY_WARNING_DAYS {
@@ -208,7 +212,10 @@ mod tests {
         for s in BookingStatus::ALL {
             assert_eq!(BookingStatus::parse(s.as_str()), Some(*s));
         }
-        assert_eq!(ResourceKind::parse("facility"), Some(ResourceKind::Facility));
+        assert_eq!(
+            ResourceKind::parse("facility"),
+            Some(ResourceKind::Facility)
+        );
         assert_eq!(ResourceKind::parse("Facility"), None);
         assert!(BookingStatus::Pending.is_active() && !BookingStatus::Cancelled.is_active());
     }
@@ -217,11 +224,24 @@ mod tests {
     fn accreditation_standing_warns_sixty_days_ahead() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         let from = d(1, 1);
-        assert_eq!(AccreditationStanding::on(d(3, 1), from, d(12, 31)), AccreditationStanding::Valid);
-        assert_eq!(AccreditationStanding::on(d(11, 1), from, d(12, 31)), AccreditationStanding::Expiring);
-        assert_eq!(AccreditationStanding::on(d(12, 31), from, d(12, 31)), AccreditationStanding::Expiring);
         assert_eq!(
-            AccreditationStanding::on(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(), from, d(12, 31)),
+            AccreditationStanding::on(d(3, 1), from, d(12, 31)),
+            AccreditationStanding::Valid
+        );
+        assert_eq!(
+            AccreditationStanding::on(d(11, 1), from, d(12, 31)),
+            AccreditationStanding::Expiring
+        );
+        assert_eq!(
+            AccreditationStanding::on(d(12, 31), from, d(12, 31)),
+            AccreditationStanding::Expiring
+        );
+        assert_eq!(
+            AccreditationStanding::on(
+                NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+                from,
+                d(12, 31)
+            ),
             AccreditationStanding::Expired
         );
     }

@@ -41,7 +41,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
         if !labels_ok || !local_ok {
             return Err(EmailError::Malformed);
         }
@@ -86,10 +88,23 @@ mod tests {
 
     #[test]
     fn refuses_malformed_addresses() {
-        for bad in ["", "plain", "@x.cn", "a@", "a@b", "a b@c.cn", "a@-b.cn", "a..b@c.cn", "a@b..cn"] {
+        for bad in [
+            "",
+            "plain",
+            "@x.cn",
+            "a@",
+            "a@b",
+            "a b@c.cn",
+            "a@-b.cn",
+            "a..b@c.cn",
+            "a@b..cn",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
-        assert_eq!(Email::parse(&format!("{}@x.cn", "a".repeat(300))), Err(EmailError::TooLong));
+        assert_eq!(
+            Email::parse(&format!("{}@x.cn", "a".repeat(300))),
+            Err(EmailError::TooLong)
+        );
     }
 
     proptest! {

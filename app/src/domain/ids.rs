@@ -16,4 +16,12 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(ZoneId, OrganisationId, UserId, CategoryId, ResourceId, BookingId, BlackoutId);
+id_type!(
+    ZoneId,
+    OrganisationId,
+    UserId,
+    CategoryId,
+    ResourceId,
+    BookingId,
+    BlackoutId
+);

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -34,7 +36,12 @@ impl Money {
 
     /// Parses "1234", "1,234.5" or "¥1234.50".
     pub fn parse(raw: &str) -> Result<Self, MoneyError> {
-        let cleaned: String = raw.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',').collect();
+        let cleaned: String = raw
+            .trim()
+            .trim_start_matches(['¥', '￥'])
+            .chars()
+            .filter(|c| *c != ',')
+            .collect();
         if cleaned.starts_with('-') {
             return Err(MoneyError::Negative);
         }
@@ -47,7 +54,9 @@ impl Money {
             return Err(MoneyError::TooLarge);
         }
         let whole: i64 = whole.parse().map_err(|_| MoneyError::Malformed)?;
-        let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| MoneyError::Malformed)?;
+        let frac: i64 = format!("{frac:0<2}")
+            .parse()
+            .map_err(|_| MoneyError::Malformed)?;
         Self::from_fen(whole * 100 + frac)
     }
 
@@ -85,7 +94,10 @@ mod tests {
     fn displays_with_grouping_and_two_decimals() {
         assert_eq!(Money::from_fen(0).unwrap().display(), "¥0.00");
         assert_eq!(Money::from_fen(123_400).unwrap().display(), "¥1,234.00");
-        assert_eq!(Money::from_fen(123_456_789).unwrap().display(), "¥1,234,567.89");
+        assert_eq!(
+            Money::from_fen(123_456_789).unwrap().display(),
+            "¥1,234,567.89"
+        );
     }
 
     #[test]

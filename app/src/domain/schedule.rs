@@ -30,7 +30,11 @@ impl OpeningPeriod {
         if opens_minute >= closes_minute || closes_minute > 24 * 60 {
             return Err(OpeningError::Period);
         }
-        Ok(Self { weekday, opens_minute, closes_minute })
+        Ok(Self {
+            weekday,
+            opens_minute,
+            closes_minute,
+        })
     }
 }
 
@@ -47,7 +51,9 @@ fn local_instant<Tz: TimeZone>(tz: &Tz, day: NaiveDate, minute: u16) -> Option<D
         day.and_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)?
     };
     // On a DST gap the earliest valid instant is taken; Asia/Shanghai has none, but zones may differ.
-    tz.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc))
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 impl OpeningHours {
@@ -66,9 +72,10 @@ impl OpeningHours {
             }
             let weekday = day.weekday().number_from_monday() as u8;
             for p in self.periods.iter().filter(|p| p.weekday == weekday) {
-                let (Some(start), Some(end)) =
-                    (local_instant(tz, day, p.opens_minute), local_instant(tz, day, p.closes_minute))
-                else {
+                let (Some(start), Some(end)) = (
+                    local_instant(tz, day, p.opens_minute),
+                    local_instant(tz, day, p.closes_minute),
+                ) else {
                     continue;
                 };
                 if let Ok(slot) = TimeSlot::new(start, end) {
@@ -147,10 +154,15 @@ impl WeekGrid {
                 let cells = (first..last)
                     .step_by(usize::from(step))
                     .map(|m| {
-                        let (Some(s), Some(e)) = (local_instant(tz, date, m), local_instant(tz, date, m + step)) else {
+                        let (Some(s), Some(e)) = (
+                            local_instant(tz, date, m),
+                            local_instant(tz, date, m + step),
+                        ) else {
                             return CellState::Closed;
                         };
-                        let Ok(cell) = TimeSlot::new(s, e) else { return CellState::Closed };
+                        let Ok(cell) = TimeSlot::new(s, e) else {
+                            return CellState::Closed;
+                        };
                         if blackouts.iter().any(|b| b.overlaps(&cell)) {
                             CellState::Blackout
                         } else if busy.iter().any(|b| b.overlaps(&cell)) {
@@ -175,7 +187,13 @@ impl WeekGrid {
             }
         }
         let free_windows = subtract(&open, &taken);
-        WeekGrid { week_start, first_minute: first, step_minutes: step, days, free_windows }
+        WeekGrid {
+            week_start,
+            first_minute: first,
+            step_minutes: step,
+            days,
+            free_windows,
+        }
     }
 
     /// Local minute of the day at which row `i` starts.
@@ -198,11 +216,18 @@ mod tests {
     }
 
     fn weekdays_8_to_17() -> OpeningHours {
-        OpeningHours { periods: (1..=5).map(|d| OpeningPeriod::new(d, 8 * 60, 17 * 60).unwrap()).collect() }
+        OpeningHours {
+            periods: (1..=5)
+                .map(|d| OpeningPeriod::new(d, 8 * 60, 17 * 60).unwrap())
+                .collect(),
+        }
     }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        shanghai().with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+        shanghai()
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -219,7 +244,10 @@ mod tests {
         let wed = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let w = weekdays_8_to_17().open_windows(&shanghai(), mon, mon + Duration::days(6), &[wed]);
         assert_eq!(w.len(), 4, "Mon, Tue, Thu, Fri");
-        assert_eq!(w[0], TimeSlot::new(at(2026, 11, 23, 8, 0), at(2026, 11, 23, 17, 0)).unwrap());
+        assert_eq!(
+            w[0],
+            TimeSlot::new(at(2026, 11, 23, 8, 0), at(2026, 11, 23, 17, 0)).unwrap()
+        );
         // 08:00 in Shanghai is 00:00 UTC.
         assert_eq!(w[0].start().format("%H:%M").to_string(), "00:00");
     }
@@ -230,9 +258,22 @@ mod tests {
         let busy = [TimeSlot::new(at(2026, 11, 24, 9, 0), at(2026, 11, 24, 10, 0)).unwrap()];
         let blackout = [TimeSlot::new(at(2026, 11, 26, 8, 0), at(2026, 11, 26, 12, 0)).unwrap()];
         let now = at(2026, 11, 23, 12, 0);
-        let g = WeekGrid::build(&shanghai(), mon, &weekdays_8_to_17(), &[], &busy, &blackout, now, 60);
+        let g = WeekGrid::build(
+            &shanghai(),
+            mon,
+            &weekdays_8_to_17(),
+            &[],
+            &busy,
+            &blackout,
+            now,
+            60,
+        );
         assert_eq!((g.first_minute, g.rows()), (8 * 60, 9));
-        assert_eq!(g.days[0].cells[0], CellState::Past, "Monday 08:00 is before now");
+        assert_eq!(
+            g.days[0].cells[0],
+            CellState::Past,
+            "Monday 08:00 is before now"
+        );
         assert_eq!(g.days[0].cells[5], CellState::Free, "Monday 13:00");
         assert_eq!(g.days[1].cells[1], CellState::Busy, "Tuesday 09:00");
         assert_eq!(g.days[3].cells[2], CellState::Blackout, "Thursday 10:00");
@@ -240,12 +281,18 @@ mod tests {
         // Free from now: Mon 12–17, Tue 8–9 and 10–17, Wed 8–17, Thu 12–17, Fri 8–17.
         assert_eq!(g.free_windows.len(), 6);
         assert_eq!(g.free_windows[0].start(), now);
-        assert!(g.free_windows.iter().all(|f| !f.overlaps(&busy[0]) && !f.overlaps(&blackout[0])));
+        assert!(g
+            .free_windows
+            .iter()
+            .all(|f| !f.overlaps(&busy[0]) && !f.overlaps(&blackout[0])));
     }
 
     #[test]
     fn monday_of_any_day() {
         let sun = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
-        assert_eq!(WeekGrid::monday_of(sun), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(
+            WeekGrid::monday_of(sun),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
     }
 }

@@ -32,7 +32,10 @@ impl TryFrom<RawSlot> for TimeSlot {
 
 impl From<TimeSlot> for RawSlot {
     fn from(slot: TimeSlot) -> Self {
-        RawSlot { start: slot.start, end: slot.end }
+        RawSlot {
+            start: slot.start,
+            end: slot.end,
+        }
     }
 }
 
@@ -47,7 +50,10 @@ impl TimeSlot {
 
     /// From Unix seconds, the form instants take in the database.
     pub fn from_unix(start: i64, end: i64) -> Result<Self, EmptySlot> {
-        match (Utc.timestamp_opt(start, 0).single(), Utc.timestamp_opt(end, 0).single()) {
+        match (
+            Utc.timestamp_opt(start, 0).single(),
+            Utc.timestamp_opt(end, 0).single(),
+        ) {
             (Some(s), Some(e)) => Self::new(s, e),
             _ => Err(EmptySlot),
         }
@@ -100,12 +106,18 @@ pub fn subtract(available: &[TimeSlot], busy: &[TimeSlot]) -> Vec<TimeSlot> {
         let mut cursor = window.start;
         for b in busy.iter().filter(|b| b.overlaps(&window)) {
             if b.start > cursor {
-                free.push(TimeSlot { start: cursor, end: b.start });
+                free.push(TimeSlot {
+                    start: cursor,
+                    end: b.start,
+                });
             }
             cursor = cursor.max(b.end);
         }
         if cursor < window.end {
-            free.push(TimeSlot { start: cursor, end: window.end });
+            free.push(TimeSlot {
+                start: cursor,
+                end: window.end,
+            });
         }
     }
     free
@@ -138,7 +150,10 @@ mod tests {
 
     #[test]
     fn subtract_cuts_busy_time_out_of_opening_time() {
-        let free = subtract(&[slot(0, 600)], &[slot(60, 120), slot(100, 200), slot(590, 700)]);
+        let free = subtract(
+            &[slot(0, 600)],
+            &[slot(60, 120), slot(100, 200), slot(590, 700)],
+        );
         assert_eq!(free, vec![slot(0, 60), slot(200, 590)]);
     }
 

@@ -15,9 +15,15 @@ pub fn CataloguePage() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         let q = query.get();
-        (q.get("kind"), q.get("category").and_then(|c| c.parse::<i64>().ok()), q.get("institution").and_then(|c| c.parse::<i64>().ok()))
+        (
+            q.get("kind"),
+            q.get("category").and_then(|c| c.parse::<i64>().ok()),
+            q.get("institution").and_then(|c| c.parse::<i64>().ok()),
+        )
     };
-    let data = Resource::new(params, |(kind, category, institution)| list_resources(kind, category, institution));
+    let data = Resource::new(params, |(kind, category, institution)| {
+        list_resources(kind, category, institution)
+    });
 
     view! {
         <Title text=move || t_string!(i18n, catalogue.title).to_string() />
@@ -122,7 +128,11 @@ fn ResourceCard(r: ResourceSummary) -> impl IntoView {
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
     let href = format!("/resources/{}", r.id);
-    let (name, institution, category) = (r.name.clone(), r.institution.name.clone(), r.category.name.clone());
+    let (name, institution, category) = (
+        r.name.clone(),
+        r.institution.name.clone(),
+        r.category.name.clone(),
+    );
     let name2 = name.clone();
     let kind = r.kind;
     let price = r.from_per_hour.map(|m| m.display());

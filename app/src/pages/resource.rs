@@ -1,13 +1,15 @@
 use crate::api::catalogue::get_resource;
-use crate::components::badges::{body_label, kind_label, standing_label, AccreditationBadges, StatusBadge};
+use crate::components::badges::{
+    body_label, kind_label, standing_label, AccreditationBadges, StatusBadge,
+};
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, full_date, minute_of_day, weekday_name};
 use crate::components::week_grid::WeekGridView;
 use crate::domain::catalogue::{AccreditationStanding, Audience, CustomerCategory, ResourceDetail};
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use chrono::{Duration, FixedOffset, Weekday};
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -16,7 +18,12 @@ pub fn ResourcePage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let query = use_query_map();
-    let key = move || (params.get().get("id").and_then(|id| id.parse::<i64>().ok()), query.get().get("week"));
+    let key = move || {
+        (
+            params.get().get("id").and_then(|id| id.parse::<i64>().ok()),
+            query.get().get("week"),
+        )
+    };
     let data = Resource::new(key, |(id, week)| async move {
         match id {
             Some(id) => get_resource(id, week).await,
@@ -62,14 +69,24 @@ fn Detail(d: ResourceDetail) -> impl IntoView {
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
     let s = d.summary.clone();
-    let offset = FixedOffset::east_opt(d.utc_offset_seconds).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    let offset = FixedOffset::east_opt(d.utc_offset_seconds)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
     let (name, name2, title_name) = (s.name.clone(), s.name.clone(), s.name.clone());
-    let (institution, category, description, city) = (s.institution.name.clone(), s.category.name.clone(), d.description.clone(), d.institution_city.clone());
+    let (institution, category, description, city) = (
+        s.institution.name.clone(),
+        s.category.name.clone(),
+        d.description.clone(),
+        d.institution_city.clone(),
+    );
     let kind = s.kind;
     let rules = d.rules.clone();
     let week_start = d.week.week_start;
-    let prev = (week_start - Duration::days(7)).format("%Y-%m-%d").to_string();
-    let next = (week_start + Duration::days(7)).format("%Y-%m-%d").to_string();
+    let prev = (week_start - Duration::days(7))
+        .format("%Y-%m-%d")
+        .to_string();
+    let next = (week_start + Duration::days(7))
+        .format("%Y-%m-%d")
+        .to_string();
     let base = format!("/resources/{}", s.id);
 
     let specs = d
@@ -196,7 +213,7 @@ fn Detail(d: ResourceDetail) -> impl IntoView {
                 </table>
             </section>
 
-            <section class="panel" aria-labelledby="h-accreditation">
+            <section class="panel panel--span" aria-labelledby="h-accreditation">
                 <h2 id="h-accreditation">{t!(i18n, resource.accreditation)}</h2>
                 {if has_accreditations {
                     view! {

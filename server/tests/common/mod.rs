@@ -22,9 +22,14 @@ pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
 }
 
-pub fn config(dir: &std::path::Path, demo: bool) -> Config {
+pub mod pg;
+
+pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> Config {
     Config {
-        database_url: format!("sqlite://{}", dir.join("test.db").display()),
+        database_url: database_url.map_or_else(
+            || format!("sqlite://{}", dir.join("test.db").display()),
+            str::to_string,
+        ),
         data_dir: dir.to_path_buf(),
         site_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: dir.join("site").display().to_string(),
@@ -42,8 +47,18 @@ impl TestApp {
     }
 
     pub async fn with_demo(demo: bool) -> TestApp {
+        Self::on(None, demo).await
+    }
+
+    /// On the given database (default: a new SQLite file).
+    pub async fn on(database_url: Option<&str>, demo: bool) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let state = server::prepare_state(&config(dir.path(), demo), Arc::new(FixedClock(now()))).await.expect("state");
+        let state = server::prepare_state(
+            &config(dir.path(), database_url, demo),
+            Arc::new(FixedClock(now())),
+        )
+        .await
+        .expect("state");
         let router = server::router(state.clone());
         TestApp { state, router, dir }
     }
@@ -52,10 +67,18 @@ impl TestApp {
         let res: Response<Body> = self.router.clone().oneshot(req).await.expect("response");
         let (parts, body) = res.into_parts();
         let bytes = body.collect().await.expect("body").to_bytes();
-        (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     }
 
-    pub async fn get(&self, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
+    pub async fn get(
+        &self,
+        uri: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
         let mut req = Request::get(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -64,7 +87,10 @@ impl TestApp {
     }
 
     pub async fn scalar(&self, sql: &str) -> i64 {
-        let (v,): (i64,) = sqlx::query_as(sql).fetch_one(self.state.db.pool()).await.expect(sql);
+        let (v,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(self.state.db.pool())
+            .await
+            .expect(sql);
         v
     }
 }
@@ -72,4 +98,43 @@ impl TestApp {
 /// Text of the page with Leptos' hydration markers removed, for assertions on what a person reads.
 pub fn text(html: &str) -> String {
     html.replace("<!>", "").replace("<!---->", "")
+}
+
+/// Inserts a bare booking blocking exactly [from, until).
+pub async fn insert_booking(
+    app: &TestApp,
+    resource: i64,
+    from: i64,
+    until: i64,
+    status: &str,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, status, \
+           customer_category, price_fen, created_at, updated_at) \
+         VALUES ($1, 1, 1, $2, $3, $2, $3, $4, 'external', 0, 0, 0) RETURNING id",
+    )
+    .bind(resource)
+    .bind(from)
+    .bind(until)
+    .bind(status)
+    .fetch_one(app.state.db.pool())
+    .await?;
+    Ok(id)
+}
+
+/// The database refused the write as an overlap, and the application maps that to a conflict.
+pub fn assert_overlap<T: std::fmt::Debug>(result: Result<T, sqlx::Error>) {
+    match result {
+        Err(sqlx::Error::Database(db)) => {
+            assert!(
+                app::backend::is_overlap(db.as_ref()),
+                "refused by the overlap guard: {db}"
+            );
+            assert_eq!(
+                app::error::AppError::from(sqlx::Error::Database(db)),
+                app::error::AppError::Conflict
+            );
+        }
+        other => panic!("expected the database to refuse an overlap, got {other:?}"),
+    }
 }
