@@ -35,7 +35,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-apt_install pkg-config gcc curl nodejs npm
+apt_install pkg-config gcc curl
+# Node.js may come from elsewhere than Debian (with its own npm): only install it when missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi
 if $WITH_TEST_TOOLS; then
   # Debian's Chromium for the browser tests (no browser download), CJK fonts so that Chinese
   # renders, Python's aiosmtpd as a real SMTP server, PostgreSQL for the second backend.
