@@ -1,7 +1,11 @@
-use crate::domain::catalogue::{CatalogueFilter, CataloguePage, ResourceDetail, ResourceKind};
-use crate::domain::ids::{CategoryId, OrganisationId, ResourceId};
+use crate::domain::catalogue::{CataloguePage, ResourceDetail};
 use crate::error::AppError;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use {
+    crate::domain::catalogue::{CatalogueFilter, ResourceKind},
+    crate::domain::ids::{CategoryId, OrganisationId, ResourceId},
+};
 
 /// The catalogue, filtered. Filter values arrive as text from a plain GET form, so unknown values
 /// are refused here rather than silently ignored.

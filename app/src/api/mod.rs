@@ -3,10 +3,12 @@
 
 pub mod catalogue;
 
+#[cfg(feature = "ssr")]
 use crate::error::AppError;
 
 /// Passes a result through, setting the HTTP status of the response to the error's status, so
 /// the API answers 400/404/409 rather than a blanket 500.
+#[cfg(feature = "ssr")]
 pub(crate) fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
         crate::components::error_view::set_status(e.status());

@@ -81,104 +81,132 @@ const CATEGORIES: &[(&str, &str, &str)] = &[
     ("spectrometry", "光谱分析", "Spectrometry"),
 ];
 
-/// (zh, en, kind, city_zh, city_en, in the zone, SME, user name, email)
-const CUSTOMERS: &[(&str, &str, &str, &str, &str, bool, bool, &str, &str)] = &[
-    (
+/// A lab or enterprise that books equipment, with its one demo user.
+struct Customer(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Membership,
+    Size,
+    &'static str,
+    &'static str,
+);
+
+#[derive(PartialEq)]
+enum Membership {
+    InZone,
+    Outside,
+}
+
+#[derive(PartialEq)]
+enum Size {
+    Sme,
+    Large,
+}
+
+use Membership::{InZone, Outside};
+use Size::{Large, Sme};
+
+/// (zh, en, kind, city_zh, city_en, zone membership, size, user name, email)
+const CUSTOMERS: &[Customer] = &[
+    Customer(
         "赣州南康木匠家具有限公司",
         "Nankang Craftsman Furniture Co., Ltd.",
         "enterprise",
         "赣州南康",
         "Nankang",
-        true,
-        true,
+        InZone,
+        Sme,
         "刘芳",
         "liu.fang@nk-furniture.example",
     ),
-    (
+    Customer(
         "宜春锂源新能源科技有限公司",
         "Yichun Lithium Source New Energy Technology Co., Ltd.",
         "enterprise",
         "宜春",
         "Yichun",
-        true,
-        true,
+        InZone,
+        Sme,
         "陈强",
         "chen.qiang@li-source.example",
     ),
-    (
+    Customer(
         "永修星火硅材料科技有限公司",
         "Yongxiu Spark Silicon Materials Technology Co., Ltd.",
         "enterprise",
         "九江永修",
         "Yongxiu",
-        true,
-        false,
+        InZone,
+        Large,
         "王磊",
         "wang.lei@spark-si.example",
     ),
-    (
+    Customer(
         "余江明视眼镜有限公司",
         "Yujiang Clear Vision Eyewear Co., Ltd.",
         "enterprise",
         "鹰潭余江",
         "Yujiang",
-        true,
-        true,
+        InZone,
+        Sme,
         "赵敏",
         "zhao.min@clearvision.example",
     ),
-    (
+    Customer(
         "鹰潭精工铜材有限公司",
         "Yingtan Precision Copper Co., Ltd.",
         "enterprise",
         "鹰潭",
         "Yingtan",
-        true,
-        true,
+        InZone,
+        Sme,
         "孙涛",
         "sun.tao@precision-cu.example",
     ),
-    (
+    Customer(
         "南昌大学材料科学与工程学院实验室",
         "Nanchang University Materials Science Laboratory",
         "lab",
         "南昌",
         "Nanchang",
-        false,
-        false,
+        Outside,
+        Large,
         "李娜",
         "li.na@ncu-lab.example",
     ),
-    (
+    Customer(
         "赣州稀土检测服务有限公司",
         "Ganzhou Rare Earth Testing Services Co., Ltd.",
         "lab",
         "赣州",
         "Ganzhou",
-        false,
-        true,
+        Outside,
+        Sme,
         "黄伟",
         "huang.wei@ree-test.example",
     ),
-    (
+    Customer(
         "吉安京九电子科技有限公司",
         "Ji'an Jingjiu Electronics Technology Co., Ltd.",
         "enterprise",
         "吉安",
         "Ji'an",
-        false,
-        true,
+        Outside,
+        Sme,
         "周杰",
         "zhou.jie@jj-electronics.example",
     ),
-    (
+    Customer(
         "上饶光学仪器厂",
         "Shangrao Optical Instrument Works",
         "enterprise",
         "上饶",
         "Shangrao",
-        false,
-        false,
+        Outside,
+        Large,
         "吴静",
         "wu.jing@sr-optics.example",
     ),
@@ -983,12 +1011,12 @@ async fn seed<Tz: TimeZone>(
 
     let mut customers = Vec::new();
     for (i, c) in CUSTOMERS.iter().enumerate() {
-        let zone_id = if c.5 { I(zone) } else { N };
+        let zone_id = if c.5 == InZone { I(zone) } else { N };
         let id = insert_id(
             tx,
             "INSERT INTO organisations (zone_id, kind, name_zh, name_en, city_zh, city_en, credit_code, is_sme, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            vec![zone_id, t(c.2), t(c.0), t(c.1), t(c.3), t(c.4), Bind::T(format!("91360000MA3{:06}K", 200_000 + i)), B(c.6), I(ts)],
+            vec![zone_id, t(c.2), t(c.0), t(c.1), t(c.3), t(c.4), Bind::T(format!("91360000MA3{:06}K", 200_000 + i)), B(c.6 == Sme), I(ts)],
         )
         .await?;
         let locale = if i % 4 == 3 { "en" } else { "zh-CN" };
@@ -1001,8 +1029,8 @@ async fn seed<Tz: TimeZone>(
         .await?;
         customers.push(Org {
             id,
-            zone_member: c.5,
-            sme: c.6,
+            zone_member: c.5 == InZone,
+            sme: c.6 == Sme,
             user,
         });
     }

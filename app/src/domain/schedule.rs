@@ -143,7 +143,7 @@ impl WeekGrid {
         let step = step_minutes.clamp(15, 120);
         let (mut first, mut last) = hours.span().unwrap_or(DEFAULT_SPAN);
         first -= first % step;
-        last = (last + step - 1) / step * step;
+        last = last.div_ceil(step) * step;
         let week_end = week_start + Duration::days(6);
         let open = hours.open_windows(tz, week_start, week_end, closed_days);
 
