@@ -4,6 +4,7 @@ use super::Db;
 use crate::domain::catalogue::*;
 use crate::domain::ids::{CategoryId, OrganisationId, ResourceId};
 use crate::domain::money::Money;
+use crate::domain::rules::{BookingRules, Situation};
 use crate::domain::schedule::{OpeningHours, OpeningPeriod, WeekGrid};
 use crate::domain::time::TimeSlot;
 use chrono::{DateTime, Duration, NaiveDate, Offset, TimeZone, Utc};
@@ -407,8 +408,22 @@ impl Db {
         let badge_rows: Vec<&AccreditationRow> = acc.iter().collect();
         let summary = summary_row.into_summary(badges(&badge_rows, today)?)?;
 
+        let rules = BookingRules {
+            slot_minutes: d.slot_minutes,
+            min_duration_minutes: d.min_duration_minutes,
+            max_duration_minutes: d.max_duration_minutes,
+            min_notice_minutes: d.min_notice_minutes,
+            max_notice_days: d.max_notice_days,
+            buffer_before_minutes: d.buffer_before_minutes,
+            buffer_after_minutes: d.buffer_after_minutes,
+            approval_required: d.approval_required != 0,
+            audience: Audience::parse(&d.audience)
+                .ok_or_else(|| decode_err("audience", &d.audience))?,
+            cancel_cutoff_minutes: d.cancel_cutoff_minutes,
+        };
+        let status = summary.status;
         let week = self
-            .week_grid(id, tz, week_start, &opening_hours, d.slot_minutes, now)
+            .week_grid(id, tz, week_start, &opening_hours, &rules, status, now)
             .await?;
 
         Ok(Some(ResourceDetail {
@@ -432,19 +447,7 @@ impl Db {
                 zh: d.city_zh,
                 en: d.city_en,
             },
-            rules: BookingRulesView {
-                slot_minutes: d.slot_minutes,
-                min_duration_minutes: d.min_duration_minutes,
-                max_duration_minutes: d.max_duration_minutes,
-                min_notice_minutes: d.min_notice_minutes,
-                max_notice_days: d.max_notice_days,
-                buffer_before_minutes: d.buffer_before_minutes,
-                buffer_after_minutes: d.buffer_after_minutes,
-                approval_required: d.approval_required != 0,
-                audience: Audience::parse(&d.audience)
-                    .ok_or_else(|| decode_err("audience", &d.audience))?,
-                cancel_cutoff_minutes: d.cancel_cutoff_minutes,
-            },
+            rules,
             opening_hours,
             rates,
             accreditations,
@@ -462,7 +465,8 @@ impl Db {
         tz: &Tz,
         week_start: NaiveDate,
         hours: &OpeningHours,
-        slot_minutes: i64,
+        rules: &BookingRules,
+        status: ResourceStatus,
         now: DateTime<Utc>,
     ) -> Result<WeekGrid, sqlx::Error> {
         let local_midnight = |d: NaiveDate| {
@@ -514,16 +518,24 @@ impl Db {
                 .filter_map(|(s, e)| TimeSlot::from_unix(s, e).ok())
                 .collect::<Vec<_>>()
         };
-        let step = u16::try_from(slot_minutes.clamp(30, 60)).unwrap_or(60);
-        Ok(WeekGrid::build(
+        let step = u16::try_from(rules.slot_minutes.clamp(30, 60)).unwrap_or(60);
+        let (busy, blackouts) = (slots(busy), slots(blackouts));
+        let mut grid =
+            WeekGrid::build(tz, week_start, hours, &closed, &busy, &blackouts, now, step);
+        // "Next free times" honour every rule (notice, buffers, steps, minimum length), not just
+        // the opening hours: they come from the same rule code that judges a booking.
+        let taken: Vec<TimeSlot> = busy.into_iter().chain(blackouts).collect();
+        let situation = Situation {
             tz,
-            week_start,
-            hours,
-            &closed,
-            &slots(busy),
-            &slots(blackouts),
             now,
-            step,
-        ))
+            status,
+            hours,
+            closed_days: &closed,
+            taken: &taken,
+        };
+        if let Ok(week) = TimeSlot::from_unix(from, until) {
+            grid.free_windows = rules.free_windows(&situation, &week);
+        }
+        Ok(grid)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::ids::{CategoryId, OrganisationId, ResourceId};
 use super::money::Money;
+use super::rules::BookingRules;
 use super::schedule::{OpeningHours, WeekGrid};
 use serde::{Deserialize, Serialize};
 
@@ -157,20 +158,6 @@ pub struct Specification {
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BookingRulesView {
-    pub slot_minutes: i64,
-    pub min_duration_minutes: i64,
-    pub max_duration_minutes: i64,
-    pub min_notice_minutes: i64,
-    pub max_notice_days: i64,
-    pub buffer_before_minutes: i64,
-    pub buffer_after_minutes: i64,
-    pub approval_required: bool,
-    pub audience: Audience,
-    pub cancel_cutoff_minutes: i64,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RateView {
     pub category: CustomerCategory,
@@ -193,7 +180,7 @@ pub struct ResourceDetail {
     pub contact_name: String,
     pub contact_phone: String,
     pub institution_city: Bilingual,
-    pub rules: BookingRulesView,
+    pub rules: BookingRules,
     pub opening_hours: OpeningHours,
     pub rates: Vec<RateView>,
     pub accreditations: Vec<AccreditationView>,

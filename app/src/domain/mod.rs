@@ -5,5 +5,6 @@ pub mod catalogue;
 pub mod email;
 pub mod ids;
 pub mod money;
+pub mod rules;
 pub mod schedule;
 pub mod time;
