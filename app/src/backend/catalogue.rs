@@ -423,7 +423,7 @@ impl Db {
         };
         let status = summary.status;
         let week = self
-            .week_grid(id, tz, week_start, &opening_hours, &rules, status, now)
+            .week_grid(id, tz, week_start, (&opening_hours, &rules, status), now)
             .await?;
 
         Ok(Some(ResourceDetail {
@@ -464,9 +464,7 @@ impl Db {
         id: ResourceId,
         tz: &Tz,
         week_start: NaiveDate,
-        hours: &OpeningHours,
-        rules: &BookingRules,
-        status: ResourceStatus,
+        (hours, rules, status): (&OpeningHours, &BookingRules, ResourceStatus),
         now: DateTime<Utc>,
     ) -> Result<WeekGrid, sqlx::Error> {
         let local_midnight = |d: NaiveDate| {
