@@ -151,7 +151,7 @@ fn badges(
 }
 
 /// Appends `AND …` conditions for the filter, with `$n` placeholders numbered from 1.
-fn filter_sql(filter: &CatalogueFilter) -> (String, Vec<FilterArg>) {
+pub(super) fn filter_sql(filter: &CatalogueFilter) -> (String, Vec<FilterArg>) {
     let mut sql = String::from(" WHERE r.status <> 'retired'");
     let mut args = Vec::new();
     if let Some(kind) = filter.kind {
@@ -169,7 +169,7 @@ fn filter_sql(filter: &CatalogueFilter) -> (String, Vec<FilterArg>) {
     (sql, args)
 }
 
-enum FilterArg {
+pub(super) enum FilterArg {
     Text(&'static str),
     Id(i64),
 }
@@ -186,6 +186,7 @@ macro_rules! bind_all {
         q
     }};
 }
+pub(super) use bind_all;
 
 impl Db {
     pub async fn zone_name(&self) -> Result<Bilingual, sqlx::Error> {

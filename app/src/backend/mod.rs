@@ -1,6 +1,7 @@
 //! Server-only code: the database, repositories and services. Every SQL text of the application
 //! lives under this module; one text serves both backends unless a function says otherwise.
 
+pub mod availability;
 pub mod catalogue;
 pub mod demo;
 

@@ -1,0 +1,221 @@
+//! Time-first search across all institutions. A fixed number of queries whatever the number of
+//! resources; the rules themselves are the shared domain code.
+
+use super::catalogue::{bind_all, filter_sql, FilterArg};
+use super::Db;
+use crate::domain::availability::{FreeQuery, FreeResult, Unbookable, WINDOWS_PER_RESOURCE};
+use crate::domain::catalogue::{Audience, ResourceStatus};
+use crate::domain::rules::{BookingRules, Situation};
+use crate::domain::schedule::{OpeningHours, OpeningPeriod};
+use crate::domain::time::TimeSlot;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use sqlx::FromRow;
+use std::collections::HashMap;
+
+#[derive(FromRow)]
+struct RulesRow {
+    resource_id: i64,
+    slot_minutes: i64,
+    min_duration_minutes: i64,
+    max_duration_minutes: i64,
+    min_notice_minutes: i64,
+    max_notice_days: i64,
+    buffer_before_minutes: i64,
+    buffer_after_minutes: i64,
+    approval_required: i64,
+    audience: String,
+    cancel_cutoff_minutes: i64,
+}
+
+impl RulesRow {
+    fn rules(&self) -> BookingRules {
+        BookingRules {
+            slot_minutes: self.slot_minutes,
+            min_duration_minutes: self.min_duration_minutes,
+            max_duration_minutes: self.max_duration_minutes,
+            min_notice_minutes: self.min_notice_minutes,
+            max_notice_days: self.max_notice_days,
+            buffer_before_minutes: self.buffer_before_minutes,
+            buffer_after_minutes: self.buffer_after_minutes,
+            approval_required: self.approval_required != 0,
+            audience: Audience::parse(&self.audience).unwrap_or(Audience::Institution),
+            cancel_cutoff_minutes: self.cancel_cutoff_minutes,
+        }
+    }
+}
+
+/// The widest buffer any resource may have, so one range query finds every interval that can
+/// matter; generous on purpose.
+const BUFFER_MARGIN_SECONDS: i64 = 7 * 86_400;
+
+impl Db {
+    pub async fn find_free<Tz: TimeZone>(
+        &self,
+        query: &FreeQuery,
+        tz: &Tz,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FreeResult>, sqlx::Error> {
+        let today = now.with_timezone(tz).date_naive();
+        let resources = self.catalogue(&query.filter, today).await?.resources;
+        let (where_sql, args) = filter_sql(&query.filter);
+
+        let sql = format!(
+            "SELECT b.resource_id, b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, \
+                    b.min_notice_minutes, b.max_notice_days, b.buffer_before_minutes, b.buffer_after_minutes, \
+                    CASE WHEN b.approval_required THEN 1 ELSE 0 END AS approval_required, b.audience, \
+                    b.cancel_cutoff_minutes \
+             FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}"
+        );
+        let rules: Vec<RulesRow> = bind_all!(sqlx::query_as(&sql), &args)
+            .fetch_all(self.pool())
+            .await?;
+        let rules: HashMap<i64, BookingRules> =
+            rules.iter().map(|r| (r.resource_id, r.rules())).collect();
+
+        let sql = format!(
+            "SELECT h.resource_id, h.weekday, h.opens_minute, h.closes_minute \
+             FROM opening_hours h JOIN resources r ON r.id = h.resource_id{where_sql}"
+        );
+        let rows: Vec<(i64, i64, i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
+            .fetch_all(self.pool())
+            .await?;
+        let mut hours: HashMap<i64, OpeningHours> = HashMap::new();
+        for (rid, w, o, c) in rows {
+            let (Ok(w), Ok(o), Ok(c)) = (u8::try_from(w), u16::try_from(o), u16::try_from(c))
+            else {
+                continue;
+            };
+            if let Ok(p) = OpeningPeriod::new(w, o, c) {
+                hours.entry(rid).or_default().periods.push(p);
+            }
+        }
+
+        // Everything that blocks time in (or near) the range, for the filtered resources.
+        let (from, until) = (
+            query.range.start().timestamp() - BUFFER_MARGIN_SECONDS,
+            query.range.end().timestamp() + BUFFER_MARGIN_SECONDS,
+        );
+        let n = args.len();
+        let sql = format!(
+            "SELECT x.resource_id, x.blocked_from, x.blocked_until FROM bookings x JOIN resources r ON r.id = x.resource_id{where_sql} \
+               AND x.status IN ('pending', 'confirmed') AND x.blocked_from < ${} AND ${} < x.blocked_until \
+             UNION ALL \
+             SELECT k.resource_id, k.starts_at, k.ends_at FROM blackouts k JOIN resources r ON r.id = k.resource_id{where_sql} \
+               AND k.starts_at < ${} AND ${} < k.ends_at",
+            n + 1,
+            n + 2,
+            n + 1,
+            n + 2
+        );
+        let rows: Vec<(i64, i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
+            .bind(until)
+            .bind(from)
+            .fetch_all(self.pool())
+            .await?;
+        let mut taken: HashMap<i64, Vec<TimeSlot>> = HashMap::new();
+        for (rid, s, e) in rows {
+            if let Ok(slot) = TimeSlot::from_unix(s, e) {
+                taken.entry(rid).or_default().push(slot);
+            }
+        }
+
+        let day = |t: DateTime<Utc>| {
+            t.with_timezone(tz)
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let closures: Vec<(Option<i64>, String)> = sqlx::query_as(
+            "SELECT resource_id, day FROM closure_days WHERE day >= $1 AND day <= $2",
+        )
+        .bind(day(query.range.start()))
+        .bind(day(query.range.end()))
+        .fetch_all(self.pool())
+        .await?;
+        let closures: Vec<(Option<i64>, NaiveDate)> = closures
+            .into_iter()
+            .filter_map(|(r, d)| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| (r, d))
+            })
+            .collect();
+
+        let empty_hours = OpeningHours::default();
+        let results = resources
+            .into_iter()
+            .filter_map(|resource| {
+                let id = resource.id.0;
+                let rules = rules.get(&id)?;
+                let hours = hours.get(&id).unwrap_or(&empty_hours);
+                let closed: Vec<NaiveDate> = closures
+                    .iter()
+                    .filter(|(r, _)| r.is_none_or(|r| r == id))
+                    .map(|(_, d)| *d)
+                    .collect();
+                let taken = taken.get(&id).map(Vec::as_slice).unwrap_or_default();
+                let situation = Situation {
+                    tz,
+                    now,
+                    status: resource.status,
+                    hours,
+                    closed_days: &closed,
+                    taken,
+                };
+                let (windows, unbookable) = search_one(rules, &situation, query);
+                Some(FreeResult {
+                    resource,
+                    windows,
+                    unbookable,
+                })
+            })
+            .collect();
+        Ok(results)
+    }
+}
+
+/// The windows of one resource long enough for the wanted time, or why there are none.
+fn search_one<Tz: TimeZone>(
+    rules: &BookingRules,
+    s: &Situation<'_, Tz>,
+    q: &FreeQuery,
+) -> (Vec<TimeSlot>, Option<Unbookable>) {
+    if s.status != ResourceStatus::Available {
+        return (Vec::new(), Some(Unbookable::NotAvailable(s.status)));
+    }
+    if q.minutes > rules.max_duration_minutes {
+        return (
+            Vec::new(),
+            Some(Unbookable::TooLong(rules.max_duration_minutes)),
+        );
+    }
+    if q.range.end() <= s.now + Duration::minutes(rules.min_notice_minutes) {
+        return (
+            Vec::new(),
+            Some(Unbookable::NoticeTooShort(rules.min_notice_minutes)),
+        );
+    }
+    let wanted = q.minutes.max(rules.min_duration_minutes);
+    let windows: Vec<TimeSlot> = rules
+        .free_windows(s, &q.range)
+        .into_iter()
+        .filter(|w| w.minutes() >= wanted)
+        .take(WINDOWS_PER_RESOURCE)
+        .collect();
+    if !windows.is_empty() {
+        return (windows, None);
+    }
+    let local = |t: DateTime<Utc>| t.with_timezone(s.tz).date_naive();
+    let open = s.hours.open_windows(
+        s.tz,
+        local(q.range.start()),
+        local(q.range.end()),
+        s.closed_days,
+    );
+    let reason = if open.iter().any(|o| o.overlaps(&q.range)) {
+        Unbookable::FullyBooked
+    } else {
+        Unbookable::Closed
+    };
+    (Vec::new(), Some(reason))
+}

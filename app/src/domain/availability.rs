@@ -1,0 +1,38 @@
+//! Time-first search: "free for at least D between A and B", across every institution.
+
+use super::catalogue::{CatalogueFilter, ResourceStatus, ResourceSummary};
+use super::time::TimeSlot;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeQuery {
+    pub range: TimeSlot,
+    /// The free time wanted, in minutes.
+    pub minutes: i64,
+    pub filter: CatalogueFilter,
+}
+
+/// Why a resource offers nothing in the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unbookable {
+    NotAvailable(ResourceStatus),
+    /// The wanted time is longer than one booking may be (the maximum, in minutes).
+    TooLong(i64),
+    /// The whole range lies inside the minimum notice (minutes).
+    NoticeTooShort(i64),
+    /// Not open at all in the range.
+    Closed,
+    /// Open, but every opening is taken or too short.
+    FullyBooked,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FreeResult {
+    pub resource: ResourceSummary,
+    /// The first free windows long enough for the wanted time, earliest first.
+    pub windows: Vec<TimeSlot>,
+    pub unbookable: Option<Unbookable>,
+}
+
+/// How many windows each result lists.
+pub const WINDOWS_PER_RESOURCE: usize = 3;

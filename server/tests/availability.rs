@@ -1,0 +1,250 @@
+//! Time-first search on the demo zone, checked against a brute-force search in the test: every
+//! aligned start in the range is tried against the rules, with the data read here by plain SQL.
+
+mod common;
+
+use app::domain::availability::{FreeQuery, Unbookable};
+use app::domain::catalogue::{Audience, CatalogueFilter, ResourceStatus};
+use app::domain::rules::{BookingRules, Relation, Situation};
+use app::domain::schedule::{OpeningHours, OpeningPeriod};
+use app::domain::time::TimeSlot;
+use chrono::{Duration, TimeZone};
+use chrono_tz::Asia::Shanghai;
+use common::TestApp;
+
+type RuleRow = (i64, i64, i64, i64, i64, i64, i64, String, String);
+
+#[tokio::test]
+async fn time_first_search_matches_a_brute_force_search() {
+    let app = TestApp::new().await;
+    let now = common::now();
+    let range = TimeSlot::new(
+        Shanghai
+            .with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
+            .unwrap()
+            .to_utc(),
+        Shanghai
+            .with_ymd_and_hms(2026, 12, 3, 0, 0, 0)
+            .unwrap()
+            .to_utc(),
+    )
+    .unwrap();
+    let pool = app.state.db.pool();
+
+    for minutes in [60_i64, 180, 600] {
+        let query = FreeQuery {
+            range,
+            minutes,
+            filter: CatalogueFilter::default(),
+        };
+        let results = app
+            .state
+            .db
+            .find_free(&query, &Shanghai, now)
+            .await
+            .expect("search");
+        let listed: i64 = app
+            .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
+            .await;
+        assert_eq!(
+            results.len() as i64,
+            listed,
+            "every resource answers, bookable or not"
+        );
+        let mut with_windows = 0;
+
+        for result in &results {
+            let id = result.resource.id.0;
+            let row: RuleRow = sqlx::query_as(
+                "SELECT b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, b.min_notice_minutes, b.max_notice_days, \
+                        b.buffer_before_minutes, b.buffer_after_minutes, b.audience, r.status \
+                 FROM booking_rules b JOIN resources r ON r.id = b.resource_id WHERE r.id = $1",
+            )
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            let rules = BookingRules {
+                slot_minutes: row.0,
+                min_duration_minutes: row.1,
+                max_duration_minutes: row.2,
+                min_notice_minutes: row.3,
+                max_notice_days: row.4,
+                buffer_before_minutes: row.5,
+                buffer_after_minutes: row.6,
+                approval_required: false,
+                audience: Audience::parse(&row.7).unwrap(),
+                cancel_cutoff_minutes: 0,
+            };
+            let status = ResourceStatus::parse(&row.8).unwrap();
+            let periods: Vec<(i64, i64, i64)> =
+                sqlx::query_as("SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+            let hours = OpeningHours {
+                periods: periods
+                    .into_iter()
+                    .map(|(w, o, c)| OpeningPeriod::new(w as u8, o as u16, c as u16).unwrap())
+                    .collect(),
+            };
+            let taken: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT blocked_from, blocked_until FROM bookings WHERE resource_id = $1 AND status IN ('pending', 'confirmed') \
+                 UNION ALL SELECT starts_at, ends_at FROM blackouts WHERE resource_id = $1",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let taken: Vec<TimeSlot> = taken
+                .into_iter()
+                .map(|(s, e)| TimeSlot::from_unix(s, e).unwrap())
+                .collect();
+            let situation = Situation {
+                tz: &Shanghai,
+                now,
+                status,
+                hours: &hours,
+                closed_days: &[],
+                taken: &taken,
+            };
+
+            // Brute force: every start on the resource's time step, tried against every rule.
+            let length = Duration::minutes(minutes.max(rules.min_duration_minutes));
+            let mut first_fit = None;
+            let mut start = range.start();
+            while start + length <= range.end() {
+                let candidate = TimeSlot::new(start, start + length).unwrap();
+                if rules
+                    .check(&situation, Relation::OwnInstitution, &candidate)
+                    .is_empty()
+                {
+                    first_fit = Some(candidate);
+                    break;
+                }
+                start += Duration::minutes(rules.slot_minutes);
+            }
+
+            match (first_fit, result.windows.first()) {
+                (Some(fit), Some(window)) => {
+                    with_windows += 1;
+                    assert_eq!(
+                        window.start(),
+                        fit.start(),
+                        "resource {id}, {minutes} min: earliest window"
+                    );
+                    assert!(result.unbookable.is_none());
+                    for w in &result.windows {
+                        assert!(
+                            range.contains(w) && w.minutes() >= length.num_minutes(),
+                            "resource {id}: {w:?}"
+                        );
+                        let head = TimeSlot::new(w.start(), w.start() + length).unwrap();
+                        assert!(
+                            rules
+                                .check(&situation, Relation::OwnInstitution, &head)
+                                .is_empty(),
+                            "resource {id}: {head:?} bookable"
+                        );
+                    }
+                }
+                (None, None) => {
+                    let reason = result.unbookable.expect("a reason when nothing is free");
+                    match reason {
+                        Unbookable::NotAvailable(s) => assert_eq!(s, status),
+                        Unbookable::TooLong(max) => assert!(minutes > max),
+                        Unbookable::Closed
+                        | Unbookable::FullyBooked
+                        | Unbookable::NoticeTooShort(_) => {}
+                    }
+                }
+                (fit, window) => {
+                    panic!("resource {id}, {minutes} min: brute force {fit:?}, search {window:?}")
+                }
+            }
+        }
+        assert!(
+            with_windows > 10,
+            "{minutes} min: most resources have free time ({with_windows})"
+        );
+        if minutes == 600 {
+            assert!(
+                results
+                    .iter()
+                    .any(|r| matches!(r.unbookable, Some(Unbookable::TooLong(480)))),
+                "instruments cap at 8 h"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn time_first_search_honours_filters_and_says_why_not() {
+    let app = TestApp::new().await;
+    let range = TimeSlot::new(common::now(), common::now() + Duration::days(7)).unwrap();
+    let filter = CatalogueFilter {
+        kind: Some(app::domain::catalogue::ResourceKind::Facility),
+        ..Default::default()
+    };
+    let results = app
+        .state
+        .db
+        .find_free(
+            &FreeQuery {
+                range,
+                minutes: 240,
+                filter,
+            },
+            &Shanghai,
+            common::now(),
+        )
+        .await
+        .unwrap();
+    assert!(!results.is_empty());
+    assert!(results
+        .iter()
+        .all(|r| r.resource.kind == app::domain::catalogue::ResourceKind::Facility));
+
+    let maintenance = results
+        .iter()
+        .chain(
+            app.state
+                .db
+                .find_free(
+                    &FreeQuery {
+                        range,
+                        minutes: 60,
+                        filter: CatalogueFilter::default(),
+                    },
+                    &Shanghai,
+                    common::now(),
+                )
+                .await
+                .unwrap()
+                .iter(),
+        )
+        .any(|r| r.unbookable == Some(Unbookable::NotAvailable(ResourceStatus::Maintenance)));
+    assert!(maintenance, "a resource under maintenance says so");
+
+    // A range entirely inside the minimum notice.
+    let soon = TimeSlot::new(common::now(), common::now() + Duration::hours(1)).unwrap();
+    let results = app
+        .state
+        .db
+        .find_free(
+            &FreeQuery {
+                range: soon,
+                minutes: 60,
+                filter: CatalogueFilter::default(),
+            },
+            &Shanghai,
+            common::now(),
+        )
+        .await
+        .unwrap();
+    assert!(results
+        .iter()
+        .filter(|r| r.resource.status == ResourceStatus::Available)
+        .all(|r| matches!(r.unbookable, Some(Unbookable::NoticeTooShort(_)))));
+}
