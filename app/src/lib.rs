@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     // Async: the whole page is rendered before it is sent, so it reads without wasm.
                     <Routes fallback=pages::not_found::NotFound>
                         <Route path=path!("") view=pages::catalogue::CataloguePage ssr=SsrMode::Async />
+                        <Route path=path!("free") view=pages::free::FreeTimePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id") view=pages::resource::ResourcePage ssr=SsrMode::Async />
                     </Routes>
                 </main>

@@ -77,6 +77,27 @@ test("a visitor browses the catalogue, filters, opens a resource and switches to
   expect(errors).toEqual([]);
 });
 
+test("a small lab finds a chamber free for four hours next week, across institutions", async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto("/");
+  await page.getByRole("link", { name: "空闲查找" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("空闲查找");
+  await page.getByLabel("至少空闲").selectOption("4");
+  await page.getByLabel("类型").selectOption("facility");
+  await page.getByRole("button", { name: "查找" }).click();
+  await expect(page).toHaveURL(/hours=4/);
+  const results = page.getByTestId("free-results").locator("li.card");
+  const bookable = page.getByTestId("free-results").locator('li.card[data-bookable="true"]');
+  expect(await bookable.count()).toBeGreaterThan(3);
+  await expect(page.getByTestId("free-count")).toContainText(`共 ${await results.count()} 项`);
+  // The first result offers a window of at least four hours and leads to its week.
+  await expect(bookable.first().locator(".free-list li").first()).toContainText(/小时/);
+  await bookable.first().getByRole("link", { name: "查看并预约" }).click();
+  await expect(page).toHaveURL(/\/resources\/\d+\?week=/);
+  await expect(page.getByTestId("week-grid")).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
 test("pages read without JavaScript", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

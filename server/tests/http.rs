@@ -234,3 +234,66 @@ async fn server_functions_answer_json_and_refuse_bad_input_cleanly() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn find_free_time_page_answers_across_institutions_and_refuses_bad_ranges() {
+    let app = TestApp::new().await;
+    let (status, _, html) = app.get("/free", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = text(&html);
+    let total = app
+        .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
+        .await;
+    assert!(page.contains("<h1>空闲查找</h1>"));
+    assert!(
+        page.contains(&format!("共 {total} 项")),
+        "every resource answers"
+    );
+    assert!(
+        page.contains("维护中，暂不可预约"),
+        "the resource under maintenance says why"
+    );
+    assert!(
+        page.contains("value=\"2026-11-26\""),
+        "defaults to tomorrow"
+    );
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT name_zh FROM organisations WHERE kind = 'institution'")
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+    let shown = names
+        .iter()
+        .filter(|(n,)| page.contains(n.as_str()))
+        .count();
+    assert!(shown >= 6, "results span institutions: {shown}");
+    assert!(page.matches("查看并预约").count() >= 30);
+
+    let (status, _, html) = app
+        .get(
+            "/free?from=2026-12-01&to=2026-12-03&hours=48&kind=facility",
+            &[("accept-language", "en")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = text(&html);
+    assert!(page.contains("Find free time") && page.contains("have free time"));
+    assert!(
+        page.contains("Longer than one booking may be (2 h)") || page.contains("View and book")
+    );
+
+    for bad in [
+        "from=2026-12-10&to=2026-12-01",
+        "from=2026-12-01&to=2027-03-01",
+        "from=yesterday",
+        "hours=0",
+        "hours=9999",
+    ] {
+        let (status, _, html) = app.get(&format!("/free?{bad}"), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(
+            text(&html).contains("notice--error"),
+            "{bad}: a clear message"
+        );
+    }
+}

@@ -48,6 +48,9 @@ pub fn SiteHeader() -> impl IntoView {
                     <a href="/" class="site-nav__link" aria-current=move || (location.pathname.get() == "/").then_some("page")>
                         {t!(i18n, nav.equipment)}
                     </a>
+                    <a href="/free" class="site-nav__link" aria-current=move || (location.pathname.get() == "/free").then_some("page")>
+                        {t!(i18n, nav.free)}
+                    </a>
                 </nav>
                 <a class="lang-switch" rel="external" href=switch_href
                     hreflang=move || if english() { "zh-CN" } else { "en" }

@@ -36,3 +36,18 @@ pub struct FreeResult {
 
 /// How many windows each result lists.
 pub const WINDOWS_PER_RESOURCE: usize = 3;
+
+/// What the "find free time" page shows: the query as understood, and the answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FreeSearchPage {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub minutes: i64,
+    pub results: Vec<FreeResult>,
+    pub categories: Vec<super::catalogue::Named<super::ids::CategoryId>>,
+    pub institutions: Vec<super::catalogue::Named<super::ids::OrganisationId>>,
+    pub utc_offset_seconds: i32,
+}
+
+/// The longest date range one search may cover, in days.
+pub const MAX_RANGE_DAYS: i64 = 31;

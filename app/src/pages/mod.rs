@@ -1,3 +1,4 @@
 pub mod catalogue;
+pub mod free;
 pub mod not_found;
 pub mod resource;
