@@ -13,21 +13,11 @@ pub fn SiteHeader() -> impl IntoView {
     // works before (and without) the wasm; rel="external" keeps the client router out of it.
     let switch_href = move || {
         let target = if english() { "zh-CN" } else { "en" };
-        let back = format!(
-            "{}{}",
-            location.pathname.get(),
-            location
-                .search
-                .get()
-                .split('#')
-                .next()
-                .map(|s| if s.is_empty() {
-                    String::new()
-                } else {
-                    format!("?{s}")
-                })
-                .unwrap_or_default()
-        );
+        let search = location.search.get();
+        let back = match search.is_empty() {
+            true => location.pathname.get(),
+            false => format!("{}?{search}", location.pathname.get()),
+        };
         format!("/lang/{target}?back={}", urlencode(&back))
     };
     view! {
@@ -66,9 +56,14 @@ pub fn SiteHeader() -> impl IntoView {
 #[component]
 pub fn SiteFooter() -> impl IntoView {
     let i18n = use_i18n();
+    let zone = Resource::new(|| (), |_| crate::api::catalogue::zone_info());
     view! {
         <footer class="site-footer">
-            <p>{t!(i18n, footer, tz = "Asia/Shanghai, UTC+8")}</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    zone.await.ok().map(|(_, tz)| view! { <p>{t!(i18n, footer, tz = tz.clone())}</p> })
+                })}
+            </Suspense>
         </footer>
     }
 }
