@@ -118,21 +118,24 @@ struct Back {
 }
 
 /// Sets the language cookie and returns to the page the person was on. Only same-site paths are
-/// accepted as the way back, so the route cannot be used as an open redirect.
+/// accepted as the way back, so the route cannot be used as an open redirect. A language the
+/// platform does not have changes nothing: the person simply goes back.
 async fn switch_language(Path(locale): Path<String>, Query(q): Query<Back>) -> Response {
     let locale = match locale.as_str() {
-        "en" => "en",
-        "zh-CN" | "zh" => "zh-CN",
-        _ => return (StatusCode::NOT_FOUND, "unknown language / 未知语言").into_response(),
+        "en" => Some("en"),
+        "zh-CN" | "zh" => Some("zh-CN"),
+        _ => None,
     };
     let back = q
         .back
         .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
         .unwrap_or_else(|| "/".into());
-    let cookie = format!("{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
+    if let Some(locale) = locale {
+        let cookie = format!("{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().insert(header::SET_COOKIE, v);
+        }
     }
     res
 }

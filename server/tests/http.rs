@@ -201,8 +201,14 @@ async fn language_switch_sets_the_cookie_and_never_redirects_off_site() {
             .await;
         assert_eq!(headers["location"], "/", "{evil} is not followed");
     }
-    let (status, _, _) = app.get("/lang/fr", &[]).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, headers, _) = app.get("/lang/fr?back=/free", &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "an unknown language changes nothing"
+    );
+    assert_eq!(headers["location"], "/free");
+    assert!(headers.get("set-cookie").is_none());
 }
 
 #[tokio::test]
