@@ -1,48 +1,15 @@
 //! Time-first search across all institutions. A fixed number of queries whatever the number of
 //! resources; the rules themselves are the shared domain code.
 
-use super::catalogue::{bind_all, filter_sql, FilterArg};
+use super::catalogue::{bind_all, filter_sql, FilterArg, RulesRow, RULES_COLUMNS};
 use super::Db;
 use crate::domain::availability::{FreeQuery, FreeResult, Unbookable, WINDOWS_PER_RESOURCE};
-use crate::domain::catalogue::{Audience, ResourceStatus};
+use crate::domain::catalogue::ResourceStatus;
 use crate::domain::rules::{BookingRules, Situation};
 use crate::domain::schedule::{OpeningHours, OpeningPeriod};
 use crate::domain::time::TimeSlot;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use sqlx::FromRow;
 use std::collections::HashMap;
-
-#[derive(FromRow)]
-struct RulesRow {
-    resource_id: i64,
-    slot_minutes: i64,
-    min_duration_minutes: i64,
-    max_duration_minutes: i64,
-    min_notice_minutes: i64,
-    max_notice_days: i64,
-    buffer_before_minutes: i64,
-    buffer_after_minutes: i64,
-    approval_required: i64,
-    audience: String,
-    cancel_cutoff_minutes: i64,
-}
-
-impl RulesRow {
-    fn rules(&self) -> BookingRules {
-        BookingRules {
-            slot_minutes: self.slot_minutes,
-            min_duration_minutes: self.min_duration_minutes,
-            max_duration_minutes: self.max_duration_minutes,
-            min_notice_minutes: self.min_notice_minutes,
-            max_notice_days: self.max_notice_days,
-            buffer_before_minutes: self.buffer_before_minutes,
-            buffer_after_minutes: self.buffer_after_minutes,
-            approval_required: self.approval_required != 0,
-            audience: Audience::parse(&self.audience).unwrap_or(Audience::Institution),
-            cancel_cutoff_minutes: self.cancel_cutoff_minutes,
-        }
-    }
-}
 
 /// The widest buffer any resource may have, so one range query finds every interval that can
 /// matter; generous on purpose.
@@ -59,18 +26,14 @@ impl Db {
         let resources = self.catalogue(&query.filter, today).await?.resources;
         let (where_sql, args) = filter_sql(&query.filter);
 
-        let sql = format!(
-            "SELECT b.resource_id, b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, \
-                    b.min_notice_minutes, b.max_notice_days, b.buffer_before_minutes, b.buffer_after_minutes, \
-                    CASE WHEN b.approval_required THEN 1 ELSE 0 END AS approval_required, b.audience, \
-                    b.cancel_cutoff_minutes \
-             FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}"
-        );
+        let sql = format!("SELECT {RULES_COLUMNS} FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}");
         let rules: Vec<RulesRow> = bind_all!(sqlx::query_as(&sql), &args)
             .fetch_all(self.pool())
             .await?;
-        let rules: HashMap<i64, BookingRules> =
-            rules.iter().map(|r| (r.resource_id, r.rules())).collect();
+        let rules: HashMap<i64, BookingRules> = rules
+            .iter()
+            .map(|r| Ok((r.resource_id, r.rules()?)))
+            .collect::<Result<_, sqlx::Error>>()?;
 
         let sql = format!(
             "SELECT h.resource_id, h.weekday, h.opens_minute, h.closes_minute \

@@ -39,6 +39,44 @@ struct AccreditationRow {
     valid_until: String,
 }
 
+/// A resource's booking rules as stored; `b` is booking_rules.
+#[derive(FromRow)]
+pub(super) struct RulesRow {
+    pub(super) resource_id: i64,
+    slot_minutes: i64,
+    min_duration_minutes: i64,
+    max_duration_minutes: i64,
+    min_notice_minutes: i64,
+    max_notice_days: i64,
+    buffer_before_minutes: i64,
+    buffer_after_minutes: i64,
+    approval_required: i64,
+    audience: String,
+    cancel_cutoff_minutes: i64,
+}
+
+impl RulesRow {
+    pub(super) fn rules(&self) -> Result<BookingRules, sqlx::Error> {
+        Ok(BookingRules {
+            slot_minutes: self.slot_minutes,
+            min_duration_minutes: self.min_duration_minutes,
+            max_duration_minutes: self.max_duration_minutes,
+            min_notice_minutes: self.min_notice_minutes,
+            max_notice_days: self.max_notice_days,
+            buffer_before_minutes: self.buffer_before_minutes,
+            buffer_after_minutes: self.buffer_after_minutes,
+            approval_required: self.approval_required != 0,
+            audience: Audience::parse(&self.audience)
+                .ok_or_else(|| decode_err("audience", &self.audience))?,
+            cancel_cutoff_minutes: self.cancel_cutoff_minutes,
+        })
+    }
+}
+
+pub(super) const RULES_COLUMNS: &str = "b.resource_id, b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, \
+     b.min_notice_minutes, b.max_notice_days, b.buffer_before_minutes, b.buffer_after_minutes, \
+     CASE WHEN b.approval_required THEN 1 ELSE 0 END AS approval_required, b.audience, b.cancel_cutoff_minutes";
+
 #[derive(FromRow)]
 struct NamedRow {
     id: i64,
@@ -308,28 +346,13 @@ impl Db {
             contact_phone: String,
             city_zh: String,
             city_en: String,
-            slot_minutes: i64,
-            min_duration_minutes: i64,
-            max_duration_minutes: i64,
-            min_notice_minutes: i64,
-            max_notice_days: i64,
-            buffer_before_minutes: i64,
-            buffer_after_minutes: i64,
-            approval_required: i64,
-            audience: String,
-            cancel_cutoff_minutes: i64,
         }
         let d: DetailRow = sqlx::query_as(
             "SELECT r.serial_number, r.purchase_year, r.original_value_fen, r.building, r.room, \
                     r.description_zh, r.description_en, r.specifications, r.status_reason, \
-                    r.contact_name, r.contact_phone, o.city_zh, o.city_en, \
-                    b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, \
-                    b.min_notice_minutes, b.max_notice_days, b.buffer_before_minutes, \
-                    b.buffer_after_minutes, CASE WHEN b.approval_required THEN 1 ELSE 0 END AS approval_required, \
-                    b.audience, b.cancel_cutoff_minutes \
+                    r.contact_name, r.contact_phone, o.city_zh, o.city_en \
              FROM resources r \
              JOIN organisations o ON o.id = r.institution_id \
-             JOIN booking_rules b ON b.resource_id = r.id \
              WHERE r.id = $1",
         )
         .bind(id.0)
@@ -409,19 +432,13 @@ impl Db {
         let badge_rows: Vec<&AccreditationRow> = acc.iter().collect();
         let summary = summary_row.into_summary(badges(&badge_rows, today)?)?;
 
-        let rules = BookingRules {
-            slot_minutes: d.slot_minutes,
-            min_duration_minutes: d.min_duration_minutes,
-            max_duration_minutes: d.max_duration_minutes,
-            min_notice_minutes: d.min_notice_minutes,
-            max_notice_days: d.max_notice_days,
-            buffer_before_minutes: d.buffer_before_minutes,
-            buffer_after_minutes: d.buffer_after_minutes,
-            approval_required: d.approval_required != 0,
-            audience: Audience::parse(&d.audience)
-                .ok_or_else(|| decode_err("audience", &d.audience))?,
-            cancel_cutoff_minutes: d.cancel_cutoff_minutes,
-        };
+        let rules: RulesRow = sqlx::query_as(&format!(
+            "SELECT {RULES_COLUMNS} FROM booking_rules b WHERE b.resource_id = $1"
+        ))
+        .bind(id.0)
+        .fetch_one(self.pool())
+        .await?;
+        let rules = rules.rules()?;
         let status = summary.status;
         let week = self
             .week_grid(id, tz, week_start, (&opening_hours, &rules, status), now)

@@ -4,4 +4,5 @@ pub mod badges;
 pub mod error_view;
 pub mod format;
 pub mod layout;
+pub mod options;
 pub mod week_grid;

@@ -1,6 +1,7 @@
 use crate::api::catalogue::list_resources;
 use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
 use crate::components::error_view::ErrorView;
+use crate::components::options::named_options;
 use crate::domain::catalogue::{CataloguePage as Page, ResourceKind, ResourceSummary};
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -43,7 +44,6 @@ pub fn CataloguePage() -> impl IntoView {
 #[component]
 fn Catalogue(page: Page, selected: (Option<String>, Option<i64>, Option<i64>)) -> impl IntoView {
     let i18n = use_i18n();
-    let english = move || i18n.get_locale() == Locale::en;
     let (kind, category, institution) = selected;
     let filtered = kind.is_some() || category.is_some() || institution.is_some();
     let count = page.resources.len();
@@ -56,22 +56,20 @@ fn Catalogue(page: Page, selected: (Option<String>, Option<i64>, Option<i64>)) -
             view! { <option value=k.as_str() selected=sel>{move || kind_label(i18n, k)}</option> }
         })
         .collect_view();
-    let category_options = page
-        .categories
-        .iter()
-        .map(|c| {
-            let name = c.name.clone();
-            view! { <option value=c.id.0 selected=category == Some(c.id.0)>{move || name.pick(english()).to_string()}</option> }
-        })
-        .collect_view();
-    let institution_options = page
-        .institutions
-        .iter()
-        .map(|o| {
-            let name = o.name.clone();
-            view! { <option value=o.id.0 selected=institution == Some(o.id.0)>{move || name.pick(english()).to_string()}</option> }
-        })
-        .collect_view();
+    let category_options = named_options(
+        page.categories
+            .iter()
+            .map(|c| (c.id.0, c.name.clone()))
+            .collect(),
+        category,
+    );
+    let institution_options = named_options(
+        page.institutions
+            .iter()
+            .map(|o| (o.id.0, o.name.clone()))
+            .collect(),
+        institution,
+    );
 
     view! {
         <form class="filters" method="get" action="/" role="search">

@@ -2,6 +2,7 @@ use crate::api::catalogue::find_free_time;
 use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, moment};
+use crate::components::options::named_options;
 use crate::domain::availability::{FreeResult, FreeSearchPage, Unbookable};
 use crate::domain::catalogue::{ResourceKind, ResourceStatus};
 use crate::error::AppError;
@@ -42,9 +43,9 @@ pub fn FreeTimePage() -> impl IntoView {
         <p class="lead">{t!(i18n, free.intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
-                let (_, _, _, kind, _, _) = params();
+                let (_, _, _, kind, category, institution) = params();
                 match data.await {
-                    Ok(page) => view! { <Search page kind /> }.into_any(),
+                    Ok(page) => view! { <Search page kind category institution /> }.into_any(),
                     Err(AppError::Validation { key, .. }) => {
                         crate::components::error_view::set_status(400);
                         let message = move || match key.as_str() {
@@ -66,9 +67,13 @@ pub fn FreeTimePage() -> impl IntoView {
 }
 
 #[component]
-fn Search(page: FreeSearchPage, kind: Option<String>) -> impl IntoView {
+fn Search(
+    page: FreeSearchPage,
+    kind: Option<String>,
+    category: Option<i64>,
+    institution: Option<i64>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let english = move || i18n.get_locale() == Locale::en;
     let offset = FixedOffset::east_opt(page.utc_offset_seconds)
         .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
     let bookable = page
@@ -78,22 +83,20 @@ fn Search(page: FreeSearchPage, kind: Option<String>) -> impl IntoView {
         .count();
     let total = page.results.len();
     let hours = page.minutes / 60;
-    let category_options = page
-        .categories
-        .iter()
-        .map(|c| {
-            let name = c.name.clone();
-            view! { <option value=c.id.0>{move || name.pick(english()).to_string()}</option> }
-        })
-        .collect_view();
-    let institution_options = page
-        .institutions
-        .iter()
-        .map(|o| {
-            let name = o.name.clone();
-            view! { <option value=o.id.0>{move || name.pick(english()).to_string()}</option> }
-        })
-        .collect_view();
+    let category_options = named_options(
+        page.categories
+            .iter()
+            .map(|c| (c.id.0, c.name.clone()))
+            .collect(),
+        category,
+    );
+    let institution_options = named_options(
+        page.institutions
+            .iter()
+            .map(|o| (o.id.0, o.name.clone()))
+            .collect(),
+        institution,
+    );
     let kind_options = ResourceKind::ALL
         .iter()
         .map(|k| {
