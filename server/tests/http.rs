@@ -288,6 +288,18 @@ async fn find_free_time_page_answers_across_institutions_and_refuses_bad_ranges(
         page.contains("Longer than one booking may be (2 h)") || page.contains("View and book")
     );
 
+    // The chosen filters stay chosen in the form.
+    let emc = app
+        .scalar("SELECT id FROM categories WHERE code = 'emc'")
+        .await;
+    let (_, _, html) = app.get(&format!("/free?category={emc}&hours=4"), &[]).await;
+    let page = text(&html);
+    assert!(
+        page.contains(&format!("<option value=\"{emc}\" selected>")),
+        "category kept"
+    );
+    assert!(page.contains("<option value=\"4\" selected>"), "hours kept");
+
     for bad in [
         "from=2026-12-10&to=2026-12-01",
         "from=2026-12-01&to=2027-03-01",
