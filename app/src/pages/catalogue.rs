@@ -1,8 +1,8 @@
 use crate::api::catalogue::list_resources;
 use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
 use crate::components::error_view::ErrorView;
-use crate::components::options::named_options;
-use crate::domain::catalogue::{CataloguePage as Page, ResourceKind, ResourceSummary};
+use crate::components::options::ResourceFilterFields;
+use crate::domain::catalogue::{CataloguePage as Page, ResourceSummary};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,54 +48,11 @@ fn Catalogue(page: Page, selected: (Option<String>, Option<i64>, Option<i64>)) -
     let filtered = kind.is_some() || category.is_some() || institution.is_some();
     let count = page.resources.len();
 
-    let kind_options = ResourceKind::ALL
-        .iter()
-        .map(|k| {
-            let k = *k;
-            let sel = kind.as_deref() == Some(k.as_str());
-            view! { <option value=k.as_str() selected=sel>{move || kind_label(i18n, k)}</option> }
-        })
-        .collect_view();
-    let category_options = named_options(
-        page.categories
-            .iter()
-            .map(|c| (c.id.0, c.name.clone()))
-            .collect(),
-        category,
-    );
-    let institution_options = named_options(
-        page.institutions
-            .iter()
-            .map(|o| (o.id.0, o.name.clone()))
-            .collect(),
-        institution,
-    );
-
     view! {
         <form class="filters" method="get" action="/" role="search">
             <fieldset>
                 <legend>{t!(i18n, catalogue.filters)}</legend>
-                <div class="field">
-                    <label for="f-kind">{t!(i18n, catalogue.kind)}</label>
-                    <select id="f-kind" name="kind">
-                        <option value="">{t!(i18n, catalogue.any)}</option>
-                        {kind_options}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="f-category">{t!(i18n, catalogue.category)}</label>
-                    <select id="f-category" name="category">
-                        <option value="">{t!(i18n, catalogue.any)}</option>
-                        {category_options}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="f-institution">{t!(i18n, catalogue.institution)}</label>
-                    <select id="f-institution" name="institution">
-                        <option value="">{t!(i18n, catalogue.any)}</option>
-                        {institution_options}
-                    </select>
-                </div>
+                <ResourceFilterFields categories=page.categories.clone() institutions=page.institutions.clone() kind=kind.clone() category institution />
                 <div class="filters__actions">
                     <button type="submit" class="button button--primary">{t!(i18n, catalogue.apply)}</button>
                     {filtered.then(|| view! { <a class="button button--quiet" href="/">{t!(i18n, catalogue.clear)}</a> })}

@@ -2,9 +2,9 @@ use crate::api::catalogue::find_free_time;
 use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, moment};
-use crate::components::options::named_options;
+use crate::components::options::ResourceFilterFields;
 use crate::domain::availability::{FreeResult, FreeSearchPage, Unbookable};
-use crate::domain::catalogue::{ResourceKind, ResourceStatus};
+use crate::domain::catalogue::ResourceStatus;
 use crate::error::AppError;
 use crate::i18n::*;
 use chrono::FixedOffset;
@@ -83,27 +83,6 @@ fn Search(
         .count();
     let total = page.results.len();
     let hours = page.minutes / 60;
-    let category_options = named_options(
-        page.categories
-            .iter()
-            .map(|c| (c.id.0, c.name.clone()))
-            .collect(),
-        category,
-    );
-    let institution_options = named_options(
-        page.institutions
-            .iter()
-            .map(|o| (o.id.0, o.name.clone()))
-            .collect(),
-        institution,
-    );
-    let kind_options = ResourceKind::ALL
-        .iter()
-        .map(|k| {
-            let k = *k;
-            view! { <option value=k.as_str() selected=kind.as_deref() == Some(k.as_str())>{move || kind_label(i18n, k)}</option> }
-        })
-        .collect_view();
     let hour_options = HOUR_CHOICES
         .iter()
         .map(|h| {
@@ -128,18 +107,7 @@ fn Search(
                     <label for="f-hours">{t!(i18n, free.duration)}</label>
                     <select id="f-hours" name="hours">{hour_options}</select>
                 </div>
-                <div class="field">
-                    <label for="f-kind">{t!(i18n, catalogue.kind)}</label>
-                    <select id="f-kind" name="kind"><option value="">{t!(i18n, catalogue.any)}</option>{kind_options}</select>
-                </div>
-                <div class="field">
-                    <label for="f-category">{t!(i18n, catalogue.category)}</label>
-                    <select id="f-category" name="category"><option value="">{t!(i18n, catalogue.any)}</option>{category_options}</select>
-                </div>
-                <div class="field">
-                    <label for="f-institution">{t!(i18n, catalogue.institution)}</label>
-                    <select id="f-institution" name="institution"><option value="">{t!(i18n, catalogue.any)}</option>{institution_options}</select>
-                </div>
+                <ResourceFilterFields categories=page.categories.clone() institutions=page.institutions.clone() kind=kind.clone() category institution />
                 <div class="filters__actions">
                     <button type="submit" class="button button--primary">{t!(i18n, free.search)}</button>
                 </div>
