@@ -18,6 +18,9 @@ pub enum AppError {
     NotFound,
     #[error("not signed in")]
     NotSignedIn,
+    /// Too many failed attempts; the person may try again after the given number of seconds.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: i64 },
     /// Something failed inside; the details are in the server log under `trace_id`.
     #[error("internal error {trace_id}")]
     Internal { trace_id: String },
@@ -42,6 +45,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::NotSignedIn => 401,
+            AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
             AppError::Transport => 502,
         }

@@ -24,6 +24,13 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `LEPTOS_ENV`: DEV or PROD (default PROD).
     pub production: bool,
+    /// `SESSION_IDLE_MINUTES`: a session ends after this long without a request (default 2 days).
+    pub session_idle_minutes: i64,
+    /// `SESSION_MAX_DAYS`: and in any case this long after sign-in (default 14).
+    pub session_max_days: i64,
+    /// `INITIAL_ADMIN_EMAIL`, `INITIAL_ADMIN_PASSWORD` (and optional `INITIAL_ADMIN_NAME`): a site
+    /// administrator created at start-up when there is none yet.
+    pub initial_admin: Option<(String, String, String)>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -48,7 +55,25 @@ impl Config {
             .map(|v| v.parse().context("DB_MAX_CONNECTIONS must be a number"))
             .transpose()?
             .unwrap_or(8);
+        let number = |name: &str, default: i64| -> anyhow::Result<i64> {
+            var(name)
+                .map(|v| v.parse().with_context(|| format!("{name} must be a number")))
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        let initial_admin = match (var("INITIAL_ADMIN_EMAIL"), var("INITIAL_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some((
+                email,
+                var("INITIAL_ADMIN_NAME").unwrap_or_else(|| "Site administrator".into()),
+                password,
+            )),
+            (None, None) => None,
+            _ => anyhow::bail!("INITIAL_ADMIN_EMAIL and INITIAL_ADMIN_PASSWORD go together"),
+        };
         Ok(Config {
+            session_idle_minutes: number("SESSION_IDLE_MINUTES", 2 * 24 * 60)?,
+            session_max_days: number("SESSION_MAX_DAYS", 14)?,
+            initial_admin,
             public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}")),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             production: !matches!(var("LEPTOS_ENV").as_deref(), Some("DEV" | "dev")),

@@ -4,7 +4,8 @@
 pub mod config;
 
 use anyhow::Context;
-use app::backend::{AppState, Clock, Db, SystemClock};
+use app::backend::session::{read_cookie, RequestSession, SESSION_COOKIE};
+use app::backend::{AppState, Clock, Db, Settings, SystemClock};
 use app::{shell, App, LOCALE_COOKIE};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -43,11 +44,24 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             leptos::config::Env::DEV
         })
         .build();
+    if let Some((email, name, password)) = &config.initial_admin {
+        if !db.has_site_admin().await? {
+            db.ensure_site_admin(email, name, password.clone(), clock.now().timestamp())
+                .await
+                .map_err(|e| anyhow::anyhow!("creating the initial site administrator: {e}"))?;
+            tracing::info!(%email, "created the initial site administrator");
+        }
+    }
     Ok(AppState {
         leptos_options,
         db,
         tz: config.zone_tz,
         clock,
+        settings: Arc::new(Settings {
+            public_url: config.public_url.trim_end_matches('/').to_string(),
+            session_idle_secs: config.session_idle_minutes * 60,
+            session_max_secs: config.session_max_days * 86_400,
+        }),
     })
 }
 
@@ -86,9 +100,96 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session_and_origin,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Refuses cross-site requests that change state, then resolves the session cookie into the
+/// request's [`RequestSession`], once, for every handler behind it.
+async fn session_and_origin(
+    State(state): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let safe = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if !safe && is_cross_site(req.headers(), &state.settings.public_url) {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-site request");
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string(&app::error::AppError::Forbidden).unwrap_or_default(),
+        )
+            .into_response();
+    }
+    let path = req.uri().path();
+    let static_file = path.starts_with("/pkg/") || path == "/health" || path.starts_with("/favicon");
+    let mut session = RequestSession {
+        address: req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+        ..Default::default()
+    };
+    let mut stale_cookie = false;
+    if let Some(token) = read_cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty() && !static_file) {
+        let now = state.clock.now().timestamp();
+        match state.db.session_actor(&token, now, &state.settings).await {
+            Ok(Some(actor)) => {
+                session.token = Some(token);
+                session.actor = Some(actor);
+            }
+            Ok(None) => stale_cookie = true,
+            // The handler will meet the same database and report it; here, just not signed in.
+            Err(err) => tracing::error!(error = %err, "reading the session"),
+        }
+    }
+    req.extensions_mut().insert(session);
+    let mut res = next.run(req).await;
+    let sets_session = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(SESSION_COOKIE.as_bytes()));
+    if stale_cookie && !sets_session {
+        let clear = app::backend::session::clear_session_cookie(state.settings.secure_cookies());
+        if let Ok(v) = HeaderValue::from_str(&clear) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Whether a state-changing request comes from another site. Browsers say so in Sec-Fetch-Site;
+/// older ones send Origin, compared with the Host the request was sent to and with PUBLIC_URL.
+/// A request with neither header is not from a browser (no ambient cookies to abuse) and passes.
+pub fn is_cross_site(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = get("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match get("origin") {
+        None => false,
+        Some(origin) => {
+            let origin_host = origin.split("://").nth(1).unwrap_or("");
+            let same_host = get("host").is_some_and(|host| host == origin_host);
+            !(same_host || origin == public_url.trim_end_matches('/'))
+        }
+    }
 }
 
 /// 200 when the database answers, 503 otherwise.
@@ -147,7 +248,8 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
         .await
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     db.close().await;

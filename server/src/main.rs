@@ -10,9 +10,36 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Config::from_env()?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("create-admin") {
+        return create_admin(&config, &args[1..]).await;
+    }
     tracing::info!(database = %redact(&config.database_url), data_dir = %config.data_dir.display(), "starting");
     let state = server::prepare_state_with_system_clock(&config).await?;
     server::serve(state, config.site_addr).await
+}
+
+/// `server create-admin <email> [name]`: creates a site administrator (or makes an existing account
+/// one). The password is read from the first line of standard input, so it stays out of the shell
+/// history and the process list.
+async fn create_admin(config: &Config, args: &[String]) -> anyhow::Result<()> {
+    let Some(email) = args.first() else {
+        anyhow::bail!("usage: server create-admin <email> [name]  (password on standard input)");
+    };
+    let name = args.get(1).map_or("Site administrator", String::as_str);
+    eprintln!("Password for {email} (one line):");
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let db = app::backend::Db::connect(&config.database_url, 2).await?;
+    db.migrate().await?;
+    let user = db
+        .ensure_site_admin(email, name, password, chrono::Utc::now().timestamp())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    db.close().await;
+    println!("{email} (user {user}) is a site administrator");
+    Ok(())
 }
 
 /// Hides a password in a database URL before it is logged.

@@ -909,12 +909,23 @@ impl Db {
         if zones > 0 {
             return Ok(None);
         }
+        let hash = super::secrets::hash_password(DEMO_PASSWORD.into())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut tx = self.pool().begin().await?;
         let summary = seed(&mut tx, tz, now).await?;
+        // Every demo account signs in with the documented demo password.
+        sqlx::query("UPDATE users SET password_hash = $1")
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Some(summary))
     }
 }
+
+/// The password of every account in the demo zone (documented in README.md).
+pub const DEMO_PASSWORD: &str = "Demo-2026-labshare";
 
 async fn insert_id(
     tx: &mut Transaction<'_, Any>,

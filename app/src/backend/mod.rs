@@ -1,9 +1,13 @@
 //! Server-only code: the database, repositories and services. Every SQL text of the application
 //! lives under this module; one text serves both backends unless a function says otherwise.
 
+pub mod accounts;
 pub mod availability;
 pub mod catalogue;
 pub mod demo;
+pub mod mail;
+pub mod secrets;
+pub mod session;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -142,6 +146,23 @@ impl Clock for FixedClock {
     }
 }
 
+/// Settings the application reads while serving (from the environment, see README.md).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The address people reach the platform at, used in mailed links; https means Secure cookies.
+    pub public_url: String,
+    /// A session ends after this long without a request…
+    pub session_idle_secs: i64,
+    /// …and in any case this long after sign-in.
+    pub session_max_secs: i64,
+}
+
+impl Settings {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
 /// Everything a request needs, built once at start-up and handed to server functions by context.
 #[derive(Clone)]
 pub struct AppState {
@@ -149,6 +170,7 @@ pub struct AppState {
     pub db: Db,
     pub tz: chrono_tz::Tz,
     pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {

@@ -24,6 +24,12 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         AppError::NotFound => t_string!(i18n, error.not_found).to_string(),
         AppError::Forbidden => t_string!(i18n, error.forbidden).to_string(),
         AppError::NotSignedIn => t_string!(i18n, error.not_signed_in).to_string(),
+        AppError::TooManyAttempts { retry_after_secs } => t_string!(
+            i18n,
+            error.too_many_attempts,
+            minutes = (retry_after_secs + 59) / 60
+        )
+        .to_string(),
         AppError::Conflict => t_string!(i18n, error.conflict).to_string(),
         AppError::Validation { .. } => t_string!(i18n, error.invalid).to_string(),
         AppError::Transport => t_string!(i18n, error.transport).to_string(),

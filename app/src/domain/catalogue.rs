@@ -6,28 +6,6 @@ use super::rules::BookingRules;
 use super::schedule::{OpeningHours, WeekGrid};
 use serde::{Deserialize, Serialize};
 
-/// Declares a closed set of names that are stored as text, with parsing and the translation key.
-macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-
-            pub fn parse(raw: &str) -> Option<Self> {
-                match raw { $($text => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 text_enum!(
     /// 仪器设备 or 环境设施.
     ResourceKind { Instrument = "instrument", Facility = "facility" }
@@ -60,7 +38,7 @@ impl BookingStatus {
 }
 
 /// A name in both languages; the interface shows the one matching the reader's language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bilingual {
     pub zh: String,
     pub en: String,

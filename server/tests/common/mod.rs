@@ -38,6 +38,9 @@ pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> 
         demo_data: demo,
         db_max_connections: 8,
         production: true,
+        session_idle_minutes: 120,
+        session_max_days: 14,
+        initial_admin: None,
     }
 }
 
