@@ -141,3 +141,95 @@ pub fn assert_overlap<T: std::fmt::Debug>(result: Result<T, sqlx::Error>) {
         other => panic!("expected the database to refuse an overlap, got {other:?}"),
     }
 }
+
+/// Form-encodes `fields` for a server function.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", app::components::layout::urlencode(v).replace('/', "%2F")))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The session token in a response's Set-Cookie, if it sets one.
+pub fn session_from(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("labshare_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+impl TestApp {
+    /// Calls server function `endpoint` as the browser's server-function client does, with an
+    /// optional session token and extra headers.
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+        session: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = Request::post(format!("/api/{endpoint}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json");
+        if let Some(token) = session {
+            req = req.header("cookie", format!("labshare_session={token}"));
+        }
+        let mut peer = None;
+        for (k, v) in headers {
+            // "x-peer" stands for the client's address, which a real server takes from the socket.
+            if *k == "x-peer" {
+                peer = Some(std::net::SocketAddr::new(v.parse().expect("an IP"), 40_000));
+            } else {
+                req = req.header(*k, *v);
+            }
+        }
+        let mut req = req.body(Body::from(form(fields))).unwrap();
+        if let Some(peer) = peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        self.request(req).await
+    }
+
+    /// Signs in with the demo password; returns the session token.
+    pub async fn sign_in(&self, email: &str) -> String {
+        self.sign_in_with(email, app::backend::demo::DEMO_PASSWORD)
+            .await
+    }
+
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> String {
+        let (status, headers, body) = self
+            .call(
+                "sign_in",
+                &[("email", email), ("password", password)],
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "sign-in of {email}: {body}");
+        session_from(&headers).expect("a session cookie")
+    }
+
+    /// The newest outbox message to `address`: (subject, body).
+    pub async fn last_mail_to(&self, address: &str) -> Option<(String, String)> {
+        sqlx::query_as(
+            "SELECT subject, body_text FROM outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(address)
+        .fetch_optional(self.state.db.pool())
+        .await
+        .expect("outbox")
+    }
+}
+
+/// The token of the link to `path` in a mail body.
+pub fn token_in(body: &str, path: &str) -> String {
+    let start = body.find(&format!("{path}?token=")).expect("a link") + path.len() + 7;
+    body[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
