@@ -56,6 +56,16 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=pages::catalogue::CataloguePage ssr=SsrMode::Async />
                         <Route path=path!("free") view=pages::free::FreeTimePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id") view=pages::resource::ResourcePage ssr=SsrMode::Async />
+                        <Route path=path!("sign-in") view=pages::account::SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("sign-up") view=pages::account::SignUpPage ssr=SsrMode::Async />
+                        <Route path=path!("verify-email") view=pages::account::VerifyEmailPage ssr=SsrMode::Async />
+                        <Route path=path!("forgot-password") view=pages::account::ForgotPasswordPage ssr=SsrMode::Async />
+                        <Route path=path!("reset-password") view=pages::account::ResetPasswordPage ssr=SsrMode::Async />
+                        <Route path=path!("profile") view=pages::account::ProfilePage ssr=SsrMode::Async />
+                        <Route path=path!("invitation") view=pages::account::InvitationPage ssr=SsrMode::Async />
+                        <Route path=path!("institution/members") view=pages::admin::MembersPage ssr=SsrMode::Async />
+                        <Route path=path!("admin/people") view=pages::admin::PeoplePage ssr=SsrMode::Async />
+                        <Route path=path!("admin/outbox") view=pages::admin::OutboxPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <components::layout::SiteFooter />

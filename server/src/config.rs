@@ -57,7 +57,10 @@ impl Config {
             .unwrap_or(8);
         let number = |name: &str, default: i64| -> anyhow::Result<i64> {
             var(name)
-                .map(|v| v.parse().with_context(|| format!("{name} must be a number")))
+                .map(|v| {
+                    v.parse()
+                        .with_context(|| format!("{name} must be a number"))
+                })
                 .transpose()
                 .map(|v| v.unwrap_or(default))
         };

@@ -130,7 +130,8 @@ async fn session_and_origin(
             .into_response();
     }
     let path = req.uri().path();
-    let static_file = path.starts_with("/pkg/") || path == "/health" || path.starts_with("/favicon");
+    let static_file =
+        path.starts_with("/pkg/") || path == "/health" || path.starts_with("/favicon");
     let mut session = RequestSession {
         address: req
             .extensions()
@@ -146,7 +147,9 @@ async fn session_and_origin(
         ..Default::default()
     };
     let mut stale_cookie = false;
-    if let Some(token) = read_cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty() && !static_file) {
+    if let Some(token) =
+        read_cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty() && !static_file)
+    {
         let now = state.clock.now().timestamp();
         match state.db.session_actor(&token, now, &state.settings).await {
             Ok(Some(actor)) => {

@@ -54,23 +54,36 @@ async fn sign_up_verify_sign_in_and_out() {
 
     // The verification mail is in the outbox, in the language chosen.
     let (subject, text) = app.last_mail_to(email).await.expect("a verification mail");
-    assert!(subject.starts_with("Please confirm your email address"), "{subject}");
+    assert!(
+        subject.starts_with("Please confirm your email address"),
+        "{subject}"
+    );
     let token = token_in(&text, "/verify-email");
 
     // Before verifying, the right password is not enough, and a fresh link is sent.
     let (status, headers, body) = app
-        .call("sign_in", &[("email", email), ("password", GOOD_PASSWORD)], None, &[])
+        .call(
+            "sign_in",
+            &[("email", email), ("password", GOOD_PASSWORD)],
+            None,
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("not_verified") && session_from(&headers).is_none());
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM outbox WHERE template = 'verify_email'").await,
+        app.scalar("SELECT COUNT(*) FROM outbox WHERE template = 'verify_email'")
+            .await,
         2
     );
 
-    let (status, _, _) = app.call("verify_email", &[("token", &token)], None, &[]).await;
+    let (status, _, _) = app
+        .call("verify_email", &[("token", &token)], None, &[])
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _, body) = app.call("verify_email", &[("token", &token)], None, &[]).await;
+    let (status, _, body) = app
+        .call("verify_email", &[("token", &token)], None, &[])
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a token works once");
     assert!(body.contains("token_invalid"));
 
@@ -78,7 +91,11 @@ async fn sign_up_verify_sign_in_and_out() {
     let (status, headers, body) = app
         .call(
             "sign_in",
-            &[("email", "Wang.Fang@Small-Lab.example"), ("password", GOOD_PASSWORD), ("next", "/profile")],
+            &[
+                ("email", "Wang.Fang@Small-Lab.example"),
+                ("password", GOOD_PASSWORD),
+                ("next", "/profile"),
+            ],
             None,
             &[],
         )
@@ -91,8 +108,13 @@ async fn sign_up_verify_sign_in_and_out() {
         .map(|v| v.to_str().unwrap().to_string())
         .find(|c| c.starts_with("labshare_session="))
         .unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
-    assert!(!cookie.contains("Secure"), "http:// deployments cannot use Secure");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "http:// deployments cannot use Secure"
+    );
     assert!(headers
         .get_all("set-cookie")
         .iter()
@@ -112,7 +134,10 @@ async fn sign_up_verify_sign_in_and_out() {
 
     // The profile page shows it, server-rendered.
     let (status, _, html) = app
-        .get("/profile", &[("cookie", &format!("labshare_session={token}"))])
+        .get(
+            "/profile",
+            &[("cookie", &format!("labshare_session={token}"))],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(email) && html.contains("南昌小微检测实验室"));
@@ -136,20 +161,41 @@ async fn sign_up_refuses_bad_input_and_changes_nothing() {
         .await
         .to_string();
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (sign_up_fields("not-an-address", GOOD_PASSWORD), "email_invalid"),
-        (sign_up_fields("a@small-lab.example", "short"), "password_short"),
-        (sign_up_fields("a@small-lab.example", "aaaaaaaaaaaa"), "password_weak"),
+        (
+            sign_up_fields("not-an-address", GOOD_PASSWORD),
+            "email_invalid",
+        ),
+        (
+            sign_up_fields("a@small-lab.example", "short"),
+            "password_short",
+        ),
+        (
+            sign_up_fields("a@small-lab.example", "aaaaaaaaaaaa"),
+            "password_weak",
+        ),
         (
             sign_up_fields("a@small-lab.example", GOOD_PASSWORD)
                 .into_iter()
-                .map(|(k, v)| if k == "credit_code" { (k, "91350100M000100Y44") } else { (k, v) })
+                .map(|(k, v)| {
+                    if k == "credit_code" {
+                        (k, "91350100M000100Y44")
+                    } else {
+                        (k, v)
+                    }
+                })
                 .collect(),
             "credit_code_invalid",
         ),
         (
             sign_up_fields("a@small-lab.example", GOOD_PASSWORD)
                 .into_iter()
-                .map(|(k, v)| if k == "organisation" { (k, institution.as_str()) } else { (k, v) })
+                .map(|(k, v)| {
+                    if k == "organisation" {
+                        (k, institution.as_str())
+                    } else {
+                        (k, v)
+                    }
+                })
                 .collect(),
             "institution_by_invitation",
         ),
@@ -189,7 +235,10 @@ async fn sessions_rotate_at_sign_in_and_expire_when_idle_or_old() {
     let (status, headers, _) = app
         .call(
             "sign_in",
-            &[("email", BOOKER), ("password", app::backend::demo::DEMO_PASSWORD)],
+            &[
+                ("email", BOOKER),
+                ("password", app::backend::demo::DEMO_PASSWORD),
+            ],
             Some(&first),
             &[],
         )
@@ -226,7 +275,12 @@ async fn repeated_failures_slow_down_the_account_and_the_address() {
     let app = TestApp::new().await;
     for _ in 0..5 {
         let (status, _, body) = app
-            .call("sign_in", &[("email", BOOKER), ("password", "wrong-password-1")], None, &[])
+            .call(
+                "sign_in",
+                &[("email", BOOKER), ("password", "wrong-password-1")],
+                None,
+                &[],
+            )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body.contains("sign_in_failed"));
@@ -235,7 +289,10 @@ async fn repeated_failures_slow_down_the_account_and_the_address() {
     let (status, headers, body) = app
         .call(
             "sign_in",
-            &[("email", BOOKER), ("password", app::backend::demo::DEMO_PASSWORD)],
+            &[
+                ("email", BOOKER),
+                ("password", app::backend::demo::DEMO_PASSWORD),
+            ],
             None,
             &[],
         )
@@ -250,7 +307,8 @@ async fn repeated_failures_slow_down_the_account_and_the_address() {
         .unwrap();
     app.sign_in(BOOKER).await;
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key LIKE 'account:%'").await,
+        app.scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key LIKE 'account:%'")
+            .await,
         0
     );
 
@@ -259,12 +317,28 @@ async fn repeated_failures_slow_down_the_account_and_the_address() {
     let with_address = |i: usize| format!("nobody{i}@guess.example");
     for i in 0..30 {
         let (status, _, _) = app
-            .call("sign_in", &[("email", &with_address(i)), ("password", "wrong-password-1")], None, &from)
+            .call(
+                "sign_in",
+                &[
+                    ("email", &with_address(i)),
+                    ("password", "wrong-password-1"),
+                ],
+                None,
+                &from,
+            )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
     let (status, _, _) = app
-        .call("sign_in", &[("email", "someone@else.example"), ("password", "wrong-password-1")], None, &from)
+        .call(
+            "sign_in",
+            &[
+                ("email", "someone@else.example"),
+                ("password", "wrong-password-1"),
+            ],
+            None,
+            &from,
+        )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
@@ -276,7 +350,12 @@ async fn password_reset_is_single_use_and_ends_every_session() {
     let before = app.scalar("SELECT COUNT(*) FROM outbox").await;
     // An unknown address gets the same answer and no mail.
     let (status, _, _) = app
-        .call("request_password_reset", &[("email", "nobody@nowhere.example")], None, &[])
+        .call(
+            "request_password_reset",
+            &[("email", "nobody@nowhere.example")],
+            None,
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox").await, before);
@@ -291,17 +370,36 @@ async fn password_reset_is_single_use_and_ends_every_session() {
 
     // A weak password is refused and the token stays usable.
     let (status, _, body) = app
-        .call("reset_password", &[("token", &token), ("password", "1234567890")], None, &[])
+        .call(
+            "reset_password",
+            &[("token", &token), ("password", "1234567890")],
+            None,
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("password_common"));
     let (status, _, _) = app
-        .call("reset_password", &[("token", &token), ("password", GOOD_PASSWORD)], None, &[])
+        .call(
+            "reset_password",
+            &[("token", &token), ("password", GOOD_PASSWORD)],
+            None,
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(me(&app, &session).await, serde_json::Value::Null, "sessions ended");
+    assert_eq!(
+        me(&app, &session).await,
+        serde_json::Value::Null,
+        "sessions ended"
+    );
     let (status, _, _) = app
-        .call("reset_password", &[("token", &token), ("password", "Another-pass-77")], None, &[])
+        .call(
+            "reset_password",
+            &[("token", &token), ("password", "Another-pass-77")],
+            None,
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "used once");
     app.sign_in_with(BOOKER, GOOD_PASSWORD).await;
@@ -316,14 +414,23 @@ async fn cross_site_requests_that_change_state_are_refused() {
         .fetch_one(app.state.db.pool())
         .await
         .unwrap();
-    let fields = [("name", "Mallory"), ("phone", "13900000000"), ("language", "en")];
+    let fields = [
+        ("name", "Mallory"),
+        ("phone", "13900000000"),
+        ("language", "en"),
+    ];
     for headers in [
         vec![("origin", "https://evil.example")],
         vec![("origin", "null")],
-        vec![("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")],
+        vec![
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ],
         vec![("sec-fetch-site", "same-site")],
     ] {
-        let (status, _, body) = app.call("update_profile", &fields, Some(&token), &headers).await;
+        let (status, _, body) = app
+            .call("update_profile", &fields, Some(&token), &headers)
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
         assert_eq!(body, "\"Forbidden\"");
     }
@@ -335,11 +442,19 @@ async fn cross_site_requests_that_change_state_are_refused() {
     assert_eq!(name_before, name_after, "nothing changed");
     // The same request from the platform's own pages goes through.
     for headers in [
-        vec![("sec-fetch-site", "same-origin"), ("origin", "http://127.0.0.1")],
+        vec![
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://127.0.0.1"),
+        ],
         vec![("origin", "http://127.0.0.1")],
-        vec![("origin", "http://labshare.test"), ("host", "labshare.test")],
+        vec![
+            ("origin", "http://labshare.test"),
+            ("host", "labshare.test"),
+        ],
     ] {
-        let (status, _, body) = app.call("update_profile", &fields, Some(&token), &headers).await;
+        let (status, _, body) = app
+            .call("update_profile", &fields, Some(&token), &headers)
+            .await;
         assert_eq!(status, StatusCode::OK, "{headers:?}: {body}");
     }
     let name_after: String = sqlx::query_scalar("SELECT display_name FROM users WHERE email = $1")
@@ -363,40 +478,71 @@ async fn invitations_bring_people_into_an_institution() {
     let token = app.sign_in(&admin).await;
     let inst = institution.to_string();
     let (status, _, body) = app
-        .call("invite", &[("institution", &inst), ("email", "new.tech@jxiic.example")], Some(&token), &[])
+        .call(
+            "invite",
+            &[("institution", &inst), ("email", "new.tech@jxiic.example")],
+            Some(&token),
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, text) = app.last_mail_to("new.tech@jxiic.example").await.unwrap();
     let invite = token_in(&text, "/invitation");
-    let (status, _, body) = app.call("invitation", &[("token", &invite)], None, &[]).await;
+    let (status, _, body) = app
+        .call("invitation", &[("token", &invite)], None, &[])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("\"account_exists\":false"), "{body}");
     let (status, _, body) = app
         .call(
             "accept_invitation",
-            &[("token", &invite), ("name", "新技术员"), ("phone", "13900001111"), ("password", GOOD_PASSWORD), ("language", "zh-CN")],
+            &[
+                ("token", &invite),
+                ("name", "新技术员"),
+                ("phone", "13900001111"),
+                ("password", GOOD_PASSWORD),
+                ("language", "zh-CN"),
+            ],
             None,
             &[],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let member = app.sign_in_with("new.tech@jxiic.example", GOOD_PASSWORD).await;
+    let member = app
+        .sign_in_with("new.tech@jxiic.example", GOOD_PASSWORD)
+        .await;
     assert_eq!(me(&app, &member).await["organisation"], institution);
     // The link works once.
-    let (status, _, _) = app.call("invitation", &[("token", &invite)], None, &[]).await;
+    let (status, _, _) = app
+        .call("invitation", &[("token", &invite)], None, &[])
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // An existing account must be signed in as itself to accept; then it moves.
     let (status, _, _) = app
-        .call("invite", &[("institution", &inst), ("email", BOOKER)], Some(&token), &[])
+        .call(
+            "invite",
+            &[("institution", &inst), ("email", BOOKER)],
+            Some(&token),
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (_, text) = app.last_mail_to(BOOKER).await.unwrap();
     let invite = token_in(&text, "/invitation");
-    let (status, _, _) = app.call("accept_invitation", &[("token", &invite)], None, &[]).await;
+    let (status, _, _) = app
+        .call("accept_invitation", &[("token", &invite)], None, &[])
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let booker = app.sign_in(BOOKER).await;
-    let (status, _, _) = app.call("accept_invitation", &[("token", &invite)], Some(&booker), &[]).await;
+    let (status, _, _) = app
+        .call(
+            "accept_invitation",
+            &[("token", &invite)],
+            Some(&booker),
+            &[],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me(&app, &booker).await["organisation"], institution);
 }
@@ -425,20 +571,38 @@ async fn passwords_never_reach_the_log() {
 
     let app = TestApp::new().await;
     let email = "log.check@small-lab.example";
-    app.call("sign_up", &sign_up_fields(email, GOOD_PASSWORD), None, &[]).await;
-    app.call("sign_in", &[("email", email), ("password", "Wrong-secret-99")], None, &[])
+    app.call("sign_up", &sign_up_fields(email, GOOD_PASSWORD), None, &[])
         .await;
+    app.call(
+        "sign_in",
+        &[("email", email), ("password", "Wrong-secret-99")],
+        None,
+        &[],
+    )
+    .await;
     let token = app.sign_in(BOOKER).await;
     app.call(
         "change_password",
-        &[("current_password", app::backend::demo::DEMO_PASSWORD), ("new_password", "Fresh-secret-77")],
+        &[
+            ("current_password", app::backend::demo::DEMO_PASSWORD),
+            ("new_password", "Fresh-secret-77"),
+        ],
         Some(&token),
         &[],
     )
     .await;
     let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    assert!(log.contains("failed sign-in") && log.contains("password changed"), "the log was captured");
-    for secret in [GOOD_PASSWORD, "Wrong-secret-99", "Fresh-secret-77", app::backend::demo::DEMO_PASSWORD, &token] {
+    assert!(
+        log.contains("failed sign-in") && log.contains("password changed"),
+        "the log was captured"
+    );
+    for secret in [
+        GOOD_PASSWORD,
+        "Wrong-secret-99",
+        "Fresh-secret-77",
+        app::backend::demo::DEMO_PASSWORD,
+        &token,
+    ] {
         assert!(!log.contains(secret), "{secret} leaked into the log");
     }
 }

@@ -16,6 +16,19 @@ fn now(state: &AppState) -> i64 {
     state.clock.now().timestamp()
 }
 
+/// The zone's offset from UTC at this moment.
+#[cfg(feature = "ssr")]
+fn utc_offset(state: &AppState) -> i32 {
+    use chrono::Offset;
+    state
+        .clock
+        .now()
+        .with_timezone(&state.tz)
+        .offset()
+        .fix()
+        .local_minus_utc()
+}
+
 /// A path on this site to go to after signing in; anything else becomes the home page.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -67,21 +80,24 @@ pub async fn sign_up(
         async move {
             let state = state()?;
             let language = Language::parse(&language).unwrap_or(Language::ZhCn);
-            let organisation = match organisation.as_str() {
-                "new" => NewOrExisting::New {
-                    name: org_name.unwrap_or_default(),
-                    kind: org_kind
-                        .as_deref()
-                        .and_then(OrganisationKind::parse)
-                        .ok_or_else(|| AppError::validation("org_kind", "organisation_kind_missing"))?,
-                    in_zone: org_in_zone.is_some(),
-                    sme: org_sme.is_some(),
-                    credit_code,
-                },
-                id => NewOrExisting::Existing(OrganisationId(id.parse().map_err(|_| {
-                    AppError::validation("organisation", "organisation_missing")
-                })?)),
-            };
+            let organisation =
+                match organisation.as_str() {
+                    "new" => NewOrExisting::New {
+                        name: org_name.unwrap_or_default(),
+                        kind: org_kind
+                            .as_deref()
+                            .and_then(OrganisationKind::parse)
+                            .ok_or_else(|| {
+                                AppError::validation("org_kind", "organisation_kind_missing")
+                            })?,
+                        in_zone: org_in_zone.is_some(),
+                        sme: org_sme.is_some(),
+                        credit_code,
+                    },
+                    id => NewOrExisting::Existing(OrganisationId(id.parse().map_err(|_| {
+                        AppError::validation("organisation", "organisation_missing")
+                    })?)),
+                };
             let input = SignUp {
                 name,
                 email,
@@ -110,7 +126,11 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 /// Signs in; returns where to go next. The session id is always new (any session the request
 /// carried ends), so a planted cookie cannot be ridden into an account.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
     super::reply(
         async move {
             let state = state()?;
@@ -158,7 +178,9 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Some(token) = session::current().token {
         state.db.end_session(&token).await?;
     }
-    session::set_cookie(&session::clear_session_cookie(state.settings.secure_cookies()));
+    session::set_cookie(&session::clear_session_cookie(
+        state.settings.secure_cookies(),
+    ));
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -222,7 +244,10 @@ pub async fn update_profile(name: String, phone: String, language: String) -> Re
 }
 
 #[server(endpoint = "change_password")]
-pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
     super::reply(
         async move {
             let session = session::current();
@@ -230,7 +255,12 @@ pub async fn change_password(current_password: String, new_password: String) -> 
             require(Some(me), Action::EditProfile, Target::User(me.user))?;
             state()?
                 .db
-                .change_password(me.user, current_password, new_password, session.token.as_deref())
+                .change_password(
+                    me.user,
+                    current_password,
+                    new_password,
+                    session.token.as_deref(),
+                )
                 .await
         }
         .await,
@@ -251,18 +281,34 @@ async fn institution_target(state: &AppState, id: i64) -> Result<Target, AppErro
     })
 }
 
+/// An institution's people and invitations; without `institution`, the first one the person
+/// administers.
 #[server(endpoint = "members")]
-pub async fn institution_members(institution: i64) -> Result<Members, AppError> {
+pub async fn institution_members(institution: Option<i64>) -> Result<(i64, Members), AppError> {
     super::reply(
         async move {
             let state = state()?;
             let actor = session::actor();
+            let institution = match institution {
+                Some(id) => id,
+                None => {
+                    actor
+                        .as_ref()
+                        .ok_or(AppError::NotSignedIn)?
+                        .administered()
+                        .next()
+                        .ok_or(AppError::Forbidden)?
+                        .0
+                }
+            };
             let target = institution_target(&state, institution).await?;
             require(actor.as_ref(), Action::RunInstitution, target)?;
-            state
+            let mut members = state
                 .db
                 .members(OrganisationId(institution), now(&state))
-                .await
+                .await?;
+            members.utc_offset_seconds = utc_offset(&state);
+            Ok((institution, members))
         }
         .await,
     )
@@ -344,7 +390,10 @@ pub async fn list_people(query: Option<String>) -> Result<PeoplePage, AppError> 
     super::reply(
         async move {
             require(session::actor().as_ref(), Action::ManageRoles, Target::Site)?;
-            state()?.db.people(query.as_deref().unwrap_or_default()).await
+            state()?
+                .db
+                .people(query.as_deref().unwrap_or_default())
+                .await
         }
         .await,
     )
@@ -352,13 +401,19 @@ pub async fn list_people(query: Option<String>) -> Result<PeoplePage, AppError> 
 
 /// Grants (`grant` = "1") or revokes a role. `scope` is the institution or zone id.
 #[server(endpoint = "set_role")]
-pub async fn set_role(user: i64, role: String, scope: Option<i64>, grant: String) -> Result<(), AppError> {
+pub async fn set_role(
+    user: i64,
+    role: String,
+    scope: Option<i64>,
+    grant: String,
+) -> Result<(), AppError> {
     super::reply(
         async move {
             let actor = session::actor();
             require(actor.as_ref(), Action::ManageRoles, Target::Site)?;
             let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
-            let name = RoleName::parse(&role).ok_or_else(|| AppError::validation("role", "role_unknown"))?;
+            let name = RoleName::parse(&role)
+                .ok_or_else(|| AppError::validation("role", "role_unknown"))?;
             let role = match name {
                 RoleName::SiteAdmin => Role::SiteAdmin,
                 RoleName::InstitutionAdmin => Role::InstitutionAdmin(OrganisationId(
@@ -379,11 +434,15 @@ pub async fn set_role(user: i64, role: String, scope: Option<i64>, grant: String
 }
 
 #[server(endpoint = "outbox")]
-pub async fn outbox_messages() -> Result<Vec<OutboxRow>, AppError> {
+pub async fn outbox_messages() -> Result<OutboxPage, AppError> {
     super::reply(
         async move {
             require(session::actor().as_ref(), Action::ReadOutbox, Target::Site)?;
-            Ok(state()?.db.outbox(200).await?)
+            let state = state()?;
+            Ok(OutboxPage {
+                utc_offset_seconds: utc_offset(&state),
+                messages: state.db.outbox(200).await?,
+            })
         }
         .await,
     )

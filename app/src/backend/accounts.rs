@@ -231,7 +231,12 @@ impl Db {
     /// Creates an unverified account and mails the verification link. If the address already has
     /// an account, nothing is created and its owner is told by mail instead, so that the answer
     /// does not reveal who has an account.
-    pub async fn sign_up(&self, input: SignUp, now: i64, settings: &Settings) -> Result<(), AppError> {
+    pub async fn sign_up(
+        &self,
+        input: SignUp,
+        now: i64,
+        settings: &Settings,
+    ) -> Result<(), AppError> {
         let name = check_name(&input.name).map_err(invalid("name"))?;
         let email = account_email(&input.email)?;
         let phone = check_phone(&input.phone).map_err(invalid("phone"))?;
@@ -244,9 +249,14 @@ impl Db {
                         .fetch_optional(self.pool())
                         .await?;
                 match kind {
-                    None => return Err(AppError::validation("organisation", "organisation_unknown")),
+                    None => {
+                        return Err(AppError::validation("organisation", "organisation_unknown"))
+                    }
                     Some((k,)) if k == "institution" => {
-                        return Err(AppError::validation("organisation", "institution_by_invitation"))
+                        return Err(AppError::validation(
+                            "organisation",
+                            "institution_by_invitation",
+                        ))
                     }
                     Some(_) => input.organisation.clone(),
                 }
@@ -260,12 +270,22 @@ impl Db {
             } => {
                 let name = name.trim();
                 if name.is_empty() || name.chars().count() > 100 {
-                    return Err(AppError::validation("organisation_name", "organisation_name_invalid"));
+                    return Err(AppError::validation(
+                        "organisation_name",
+                        "organisation_name_invalid",
+                    ));
                 }
                 if *kind == OrganisationKind::Institution {
-                    return Err(AppError::validation("organisation_kind", "institution_by_invitation"));
+                    return Err(AppError::validation(
+                        "organisation_kind",
+                        "institution_by_invitation",
+                    ));
                 }
-                let credit_code = match credit_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+                let credit_code = match credit_code
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                {
                     Some(code) => Some(check_credit_code(code).map_err(invalid("credit_code"))?),
                     None => None,
                 };
@@ -377,11 +397,13 @@ impl Db {
     pub async fn verify_email(&self, token: &str, now: i64) -> Result<(), AppError> {
         let mut tx = self.pool().begin().await?;
         let user = use_token(&mut tx, token, "verify_email", now).await?;
-        sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
-            .bind(now)
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
+        )
+        .bind(now)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -409,7 +431,8 @@ impl Db {
             .bind(key)
             .fetch_optional(self.pool())
             .await?;
-            if let Some((failures, last)) = row.filter(|(_, last)| now - last < FAILURE_MEMORY_SECS) {
+            if let Some((failures, last)) = row.filter(|(_, last)| now - last < FAILURE_MEMORY_SECS)
+            {
                 let until = last + throttle_wait_secs(failures, *free);
                 if now < until {
                     return Err(AppError::TooManyAttempts {
@@ -481,7 +504,15 @@ impl Db {
         };
         let token = new_token();
         let mut tx = self.pool().begin().await?;
-        insert_token(&mut tx, &token, user, "reset_password", now, now + RESET_MINUTES * 60).await?;
+        insert_token(
+            &mut tx,
+            &token,
+            user,
+            "reset_password",
+            now,
+            now + RESET_MINUTES * 60,
+        )
+        .await?;
         let language = Language::parse(&locale).unwrap_or(Language::ZhCn);
         let mail = Mail {
             to: email,
@@ -502,7 +533,12 @@ impl Db {
 
     /// Sets a new password from a reset token. Every session of the account ends; the address
     /// counts as verified, since the link reached it.
-    pub async fn reset_password(&self, token: &str, password: String, now: i64) -> Result<(), AppError> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: String,
+        now: i64,
+    ) -> Result<(), AppError> {
         let hash_of_token = token_hash(token);
         let owner: Option<(String,)> = sqlx::query_as(
             "SELECT u.email FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
@@ -538,13 +574,14 @@ impl Db {
 
     pub async fn profile(&self, user: UserId) -> Result<Profile, AppError> {
         let actor = self.actor(user).await?.ok_or(AppError::NotFound)?;
-        let (phone, sme, code, zone): (Option<String>, i64, Option<String>, Option<i64>) = sqlx::query_as(
-            "SELECT u.phone, CASE WHEN o.is_sme THEN 1 ELSE 0 END, o.credit_code, o.zone_id \
+        let (phone, sme, code, zone): (Option<String>, i64, Option<String>, Option<i64>) =
+            sqlx::query_as(
+                "SELECT u.phone, CASE WHEN o.is_sme THEN 1 ELSE 0 END, o.credit_code, o.zone_id \
              FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1",
-        )
-        .bind(user.0)
-        .fetch_one(self.pool())
-        .await?;
+            )
+            .bind(user.0)
+            .fetch_one(self.pool())
+            .await?;
         Ok(Profile {
             actor,
             phone: phone.unwrap_or_default(),
@@ -621,8 +658,15 @@ impl Db {
         Ok(row.map(|(zh, en, zone)| (Bilingual { zh, en }, zone.map(ZoneId))))
     }
 
-    pub async fn members(&self, institution: OrganisationId, now: i64) -> Result<Members, AppError> {
-        let (name, _) = self.institution(institution).await?.ok_or(AppError::NotFound)?;
+    pub async fn members(
+        &self,
+        institution: OrganisationId,
+        now: i64,
+    ) -> Result<Members, AppError> {
+        let (name, _) = self
+            .institution(institution)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let rows: Vec<PersonDbRow> = sqlx::query_as(&format!(
             "SELECT {PERSON_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id \
              WHERE u.organisation_id = $1 ORDER BY u.display_name"
@@ -641,6 +685,7 @@ impl Db {
         .await?;
         Ok(Members {
             institution: name,
+            utc_offset_seconds: 0,
             people,
             invitations: invitations
                 .into_iter()
@@ -687,7 +732,10 @@ impl Db {
         settings: &Settings,
     ) -> Result<(), AppError> {
         let email = account_email(raw_email)?;
-        let (name, _) = self.institution(institution).await?.ok_or(AppError::NotFound)?;
+        let (name, _) = self
+            .institution(institution)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let already: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM users WHERE email = $1 AND organisation_id = $2")
                 .bind(&email)
@@ -697,12 +745,13 @@ impl Db {
         if already.is_some() {
             return Err(AppError::validation("email", "already_member"));
         }
-        let language: Language = sqlx::query_as::<_, (String,)>("SELECT locale FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(self.pool())
-            .await?
-            .and_then(|(l,)| Language::parse(&l))
-            .unwrap_or(inviter.language);
+        let language: Language =
+            sqlx::query_as::<_, (String,)>("SELECT locale FROM users WHERE email = $1")
+                .bind(&email)
+                .fetch_optional(self.pool())
+                .await?
+                .and_then(|(l,)| Language::parse(&l))
+                .unwrap_or(inviter.language);
         let token = new_token();
         let mut tx = self.pool().begin().await?;
         sqlx::query(
@@ -793,7 +842,8 @@ impl Db {
         .bind(token_hash(token))
         .fetch_optional(&mut *tx)
         .await?;
-        let (institution,) = claimed.ok_or_else(|| AppError::validation("token", "token_invalid"))?;
+        let (institution,) =
+            claimed.ok_or_else(|| AppError::validation("token", "token_invalid"))?;
         let user = match (hash, new_account) {
             (Some(hash), Some((name, phone, _, language))) => {
                 let (id,): (i64,) = sqlx::query_as(
@@ -887,11 +937,13 @@ impl Db {
         exists.ok_or(AppError::NotFound)?;
         let scope_ok = match role {
             Role::InstitutionAdmin(id) => self.institution(id).await?.is_some(),
-            Role::ZoneManager(zone) => sqlx::query_as::<_, (i64,)>("SELECT id FROM zones WHERE id = $1")
-                .bind(zone.0)
-                .fetch_optional(self.pool())
-                .await?
-                .is_some(),
+            Role::ZoneManager(zone) => {
+                sqlx::query_as::<_, (i64,)>("SELECT id FROM zones WHERE id = $1")
+                    .bind(zone.0)
+                    .fetch_optional(self.pool())
+                    .await?
+                    .is_some()
+            }
             Role::SiteAdmin => true,
         };
         if !scope_ok {
@@ -943,15 +995,17 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(
-                |(id, to_address, subject, body_text, status, attempts, last_error, created_at)| OutboxRow {
-                    id,
-                    to_address,
-                    subject,
-                    body_text,
-                    status,
-                    attempts,
-                    last_error,
-                    created_at,
+                |(id, to_address, subject, body_text, status, attempts, last_error, created_at)| {
+                    OutboxRow {
+                        id,
+                        to_address,
+                        subject,
+                        body_text,
+                        status,
+                        attempts,
+                        last_error,
+                        created_at,
+                    }
                 },
             )
             .collect())
@@ -1090,7 +1144,15 @@ async fn send_verification(
     settings: &Settings,
 ) -> Result<(), AppError> {
     let token = new_token();
-    insert_token(conn, &token, user, "verify_email", now, now + VERIFY_HOURS * 3600).await?;
+    insert_token(
+        conn,
+        &token,
+        user,
+        "verify_email",
+        now,
+        now + VERIFY_HOURS * 3600,
+    )
+    .await?;
     let mail = Mail {
         to: email.to_string(),
         to_name: name.to_string(),

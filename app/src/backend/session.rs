@@ -45,7 +45,9 @@ pub fn read_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
 /// platform is served over HTTPS.
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
+    )
 }
 
 /// The Set-Cookie value that removes the session cookie.
@@ -72,9 +74,14 @@ mod tests {
         let mut headers = http::HeaderMap::new();
         headers.insert(
             http::header::COOKIE,
-            "i18n_pref_locale=en; labshare_session=abc123; x=y".parse().unwrap(),
+            "i18n_pref_locale=en; labshare_session=abc123; x=y"
+                .parse()
+                .unwrap(),
         );
-        assert_eq!(read_cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc123"));
+        assert_eq!(
+            read_cookie(&headers, SESSION_COOKIE).as_deref(),
+            Some("abc123")
+        );
         assert_eq!(read_cookie(&headers, "missing"), None);
     }
 

@@ -1,12 +1,73 @@
+use crate::domain::account::{Actor, Role, RoleName};
+use crate::domain::policy::{can, Action, Target};
 use crate::i18n::*;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_location;
+
+pub fn role_name(i18n: I18nContext<Locale>, role: RoleName) -> &'static str {
+    match role {
+        RoleName::InstitutionAdmin => t_string!(i18n, role.institution_admin),
+        RoleName::ZoneManager => t_string!(i18n, role.zone_manager),
+        RoleName::SiteAdmin => t_string!(i18n, role.site_admin),
+    }
+}
+
+/// A role with its scope's id, e.g. "institution admin #3".
+pub fn role_label(i18n: I18nContext<Locale>, role: Role) -> String {
+    match role {
+        Role::SiteAdmin => role_name(i18n, role.name()).to_string(),
+        _ => format!("{} #{}", role_name(i18n, role.name()), role.scope_id()),
+    }
+}
+
+/// Every role of a person, or "booker" when there is none.
+pub fn role_list(i18n: I18nContext<Locale>, roles: &[Role]) -> String {
+    if roles.is_empty() {
+        return t_string!(i18n, role.booker).to_string();
+    }
+    roles
+        .iter()
+        .map(|r| role_label(i18n, *r))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The navigation entries a person may use, beyond the public ones.
+#[component]
+fn PersonalNav(actor: Actor) -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    let current = move |path: &'static str| {
+        move || location.pathname.get().starts_with(path).then_some("page")
+    };
+    let runs_institution = actor.administered().next().is_some_and(|id| {
+        can(
+            &actor,
+            Action::RunInstitution,
+            Target::Institution {
+                id,
+                zone: actor.zone,
+            },
+        )
+    });
+    let site_admin = can(&actor, Action::ManageRoles, Target::Site);
+    view! {
+        {runs_institution.then(|| view! {
+            <a href="/institution/members" class="site-nav__link" aria-current=current("/institution")>{t!(i18n, nav.institution)}</a>
+        })}
+        {site_admin.then(|| view! {
+            <a href="/admin/people" class="site-nav__link" aria-current=current("/admin")>{t!(i18n, nav.admin)}</a>
+        })}
+    }
+}
 
 /// Site header: the zone's name, the navigation and the language switch.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let i18n = use_i18n();
     let zone = Resource::new(|| (), |_| crate::api::catalogue::zone_info());
+    let me = Resource::new(|| (), |_| crate::api::account::current_user());
     let location = use_location();
     let english = move || i18n.get_locale() == Locale::en;
     // The switch is a plain link to a server route that sets the cookie and comes back here, so it
@@ -41,7 +102,30 @@ pub fn SiteHeader() -> impl IntoView {
                     <a href="/free" class="site-nav__link" aria-current=move || (location.pathname.get() == "/free").then_some("page")>
                         {t!(i18n, nav.free)}
                     </a>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            me.await.ok().flatten().map(|actor| view! { <PersonalNav actor /> })
+                        })}
+                    </Suspense>
                 </nav>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match me.await.ok().flatten() {
+                            Some(actor) => {
+                                let org = actor.organisation_name.clone();
+                                view! {
+                                    <a class="who" href="/profile" data-testid="who">
+                                        <span class="who__name">{actor.name.clone()}</span>
+                                        <span class="who__org">{move || org.pick(english()).to_string()}</span>
+                                    </a>
+                                }.into_any()
+                            }
+                            None => view! {
+                                <a class="site-nav__link" href="/sign-in" data-testid="sign-in-link">{t!(i18n, account.sign_in)}</a>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
                 <a class="lang-switch" rel="external" href=switch_href
                     hreflang=move || if english() { "zh-CN" } else { "en" }
                     title=move || t_string!(i18n, nav.switch_hint)>

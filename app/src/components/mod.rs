@@ -3,6 +3,7 @@
 pub mod badges;
 pub mod error_view;
 pub mod format;
+pub mod forms;
 pub mod layout;
 pub mod options;
 pub mod week_grid;

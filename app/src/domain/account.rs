@@ -131,7 +131,10 @@ pub fn check_password(password: &str, email: &str) -> Result<(), &'static str> {
     if local.chars().count() >= 4 && lower.contains(&local) {
         return Err("password_personal");
     }
-    let distinct = password.chars().collect::<std::collections::HashSet<_>>().len();
+    let distinct = password
+        .chars()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let classes = [
         password.chars().any(|c| c.is_lowercase()),
         password.chars().any(|c| c.is_uppercase()),
@@ -247,6 +250,8 @@ pub struct InvitationRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Members {
     pub institution: Bilingual,
+    /// The zone's offset from UTC now, for showing times.
+    pub utc_offset_seconds: i32,
     pub people: Vec<PersonRow>,
     pub invitations: Vec<InvitationRow>,
 }
@@ -266,6 +271,13 @@ pub struct PeoplePage {
     pub people: Vec<PersonRow>,
     pub institutions: Vec<OrganisationOption>,
     pub zones: Vec<(ZoneId, Bilingual)>,
+}
+
+/// The outbox page: newest messages first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxPage {
+    pub utc_offset_seconds: i32,
+    pub messages: Vec<OutboxRow>,
 }
 
 /// A message in the outbox as the site admin sees it.
@@ -296,8 +308,14 @@ mod tests {
             check_password("wangfang-2026x", "wangfang@lab.cn"),
             Err("password_personal")
         );
-        assert_eq!(check_password("aaaaaaaaaaaa", "a@b.cn"), Err("password_weak"));
-        assert_eq!(check_password("abcdefghijk", "a@b.cn"), Err("password_weak"));
+        assert_eq!(
+            check_password("aaaaaaaaaaaa", "a@b.cn"),
+            Err("password_weak")
+        );
+        assert_eq!(
+            check_password("abcdefghijk", "a@b.cn"),
+            Err("password_weak")
+        );
         assert_eq!(check_password("kiln-Violet-42", "a@b.cn"), Ok(()));
         // A long passphrase of one class is fine; Chinese counts.
         assert_eq!(
@@ -332,7 +350,10 @@ mod tests {
         assert_eq!(check_name("  王芳 "), Ok("王芳".into()));
         assert_eq!(check_name("   "), Err("name_missing"));
         assert_eq!(check_name(&"名".repeat(61)), Err("name_invalid"));
-        assert_eq!(check_phone("+86 138-0000-1234"), Ok("+86 138-0000-1234".into()));
+        assert_eq!(
+            check_phone("+86 138-0000-1234"),
+            Ok("+86 138-0000-1234".into())
+        );
         assert_eq!(check_phone("call me"), Err("phone_invalid"));
         assert_eq!(check_phone("123"), Err("phone_invalid"));
     }

@@ -59,9 +59,13 @@ pub fn can(actor: &Actor, action: Action, target: Target) -> bool {
     match (action, target) {
         (Action::EditProfile, Target::User(user)) => user == actor.user,
         (Action::Book, Target::Resource { .. }) => true,
-        (Action::CancelBooking, Target::Booking { booker, institution }) => {
-            booker == actor.user || admin_of(institution)
-        }
+        (
+            Action::CancelBooking,
+            Target::Booking {
+                booker,
+                institution,
+            },
+        ) => booker == actor.user || admin_of(institution),
         (Action::ManageResource, Target::Resource { institution }) => admin_of(institution),
         (Action::RunInstitution, Target::Institution { id, .. }) => admin_of(id),
         (Action::InviteMember, Target::Institution { id, .. }) => {
@@ -154,14 +158,22 @@ mod tests {
     fn zone_managers_read_reports_of_their_zone() {
         let manager = person(3, vec![Role::ZoneManager(ZONE)]);
         assert!(can(&manager, Action::ReadZoneReport, Target::Zone(ZONE)));
-        assert!(!can(&manager, Action::ReadZoneReport, Target::Zone(ZoneId(2))));
+        assert!(!can(
+            &manager,
+            Action::ReadZoneReport,
+            Target::Zone(ZoneId(2))
+        ));
         let inst = Target::Institution {
             id: A,
             zone: Some(ZONE),
         };
         assert!(can(&manager, Action::ReadInstitutionReport, inst));
         assert!(!can(&manager, Action::RunInstitution, inst));
-        assert!(!can(&manager, Action::ManageResource, Target::Resource { institution: A }));
+        assert!(!can(
+            &manager,
+            Action::ManageResource,
+            Target::Resource { institution: A }
+        ));
     }
 
     #[test]
@@ -176,7 +188,10 @@ mod tests {
             Err(AppError::Forbidden)
         );
         let site = person(7, vec![Role::SiteAdmin]);
-        assert_eq!(require(Some(&site), Action::ReadOutbox, Target::Site), Ok(()));
+        assert_eq!(
+            require(Some(&site), Action::ReadOutbox, Target::Site),
+            Ok(())
+        );
         // A mismatched action and target is refused, never allowed by accident.
         assert!(!can(&site, Action::ManageRoles, Target::User(UserId(7))));
     }

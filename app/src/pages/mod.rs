@@ -1,3 +1,5 @@
+pub mod account;
+pub mod admin;
 pub mod catalogue;
 pub mod free;
 pub mod not_found;

@@ -146,7 +146,12 @@ pub fn assert_overlap<T: std::fmt::Debug>(result: Result<T, sqlx::Error>) {
 pub fn form(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
-        .map(|(k, v)| format!("{k}={}", app::components::layout::urlencode(v).replace('/', "%2F")))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                app::components::layout::urlencode(v).replace('/', "%2F")
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }

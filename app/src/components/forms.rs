@@ -1,0 +1,162 @@
+//! Form pieces: labelled fields with their error beside them, a submit button that shows progress
+//! and cannot be pressed twice, and the translation of every validation key.
+
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_i18n::I18nContext;
+
+/// The message for a validation key, in the reader's language.
+pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
+    let text = match key {
+        "email_invalid" => t_string!(i18n, invalid.email_invalid),
+        "password_short" => t_string!(i18n, invalid.password_short),
+        "password_long" => t_string!(i18n, invalid.password_long),
+        "password_common" => t_string!(i18n, invalid.password_common),
+        "password_personal" => t_string!(i18n, invalid.password_personal),
+        "password_weak" => t_string!(i18n, invalid.password_weak),
+        "password_wrong" => t_string!(i18n, invalid.password_wrong),
+        "name_missing" => t_string!(i18n, invalid.name_missing),
+        "name_invalid" => t_string!(i18n, invalid.name_invalid),
+        "phone_invalid" => t_string!(i18n, invalid.phone_invalid),
+        "credit_code_invalid" => t_string!(i18n, invalid.credit_code_invalid),
+        "organisation_missing" | "organisation_unknown" => {
+            t_string!(i18n, invalid.organisation_missing)
+        }
+        "organisation_kind_missing" => t_string!(i18n, invalid.organisation_kind_missing),
+        "organisation_name_invalid" => t_string!(i18n, invalid.organisation_name_invalid),
+        "organisation_exists" => t_string!(i18n, invalid.organisation_exists),
+        "institution_by_invitation" => t_string!(i18n, invalid.institution_by_invitation),
+        "sign_in_failed" => t_string!(i18n, invalid.sign_in_failed),
+        "not_verified" => t_string!(i18n, invalid.not_verified),
+        "token_invalid" => t_string!(i18n, invalid.token_invalid),
+        "already_member" => t_string!(i18n, invalid.already_member),
+        "language_unknown" | "role_unknown" | "scope_unknown" => {
+            t_string!(i18n, invalid.choice_unknown)
+        }
+        "cannot_revoke_own_site_admin" => t_string!(i18n, invalid.cannot_revoke_own_site_admin),
+        _ => t_string!(i18n, error.invalid),
+    };
+    text.to_string()
+}
+
+/// The message for any error, for a banner above a form.
+pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
+    match error {
+        AppError::Validation { key, .. } => validation_text(i18n, key),
+        AppError::NotFound => t_string!(i18n, error.not_found).to_string(),
+        AppError::Forbidden => t_string!(i18n, error.forbidden).to_string(),
+        AppError::NotSignedIn => t_string!(i18n, error.not_signed_in).to_string(),
+        AppError::Conflict => t_string!(i18n, error.conflict).to_string(),
+        AppError::Transport => t_string!(i18n, error.transport).to_string(),
+        AppError::TooManyAttempts { retry_after_secs } => t_string!(
+            i18n,
+            error.too_many_attempts,
+            minutes = (retry_after_secs + 59) / 60
+        )
+        .to_string(),
+        AppError::Internal { trace_id } => {
+            t_string!(i18n, error.internal, trace = trace_id.clone()).to_string()
+        }
+    }
+}
+
+/// The error of a finished action, if it failed.
+pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// Whether the action finished successfully (and nothing has been submitted since).
+pub fn action_done<I, O>(action: ServerAction<I>) -> Signal<bool>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
+}
+
+/// A labelled input with its error beside it (linked by aria-describedby).
+#[component]
+pub fn Field(
+    /// Form field name; also names the errors that belong here.
+    name: &'static str,
+    label: Signal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = false)] required: bool,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let message = move || match error.get() {
+        Some(AppError::Validation { field, key }) if field == name => {
+            Some(validation_text(i18n, &key))
+        }
+        _ => None,
+    };
+    let invalid = move || message().is_some().then_some("true");
+    let described = {
+        let error_id = error_id.clone();
+        move || message().is_some().then(|| error_id.clone())
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>
+                {move || label.get()}
+                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
+            <input id=id name=name type=kind required=required autocomplete=autocomplete
+                value=value aria-invalid=invalid aria-describedby=described />
+            {hint.map(|h| view! { <p class="field__hint">{move || h.get()}</p> })}
+            <p class="field__error" id=error_id role="alert" hidden=move || message().is_none()>
+                {message}
+            </p>
+        </div>
+    }
+}
+
+/// An error that belongs to no single field, above the form.
+#[component]
+pub fn FormError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    /// Fields shown with their own message, so that it is not repeated here.
+    #[prop(default = &[])]
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let message = move || match error.get() {
+        Some(AppError::Validation { field, .. }) if fields.contains(&field.as_str()) => None,
+        Some(e) => Some(error_text(i18n, &e)),
+        None => None,
+    };
+    view! {
+        <div class="notice notice--error" role="alert" hidden=move || message().is_none()>
+            <p>{message}</p>
+        </div>
+    }
+}
+
+/// A submit button that says it is working and cannot be pressed again meanwhile.
+#[component]
+pub fn Submit(label: Signal<String>, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="submit" class="button button--primary" disabled=move || pending.get()
+            aria-busy=move || pending.get().then_some("true")>
+            {move || if pending.get() { t_string!(i18n, form.working).to_string() } else { label.get() }}
+        </button>
+    }
+}
+
+/// A success banner.
+#[component]
+pub fn Done(children: Children) -> impl IntoView {
+    view! { <div class="notice notice--success" role="status">{children()}</div> }
+}

@@ -1,0 +1,375 @@
+//! Account pages: sign in, sign up, verify, forgot and reset password, profile, invitation.
+
+use crate::api::account::*;
+use crate::components::error_view::ErrorView;
+use crate::components::forms::{action_done, action_error, Done, Field, FormError, Submit};
+use crate::domain::account::{InvitationView, Language, OrganisationKind, Profile};
+use crate::i18n::*;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// A translated text as a signal, for labels.
+macro_rules! tr {
+    ($i18n:ident, $($key:tt)+) => {
+        Signal::derive(move || t_string!($i18n, $($key)+).to_string())
+    };
+}
+
+/// Loads `path` as a new page, so that everything (header, language) reflects the new session.
+fn reload_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+fn query(name: &'static str) -> impl Fn() -> String + Copy {
+    let q = use_query_map();
+    move || q.get().get(name).unwrap_or_default()
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SignIn>::new();
+    let error = action_error(action);
+    let next = query("next");
+    Effect::new(move || {
+        if let Some(Ok(next)) = action.value().get() {
+            reload_to(&next);
+        }
+    });
+    view! {
+        <Title text=move || t_string!(i18n, account.sign_in).to_string() />
+        <div class="narrow">
+            <h1>{t!(i18n, account.sign_in)}</h1>
+            <ActionForm action attr:class="form" attr:novalidate="">
+                <FormError error fields=&["email", "password"] />
+                <input type="hidden" name="next" value=move || { let n = next(); if n.is_empty() { "/".to_string() } else { n } } />
+                <Field name="email" kind="email" label=tr!(i18n, account.email) required=true autocomplete="username" error />
+                <Field name="password" kind="password" label=tr!(i18n, account.password) required=true autocomplete="current-password" error />
+                <div class="form__actions">
+                    <Submit label=tr!(i18n, account.sign_in) pending=action.pending() />
+                    <a href="/forgot-password">{t!(i18n, account.forgot)}</a>
+                </div>
+            </ActionForm>
+            <p>{t!(i18n, account.no_account)}" "<a href="/sign-up">{t!(i18n, account.sign_up)}</a></p>
+        </div>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SignUp>::new();
+    let error = action_error(action);
+    let done = action_done(action);
+    let organisations = Resource::new(|| (), |_| sign_up_organisations());
+    let chosen = RwSignal::new("new".to_string());
+    let english = move || i18n.get_locale() == Locale::en;
+    view! {
+        <Title text=move || t_string!(i18n, account.sign_up).to_string() />
+        <div class="narrow">
+            <h1>{t!(i18n, account.sign_up)}</h1>
+            <Show when=move || !done.get() fallback=move || view! {
+                <Done>
+                    <h2>{t!(i18n, account.check_mail_title)}</h2>
+                    <p>{t!(i18n, account.check_mail)}</p>
+                </Done>
+            }>
+            <p class="lead">{t!(i18n, account.sign_up_intro)}</p>
+            <ActionForm action attr:class="form" attr:novalidate="">
+                <FormError error fields=&["name", "email", "phone", "password", "organisation", "org_name", "org_kind", "credit_code"] />
+                <fieldset>
+                    <legend>{t!(i18n, account.about_you)}</legend>
+                    <Field name="name" label=tr!(i18n, account.name) required=true autocomplete="name" error />
+                    <Field name="email" kind="email" label=tr!(i18n, account.email) required=true autocomplete="email" error />
+                    <Field name="phone" kind="tel" label=tr!(i18n, account.phone) required=true autocomplete="tel" error />
+                    <Field name="password" kind="password" label=tr!(i18n, account.password) required=true autocomplete="new-password"
+                        hint=tr!(i18n, account.password_hint) error />
+                    <div class="field">
+                        <label for="field-language">{t!(i18n, account.language)}</label>
+                        <select id="field-language" name="language">
+                            <option value="zh-CN" selected=move || !english()>"简体中文"</option>
+                            <option value="en" selected=english>"English"</option>
+                        </select>
+                    </div>
+                </fieldset>
+                <fieldset>
+                    <legend>{t!(i18n, account.organisation)}</legend>
+                    <div class="field">
+                        <label for="field-organisation">{t!(i18n, account.organisation_choice)}</label>
+                        <select id="field-organisation" name="organisation"
+                            on:change=move |ev| chosen.set(event_target_value(&ev))>
+                            <option value="new" selected=true>{t!(i18n, account.organisation_new)}</option>
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    organisations.await.unwrap_or_default().into_iter().map(|o| view! {
+                                        <option value=o.id.0>{move || o.name.pick(english()).to_string()}</option>
+                                    }).collect_view()
+                                })}
+                            </Suspense>
+                        </select>
+                        <p class="field__hint">{t!(i18n, account.institution_hint)}</p>
+                    </div>
+                    <div class="subform" hidden=move || chosen.get() != "new">
+                        <Field name="org_name" label=tr!(i18n, account.organisation_name) error />
+                        <div class="field">
+                            <label for="field-org_kind">{t!(i18n, account.organisation_kind)}</label>
+                            <select id="field-org_kind" name="org_kind">
+                                <option value=OrganisationKind::Lab.as_str()>{t!(i18n, account.kind_lab)}</option>
+                                <option value=OrganisationKind::Enterprise.as_str()>{t!(i18n, account.kind_enterprise)}</option>
+                            </select>
+                        </div>
+                        <label class="check"><input type="checkbox" name="org_in_zone" />" "{t!(i18n, account.in_zone)}</label>
+                        <label class="check"><input type="checkbox" name="org_sme" />" "{t!(i18n, account.sme)}</label>
+                        <Field name="credit_code" label=tr!(i18n, account.credit_code) hint=tr!(i18n, account.credit_code_hint) error />
+                    </div>
+                </fieldset>
+                <div class="form__actions">
+                    <Submit label=tr!(i18n, account.sign_up) pending=action.pending() />
+                </div>
+            </ActionForm>
+            <p>{t!(i18n, account.have_account)}" "<a href="/sign-in">{t!(i18n, account.sign_in)}</a></p>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<VerifyEmail>::new();
+    let error = action_error(action);
+    let done = action_done(action);
+    let token = query("token");
+    view! {
+        <Title text=move || t_string!(i18n, account.verify_title).to_string() />
+        <div class="narrow">
+            <h1>{t!(i18n, account.verify_title)}</h1>
+            <Show when=move || !done.get() fallback=move || view! {
+                <Done><p>{t!(i18n, account.verified)}" "<a href="/sign-in">{t!(i18n, account.sign_in)}</a></p></Done>
+            }>
+                <p>{t!(i18n, account.verify_intro)}</p>
+                <ActionForm action attr:class="form">
+                    <FormError error />
+                    <input type="hidden" name="token" value=token />
+                    <div class="form__actions">
+                        <Submit label=tr!(i18n, account.verify_button) pending=action.pending() />
+                    </div>
+                </ActionForm>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = action_error(action);
+    let done = action_done(action);
+    view! {
+        <Title text=move || t_string!(i18n, account.forgot).to_string() />
+        <div class="narrow">
+            <h1>{t!(i18n, account.forgot)}</h1>
+            <Show when=move || !done.get() fallback=move || view! { <Done><p>{t!(i18n, account.reset_sent)}</p></Done> }>
+                <p>{t!(i18n, account.forgot_intro)}</p>
+                <ActionForm action attr:class="form" attr:novalidate="">
+                    <FormError error fields=&["email"] />
+                    <Field name="email" kind="email" label=tr!(i18n, account.email) required=true autocomplete="email" error />
+                    <div class="form__actions">
+                        <Submit label=tr!(i18n, account.send_link) pending=action.pending() />
+                    </div>
+                </ActionForm>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<ResetPassword>::new();
+    let error = action_error(action);
+    let done = action_done(action);
+    let token = query("token");
+    view! {
+        <Title text=move || t_string!(i18n, account.reset_title).to_string() />
+        <div class="narrow">
+            <h1>{t!(i18n, account.reset_title)}</h1>
+            <Show when=move || !done.get() fallback=move || view! {
+                <Done><p>{t!(i18n, account.reset_done)}" "<a href="/sign-in">{t!(i18n, account.sign_in)}</a></p></Done>
+            }>
+                <ActionForm action attr:class="form" attr:novalidate="">
+                    <FormError error fields=&["password"] />
+                    <input type="hidden" name="token" value=token />
+                    <Field name="password" kind="password" label=tr!(i18n, account.new_password) required=true
+                        autocomplete="new-password" hint=tr!(i18n, account.password_hint) error />
+                    <div class="form__actions">
+                        <Submit label=tr!(i18n, account.reset_button) pending=action.pending() />
+                    </div>
+                </ActionForm>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let profile = Resource::new(|| (), |_| get_profile());
+    view! {
+        <Title text=move || t_string!(i18n, account.profile).to_string() />
+        <h1>{t!(i18n, account.profile)}</h1>
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(p) => view! { <ProfileForms p /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileForms(p: Profile) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let update = ServerAction::<UpdateProfile>::new();
+    let update_error = action_error(update);
+    let password = ServerAction::<ChangePassword>::new();
+    let password_error = action_error(password);
+    let password_done = action_done(password);
+    // A new language takes effect on a fresh page.
+    Effect::new(move || {
+        if let Some(Ok(())) = update.value().get() {
+            reload_to("/profile?saved=1");
+        }
+    });
+    let saved = query("saved");
+    let actor = p.actor.clone();
+    let organisation = actor.organisation_name.clone();
+    let kind = actor.organisation_kind;
+    let is_en = actor.language == Language::En;
+    view! {
+        <Show when=move || saved() == "1"><Done><p>{t!(i18n, account.saved)}</p></Done></Show>
+        <div class="resource-layout">
+            <section class="panel" aria-labelledby="h-details">
+                <h2 id="h-details">{t!(i18n, account.details)}</h2>
+                <ActionForm action=update attr:class="form" attr:novalidate="">
+                    <FormError error=update_error fields=&["name", "phone"] />
+                    <div class="field">
+                        <span class="field__label">{t!(i18n, account.email)}</span>
+                        <span data-testid="profile-email">{actor.email.clone()}</span>
+                    </div>
+                    <Field name="name" label=tr!(i18n, account.name) required=true autocomplete="name" value=actor.name.clone() error=update_error />
+                    <Field name="phone" kind="tel" label=tr!(i18n, account.phone) required=true autocomplete="tel" value=p.phone.clone() error=update_error />
+                    <div class="field">
+                        <label for="field-language">{t!(i18n, account.language)}</label>
+                        <select id="field-language" name="language">
+                            <option value="zh-CN" selected=!is_en>"简体中文"</option>
+                            <option value="en" selected=is_en>"English"</option>
+                        </select>
+                    </div>
+                    <div class="form__actions">
+                        <Submit label=tr!(i18n, account.save) pending=update.pending() />
+                    </div>
+                </ActionForm>
+            </section>
+            <section class="panel" aria-labelledby="h-org">
+                <h2 id="h-org">{t!(i18n, account.organisation)}</h2>
+                <dl class="dl">
+                    <div class="dl-row"><dt>{t!(i18n, account.organisation_name)}</dt>
+                        <dd data-testid="profile-organisation">{move || organisation.pick(english()).to_string()}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, account.organisation_kind)}</dt><dd>{move || match kind {
+                        OrganisationKind::Institution => t_string!(i18n, account.kind_institution),
+                        OrganisationKind::Lab => t_string!(i18n, account.kind_lab),
+                        OrganisationKind::Enterprise => t_string!(i18n, account.kind_enterprise),
+                    }}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, account.in_zone)}</dt><dd>{move || if p.organisation_in_zone { t_string!(i18n, account.yes) } else { t_string!(i18n, account.no) }}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, account.sme)}</dt><dd>{move || if p.organisation_is_sme { t_string!(i18n, account.yes) } else { t_string!(i18n, account.no) }}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, account.credit_code)}</dt><dd>{p.organisation_credit_code.clone()}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, account.roles)}</dt><dd>{crate::components::layout::role_list(i18n, &actor.roles)}</dd></div>
+                </dl>
+            </section>
+            <section class="panel" aria-labelledby="h-password">
+                <h2 id="h-password">{t!(i18n, account.change_password)}</h2>
+                <Show when=move || password_done.get()><Done><p>{t!(i18n, account.password_changed)}</p></Done></Show>
+                <ActionForm action=password attr:class="form" attr:novalidate="">
+                    <FormError error=password_error fields=&["current_password", "new_password"] />
+                    <Field name="current_password" kind="password" label=tr!(i18n, account.current_password) required=true autocomplete="current-password" error=password_error />
+                    <Field name="new_password" kind="password" label=tr!(i18n, account.new_password) required=true autocomplete="new-password"
+                        hint=tr!(i18n, account.password_hint) error=password_error />
+                    <div class="form__actions">
+                        <Submit label=tr!(i18n, account.change_password) pending=password.pending() />
+                    </div>
+                </ActionForm>
+            </section>
+        </div>
+        <form method="post" action="/api/sign_out" class="form__actions">
+            <button type="submit" class="button" data-testid="sign-out">{t!(i18n, account.sign_out)}</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let token = query("token");
+    let invitation = Resource::new(token, get_invitation);
+    view! {
+        <Title text=move || t_string!(i18n, account.invitation_title).to_string() />
+        <div class="narrow">
+            <h1>{t!(i18n, account.invitation_title)}</h1>
+            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match invitation.await {
+                        Ok(view) => view! { <AcceptInvitation view token=token() /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn AcceptInvitation(view: InvitationView, token: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let action = ServerAction::<AcceptInvitation>::new();
+    let error = action_error(action);
+    let done = action_done(action);
+    let institution = view.institution.clone();
+    let email = view.email.clone();
+    let exists = view.account_exists;
+    let token = StoredValue::new(token);
+    view! {
+        <p class="lead">{move || t_string!(i18n, account.invitation_intro, institution = institution.pick(english()).to_string(), email = email.clone()).to_string()}</p>
+        <Show when=move || !done.get() fallback=move || view! {
+            <Done><p>{t!(i18n, account.invitation_done)}" "<a href="/profile" rel="external">{t!(i18n, account.profile)}</a></p></Done>
+        }>
+            <ActionForm action attr:class="form" attr:novalidate="">
+                <FormError error fields=&["name", "phone", "password"] />
+                <input type="hidden" name="token" value=token.get_value() />
+                {(!exists).then(|| view! {
+                    <Field name="name" label=tr!(i18n, account.name) required=true autocomplete="name" error />
+                    <Field name="phone" kind="tel" label=tr!(i18n, account.phone) required=true autocomplete="tel" error />
+                    <Field name="password" kind="password" label=tr!(i18n, account.password) required=true autocomplete="new-password"
+                        hint=tr!(i18n, account.password_hint) error />
+                    <input type="hidden" name="language" value=move || if english() { "en" } else { "zh-CN" } />
+                })}
+                {exists.then(|| view! { <p>{t!(i18n, account.invitation_existing)}</p> })}
+                <div class="form__actions">
+                    <Submit label=tr!(i18n, account.invitation_accept) pending=action.pending() />
+                </div>
+            </ActionForm>
+        </Show>
+    }
+}
