@@ -1,17 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-
-// Fails the test on any script error: a page that does not hydrate cleanly is broken.
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) errors.push(`http ${r.status()}: ${r.url()}`);
-  });
-  return errors;
-}
+import { test, expect } from "@playwright/test";
+import { watchErrors } from "./support";
 
 test("a visitor browses the catalogue, filters, opens a resource and switches to English", async ({ page }) => {
   const errors = watchErrors(page);

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod catalogue;
+pub mod manage;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;

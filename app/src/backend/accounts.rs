@@ -81,6 +81,15 @@ struct ActorRow {
 }
 
 #[derive(FromRow)]
+struct SignInRow {
+    id: i64,
+    password_hash: Option<String>,
+    email_verified_at: Option<i64>,
+    display_name: String,
+    locale: String,
+}
+
+#[derive(FromRow)]
 struct PersonDbRow {
     id: i64,
     display_name: String,
@@ -441,13 +450,13 @@ impl Db {
                 }
             }
         }
-        let user: Option<(i64, Option<String>, Option<i64>, String, String)> = sqlx::query_as(
+        let user: Option<SignInRow> = sqlx::query_as(
             "SELECT id, password_hash, email_verified_at, display_name, locale FROM users WHERE email = $1",
         )
         .bind(&email)
         .fetch_optional(self.pool())
         .await?;
-        let stored = user.as_ref().and_then(|u| u.1.clone());
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         if !verify_password(password, stored).await {
             for (key, _) in &keys {
                 sqlx::query(
@@ -465,7 +474,14 @@ impl Db {
             tracing::info!(address, "failed sign-in");
             return Err(AppError::validation("password", "sign_in_failed"));
         }
-        let Some((user, _, verified, name, locale)) = user else {
+        let Some(SignInRow {
+            id: user,
+            email_verified_at: verified,
+            display_name: name,
+            locale,
+            ..
+        }) = user
+        else {
             return Err(AppError::validation("password", "sign_in_failed"));
         };
         sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
@@ -985,30 +1001,13 @@ impl Db {
     }
 
     pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
-        let rows: Vec<(i64, String, String, String, String, i64, String, i64)> = sqlx::query_as(
+        sqlx::query_as(
             "SELECT id, to_address, subject, body_text, status, attempts, last_error, created_at \
              FROM outbox ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, to_address, subject, body_text, status, attempts, last_error, created_at)| {
-                    OutboxRow {
-                        id,
-                        to_address,
-                        subject,
-                        body_text,
-                        status,
-                        attempts,
-                        last_error,
-                        created_at,
-                    }
-                },
-            )
-            .collect())
+        .await
     }
 
     /// Creates a site administrator, or makes an existing account one and sets its password. Used

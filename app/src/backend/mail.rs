@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "account_exists",
     "reset_password",
     "invitation",
+    "booking_cancelled",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -139,6 +140,8 @@ mod tests {
             "name": "王芳", "link": "http://x/verify?token=t", "hours": 48, "minutes": 60, "days": 7,
             "sign_in_link": "http://x/sign-in", "reset_link": "http://x/forgot-password",
             "institution": "江西省检验检测认证总院", "inviter": "管理员",
+            "resource": "10 米法半电波暗室", "when": "2026-12-01 09:00–12:00", "booking": 42,
+            "reason": "设备故障", "by": "管理员",
         });
         for (name, _) in TEMPLATES {
             let (template, lang) = name.split_once('.').unwrap();
@@ -159,5 +162,62 @@ mod tests {
     #[test]
     fn a_missing_value_is_an_error_not_a_blank() {
         assert!(render("verify_email", Language::ZhCn, &serde_json::json!({})).is_err());
+    }
+}
+
+/// A booked time as a mail states it, in the zone's time and the reader's language:
+/// "2026年12月1日 周二 09:00–12:00" or "Tue 1 Dec 2026, 09:00–12:00".
+pub fn time_span(language: Language, tz: &chrono_tz::Tz, starts: i64, ends: i64) -> String {
+    use chrono::{Datelike, TimeZone};
+    let (Some(from), Some(until)) = (
+        tz.timestamp_opt(starts, 0).single(),
+        tz.timestamp_opt(ends, 0).single(),
+    ) else {
+        return String::new();
+    };
+    let same_day = from.date_naive() == until.date_naive();
+    let end = if same_day {
+        until.format("%H:%M").to_string()
+    } else {
+        match language {
+            Language::ZhCn => until.format("%Y年%-m月%-d日 %H:%M").to_string(),
+            Language::En => until.format("%a %-d %b %Y, %H:%M").to_string(),
+        }
+    };
+    match language {
+        Language::ZhCn => {
+            const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+            let day = DAYS[from.weekday().num_days_from_monday() as usize];
+            format!(
+                "{} {day} {}–{end}",
+                from.format("%Y年%-m月%-d日"),
+                from.format("%H:%M")
+            )
+        }
+        Language::En => format!("{}–{end}", from.format("%a %-d %b %Y, %H:%M")),
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_naturally_in_both_languages() {
+        let tz = chrono_tz::Asia::Shanghai;
+        // 2026-12-01 01:00Z = 09:00 in Shanghai, a Tuesday.
+        let starts = 1_796_086_800;
+        assert_eq!(
+            time_span(Language::ZhCn, &tz, starts, starts + 3 * 3600),
+            "2026年12月1日 周二 09:00–12:00"
+        );
+        assert_eq!(
+            time_span(Language::En, &tz, starts, starts + 3 * 3600),
+            "Tue 1 Dec 2026, 09:00–12:00"
+        );
+        assert_eq!(
+            time_span(Language::En, &tz, starts, starts + 24 * 3600),
+            "Tue 1 Dec 2026, 09:00–Wed 2 Dec 2026, 09:00"
+        );
     }
 }

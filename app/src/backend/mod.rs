@@ -3,9 +3,11 @@
 
 pub mod accounts;
 pub mod availability;
+pub mod bookings;
 pub mod catalogue;
 pub mod demo;
 pub mod mail;
+pub mod resources;
 pub mod secrets;
 pub mod session;
 

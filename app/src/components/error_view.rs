@@ -20,27 +20,31 @@ pub fn set_status(code: u16) {
 pub fn ErrorView(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
     set_status(error.status());
-    let message = move || match &error {
-        AppError::NotFound => t_string!(i18n, error.not_found).to_string(),
-        AppError::Forbidden => t_string!(i18n, error.forbidden).to_string(),
-        AppError::NotSignedIn => t_string!(i18n, error.not_signed_in).to_string(),
-        AppError::TooManyAttempts { retry_after_secs } => t_string!(
-            i18n,
-            error.too_many_attempts,
-            minutes = (retry_after_secs + 59) / 60
-        )
-        .to_string(),
-        AppError::Conflict => t_string!(i18n, error.conflict).to_string(),
-        AppError::Validation { .. } => t_string!(i18n, error.invalid).to_string(),
-        AppError::Transport => t_string!(i18n, error.transport).to_string(),
-        AppError::Internal { trace_id } => {
-            t_string!(i18n, error.internal, trace = trace_id.clone()).to_string()
-        }
-    };
+    let signed_out = matches!(error, AppError::NotSignedIn);
+    let message = move || crate::components::forms::error_text(i18n, &error);
+    let sign_in = signed_out.then(|| {
+        let location = leptos_router::hooks::use_location();
+        let href = move || {
+            let here = format!("{}{}", location.pathname.get(), {
+                let s = location.search.get();
+                if s.is_empty() {
+                    s
+                } else {
+                    format!("?{s}")
+                }
+            });
+            format!(
+                "/sign-in?next={}",
+                crate::components::layout::urlencode(&here)
+            )
+        };
+        view! { <p><a class="button button--primary" href=href>{t!(i18n, account.sign_in)}</a></p> }
+    });
     view! {
         <div class="notice notice--error" role="alert">
             <h2 class="notice__title">{t!(i18n, error.title)}</h2>
             <p>{message}</p>
+            {sign_in}
             <p><a href="/">{t!(i18n, error.go_home)}</a></p>
         </div>
     }

@@ -34,6 +34,10 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "language_unknown" | "role_unknown" | "scope_unknown" => {
             t_string!(i18n, invalid.choice_unknown)
         }
+        "reason_missing" => t_string!(i18n, invalid.reason_missing),
+        "reason_long" => t_string!(i18n, invalid.reason_long),
+        "not_cancellable" => t_string!(i18n, invalid.not_cancellable),
+        "cancel_cutoff_passed" => t_string!(i18n, invalid.cancel_cutoff_passed),
         "cannot_revoke_own_site_admin" => t_string!(i18n, invalid.cannot_revoke_own_site_admin),
         _ => t_string!(i18n, error.invalid),
     };

@@ -282,6 +282,7 @@ pub struct OutboxPage {
 
 /// A message in the outbox as the site admin sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OutboxRow {
     pub id: i64,
     pub to_address: String,

@@ -138,6 +138,21 @@ fn PeopleTable(people: Vec<PersonRow>) -> impl IntoView {
     }
 }
 
+/// The sections of the administration.
+#[component]
+fn AdminTabs() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    let current =
+        move |path: &'static str| move || (location.pathname.get() == path).then_some("page");
+    view! {
+        <nav class="tabs" aria-label=move || t_string!(i18n, admin.tabs)>
+            <a href="/admin/people" aria-current=current("/admin/people")>{t!(i18n, admin.tab_people)}</a>
+            <a href="/admin/outbox" aria-current=current("/admin/outbox")>{t!(i18n, admin.tab_outbox)}</a>
+        </nav>
+    }
+}
+
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let i18n = use_i18n();
@@ -151,6 +166,7 @@ pub fn PeoplePage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, admin.people_title).to_string() />
         <h1>{t!(i18n, admin.people_title)}</h1>
+        <AdminTabs />
         <form class="filters" method="get" action="/admin/people" role="search">
             <div class="field">
                 <label for="people-q">{t!(i18n, admin.search_people)}</label>
@@ -269,6 +285,7 @@ pub fn OutboxPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, admin.outbox_title).to_string() />
         <h1>{t!(i18n, admin.outbox_title)}</h1>
+        <AdminTabs />
         <p class="lead">{t!(i18n, admin.outbox_intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

@@ -1,0 +1,88 @@
+import { test, expect } from "@playwright/test";
+import { readMail, signIn, watchErrors } from "./support";
+
+test("a lab signs up, confirms its address, signs in, sees its profile and signs out", async ({ page, browser }) => {
+  // Refusals below answer 400 by design; the browser logs them.
+  const errors = watchErrors(page, ["/api/sign_up", "/api/sign_in"]);
+  const email = `e2e.${Date.now()}@small-lab.example`;
+  const password = "Kiln-violet-42";
+
+  await page.goto("/sign-up");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("注册");
+  await page.getByLabel("姓名").fill("端到端测试");
+  await page.getByLabel("邮箱").fill(email);
+  await page.getByLabel("电话").fill("0791-88886666");
+  // A weak password is refused beside the field, in Chinese, and nothing is created.
+  await page.getByLabel("密码").fill("short");
+  await page.getByLabel("单位名称").fill("端到端检测实验室");
+  await page.getByLabel("中小微企业").check();
+  await page.getByRole("button", { name: "注册" }).click();
+  await expect(page.getByText("密码至少需要 10 个字符。")).toBeVisible();
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "注册" }).click();
+  await expect(page.getByRole("heading", { name: "请查收邮件" })).toBeVisible();
+
+  // The verification mail, read where the dev mailbox shows it.
+  const body = await readMail(browser, email);
+  const link = body.match(/\/verify-email\?token=[0-9a-f]{64}/)?.[0];
+  expect(link, body).toBeTruthy();
+
+  // Signing in before confirming says so.
+  await signIn(page, email, password);
+  await expect(page.getByText("该邮箱尚未确认")).toBeVisible();
+
+  await page.goto(link!);
+  await page.getByRole("button", { name: "确认我的邮箱" }).click();
+  await expect(page.getByText("邮箱已确认，现在可以登录了。")).toBeVisible();
+
+  await signIn(page, email, password);
+  await expect(page.getByTestId("who")).toContainText("端到端测试");
+  await expect(page.getByTestId("who")).toContainText("端到端检测实验室");
+  // A booker has no administration entries.
+  await expect(page.getByRole("link", { name: "系统管理" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "机构管理" })).toHaveCount(0);
+
+  await page.getByTestId("who").click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("个人资料");
+  await expect(page.getByTestId("profile-email")).toHaveText(email);
+  await expect(page.getByTestId("profile-organisation")).toHaveText("端到端检测实验室");
+
+  // Switching the profile's language to English takes effect at once.
+  await page.getByLabel("页面和邮件语言").selectOption("en");
+  await page.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My profile");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+
+  await page.getByTestId("sign-out").click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("sign-in-link")).toBeVisible();
+  await page.goto("/profile");
+  await expect(page.getByText("Please sign in first.")).toBeVisible();
+  expect(errors.filter((e) => !e.includes("/profile"))).toEqual([]);
+});
+
+test("a booker cannot open an administration page; a wrong password is refused beside the field", async ({ page }) => {
+  const errors = watchErrors(page, ["/admin/people", "/api/sign_in"]);
+  await signIn(page, "liu.fang@nk-furniture.example", "not-the-password");
+  await expect(page.getByText("邮箱或密码不正确。")).toBeVisible();
+
+  await signIn(page, "liu.fang@nk-furniture.example");
+  await expect(page.getByTestId("who")).toContainText("刘芳");
+  const response = await page.goto("/admin/people");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByText("您没有权限执行此操作")).toBeVisible();
+  await expect(page.getByTestId("people")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test("a site admin sees the administration and an institution admin their institution", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, "siteadmin@jx-zone.example");
+  await page.getByRole("link", { name: "系统管理" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("人员与角色");
+  await expect(page.getByTestId("people")).toContainText("manager@jx-zone.example");
+  await page.getByRole("link", { name: "邮件发件箱" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("邮件发件箱");
+  expect(errors).toEqual([]);
+});

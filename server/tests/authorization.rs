@@ -1,0 +1,330 @@
+//! The role × action matrix: every state-changing server function and every restricted page,
+//! tried by every kind of person through the real router. Each is allowed exactly what the policy
+//! says; every other attempt gets a clear refusal (401 signed out, 403 signed in) and changes
+//! nothing, which is checked in the database.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Booker,
+    OtherBooker,
+    AdminOfOwner,
+    AdminOfOther,
+    ZoneManager,
+    SiteAdmin,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::Booker,
+    Who::OtherBooker,
+    Who::AdminOfOwner,
+    Who::AdminOfOther,
+    Who::ZoneManager,
+    Who::SiteAdmin,
+];
+
+/// The demo zone's people and things the matrix acts on.
+struct Fixture {
+    emails: Vec<(Who, String)>,
+    /// A future, active booking by the booker, of a resource of the owner institution.
+    booking: i64,
+    resource: i64,
+    owner: i64,
+    booker_id: i64,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let pool = app.state.db.pool();
+    let now = common::now().timestamp();
+    let (booking, resource, owner, booker_id, booker): (i64, i64, i64, i64, String) = sqlx::query_as(
+        "SELECT b.id, r.id, r.institution_id, u.id, u.email FROM bookings b \
+         JOIN resources r ON r.id = b.resource_id JOIN users u ON u.id = b.user_id \
+         JOIN booking_rules br ON br.resource_id = r.id \
+         WHERE b.status IN ('pending', 'confirmed') AND b.starts_at > $1 + br.cancel_cutoff_minutes * 60 + 3600 \
+           AND NOT EXISTS (SELECT 1 FROM user_roles x WHERE x.user_id = u.id) \
+         ORDER BY b.id LIMIT 1",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .expect("a future booking in the demo zone");
+    let admin_of = |institution: i64, same: bool| {
+        let sql = if same {
+            "SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = 'institution_admin' AND r.scope_id = $1 LIMIT 1"
+        } else {
+            "SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = 'institution_admin' AND r.scope_id <> $1 LIMIT 1"
+        };
+        sqlx::query_scalar::<_, String>(sql)
+            .bind(institution)
+            .fetch_one(pool)
+    };
+    let other_booker: String = sqlx::query_scalar(
+        "SELECT u.email FROM users u WHERE u.id <> $1 AND NOT EXISTS (SELECT 1 FROM user_roles x WHERE x.user_id = u.id) \
+         ORDER BY u.id LIMIT 1",
+    )
+    .bind(booker_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    Fixture {
+        emails: vec![
+            (Who::Booker, booker),
+            (Who::OtherBooker, other_booker),
+            (Who::AdminOfOwner, admin_of(owner, true).await.unwrap()),
+            (Who::AdminOfOther, admin_of(owner, false).await.unwrap()),
+            (Who::ZoneManager, "manager@jx-zone.example".into()),
+            (Who::SiteAdmin, "siteadmin@jx-zone.example".into()),
+        ],
+        booking,
+        resource,
+        owner,
+        booker_id,
+    }
+}
+
+impl Fixture {
+    fn email(&self, who: Who) -> Option<&str> {
+        self.emails
+            .iter()
+            .find(|(w, _)| *w == who)
+            .map(|(_, e)| e.as_str())
+    }
+}
+
+/// One state-changing server function: how to call it, which rows it would change, and who may.
+struct Case {
+    name: &'static str,
+    endpoint: &'static str,
+    fields: fn(&Fixture) -> Vec<(&'static str, String)>,
+    /// A query over what the call changes; its answer must move exactly when the call is allowed.
+    effect: &'static str,
+    allowed: &'static [Who],
+}
+
+const SIGNED_IN: &[Who] = &[
+    Who::Booker,
+    Who::OtherBooker,
+    Who::AdminOfOwner,
+    Who::AdminOfOther,
+    Who::ZoneManager,
+    Who::SiteAdmin,
+];
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "set a resource under maintenance",
+            endpoint: "set_resource_status",
+            fields: |f| {
+                vec![
+                    ("resource", f.resource.to_string()),
+                    ("status", "maintenance".into()),
+                    ("reason", "年度校准".into()),
+                ]
+            },
+            effect: "SELECT status || ':' || status_reason FROM resources ORDER BY id",
+            allowed: &[Who::AdminOfOwner],
+        },
+        Case {
+            name: "cancel someone's booking",
+            endpoint: "cancel_booking",
+            fields: |f| {
+                vec![
+                    ("booking", f.booking.to_string()),
+                    ("reason", "计划变更".into()),
+                ]
+            },
+            effect: "SELECT status || ':' || (SELECT COUNT(*) FROM booking_events) || ':' || (SELECT COUNT(*) FROM outbox) FROM bookings ORDER BY id",
+            allowed: &[Who::Booker, Who::AdminOfOwner],
+        },
+        Case {
+            name: "invite a person to the owner institution",
+            endpoint: "invite",
+            fields: |f| {
+                vec![
+                    ("institution", f.owner.to_string()),
+                    ("email", "colleague@newhire.example".into()),
+                ]
+            },
+            effect: "SELECT (SELECT COUNT(*) FROM invitations) || ':' || (SELECT COUNT(*) FROM outbox)",
+            allowed: &[Who::AdminOfOwner, Who::SiteAdmin],
+        },
+        Case {
+            name: "grant the booker institution admin",
+            endpoint: "set_role",
+            fields: |f| {
+                vec![
+                    ("user", f.booker_id.to_string()),
+                    ("role", "institution_admin".into()),
+                    ("scope", f.owner.to_string()),
+                    ("grant", "1".into()),
+                ]
+            },
+            effect: "SELECT (SELECT COUNT(*) FROM user_roles) || ':' || (SELECT COUNT(*) FROM role_events)",
+            allowed: &[Who::SiteAdmin],
+        },
+        Case {
+            name: "revoke the zone manager",
+            endpoint: "set_role",
+            fields: |_| {
+                vec![
+                    ("user", "0".into()),
+                    ("role", "zone_manager".into()),
+                    ("scope", "1".into()),
+                    ("grant", "0".into()),
+                ]
+            },
+            effect: "SELECT (SELECT COUNT(*) FROM user_roles) || ':' || (SELECT COUNT(*) FROM role_events)",
+            allowed: &[Who::SiteAdmin],
+        },
+        Case {
+            name: "update one's profile",
+            endpoint: "update_profile",
+            fields: |_| {
+                vec![
+                    ("name", "改过的名字".into()),
+                    ("phone", "13900000000".into()),
+                    ("language", "en".into()),
+                ]
+            },
+            effect: "SELECT display_name || ':' || COALESCE(phone, '') || ':' || locale FROM users ORDER BY id",
+            allowed: SIGNED_IN,
+        },
+        Case {
+            name: "change one's password",
+            endpoint: "change_password",
+            fields: |_| {
+                vec![
+                    ("current_password", app::backend::demo::DEMO_PASSWORD.into()),
+                    ("new_password", "Brand-new-secret-9".into()),
+                ]
+            },
+            effect: "SELECT COALESCE(password_hash, '') FROM users ORDER BY id",
+            allowed: SIGNED_IN,
+        },
+    ]
+}
+
+async fn fingerprint(app: &TestApp, sql: &str) -> Vec<String> {
+    sqlx::query_scalar(sql)
+        .fetch_all(app.state.db.pool())
+        .await
+        .expect(sql)
+}
+
+async fn session_of(app: &TestApp, f: &Fixture, who: Who) -> Option<String> {
+    match f.email(who) {
+        Some(email) => Some(app.sign_in(email).await),
+        None => None,
+    }
+}
+
+#[tokio::test]
+async fn every_role_may_do_exactly_what_the_policy_says() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        for who in EVERYONE {
+            // A fresh zone per attempt, so that one allowed change cannot hide another.
+            let app = TestApp::new().await;
+            let f = fixture(&app).await;
+            let mut fields: Vec<(&str, String)> = (case.fields)(&f);
+            if case.name == "revoke the zone manager" {
+                let manager: i64 = sqlx::query_scalar(
+                    "SELECT user_id FROM user_roles WHERE role = 'zone_manager' LIMIT 1",
+                )
+                .fetch_one(app.state.db.pool())
+                .await
+                .unwrap();
+                fields[0].1 = manager.to_string();
+            }
+            let session = session_of(&app, &f, who).await;
+            let before = fingerprint(&app, case.effect).await;
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, _, body) = app
+                .call(case.endpoint, &borrowed, session.as_deref(), &[])
+                .await;
+            let after = fingerprint(&app, case.effect).await;
+            let allowed = case.allowed.contains(&who);
+            let expected = match (allowed, who) {
+                (true, _) => StatusCode::OK,
+                (false, Who::Anonymous) => StatusCode::UNAUTHORIZED,
+                (false, _) => StatusCode::FORBIDDEN,
+            };
+            let changed = before != after;
+            if status != expected || changed != allowed {
+                failures.push(format!(
+                    "{} by {who:?}: status {status} (expected {expected}), changed {changed} (expected {allowed}); {body}",
+                    case.name
+                ));
+            }
+            if !allowed {
+                assert!(
+                    body == "\"Forbidden\"" || body == "\"NotSignedIn\"",
+                    "a refusal says only that: {body}"
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn restricted_pages_and_reads_answer_by_role() {
+    let app = TestApp::new().await;
+    let f = fixture(&app).await;
+    let reads: [(&str, &[Who]); 4] = [
+        ("/admin/people", &[Who::SiteAdmin]),
+        ("/admin/outbox", &[Who::SiteAdmin]),
+        (
+            "/institution/members",
+            &[Who::AdminOfOwner, Who::AdminOfOther],
+        ),
+        ("/profile", SIGNED_IN),
+    ];
+    let mut failures = Vec::new();
+    for who in EVERYONE {
+        let session = session_of(&app, &f, who).await;
+        let cookie = session
+            .as_ref()
+            .map(|s| format!("labshare_session={s}"))
+            .unwrap_or_default();
+        for (path, allowed) in reads {
+            let (status, _, html) = app.get(path, &[("cookie", &cookie)]).await;
+            let expected = match (allowed.contains(&who), who) {
+                (true, _) => StatusCode::OK,
+                (false, Who::Anonymous) => StatusCode::UNAUTHORIZED,
+                (false, _) => StatusCode::FORBIDDEN,
+            };
+            if status != expected {
+                failures.push(format!("{path} for {who:?}: {status}, expected {expected}"));
+            }
+            if path == "/admin/outbox"
+                && !allowed.contains(&who)
+                && html.contains("data-testid=\"outbox\"")
+            {
+                failures.push(format!("{path} showed the outbox to {who:?}"));
+            }
+        }
+        // One institution's admin asking for another institution's members by id.
+        if who == Who::AdminOfOther {
+            let owner = f.owner.to_string();
+            let (status, _, _) = app
+                .call(
+                    "members",
+                    &[("institution", &owner)],
+                    session.as_deref(),
+                    &[],
+                )
+                .await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
