@@ -57,9 +57,12 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByTestId("sign-in-link")).toBeVisible();
-  await page.goto("/profile");
+  expect(errors).toEqual([]);
+  // Signed out, the profile asks to sign in (HTTP 401), with a way to do it.
+  const response = await page.goto("/profile");
+  expect(response?.status()).toBe(401);
   await expect(page.getByText("Please sign in first.")).toBeVisible();
-  expect(errors.filter((e) => !e.includes("/profile"))).toEqual([]);
+  await expect(page.getByRole("link", { name: "Sign in" }).last()).toHaveAttribute("href", "/sign-in?next=/profile");
 });
 
 test("a booker cannot open an administration page; a wrong password is refused beside the field", async ({ page }) => {

@@ -606,3 +606,56 @@ async fn passwords_never_reach_the_log() {
         assert!(!log.contains(secret), "{secret} leaked into the log");
     }
 }
+
+#[tokio::test]
+async fn forms_work_without_the_wasm() {
+    let app = TestApp::new().await;
+    let plain = [
+        ("accept", "text/html,application/xhtml+xml"),
+        ("referer", "http://127.0.0.1/sign-in?next=/profile"),
+    ];
+    // A wrong password goes back to the form with the error in the URL, for the page to show.
+    let (status, headers, _) = app
+        .call(
+            "sign_in",
+            &[
+                ("email", BOOKER),
+                ("password", "wrong-password-1"),
+                ("next", "/profile"),
+            ],
+            None,
+            &plain,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FOUND);
+    let location = headers["location"].to_str().unwrap();
+    assert!(
+        location.contains("/sign-in?") && location.contains("__err="),
+        "{location}"
+    );
+    let (status, _, html) = app
+        .get(location.trim_start_matches("http://127.0.0.1"), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("邮箱或密码不正确。"),
+        "the page shows the error"
+    );
+
+    // The right one signs in and goes where the person was heading.
+    let (status, headers, _) = app
+        .call(
+            "sign_in",
+            &[
+                ("email", BOOKER),
+                ("password", app::backend::demo::DEMO_PASSWORD),
+                ("next", "/profile"),
+            ],
+            None,
+            &plain,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(headers["location"], "/profile");
+    assert!(session_from(&headers).is_some_and(|t| t.len() == 64));
+}

@@ -106,7 +106,12 @@ pub async fn sign_up(
                 language,
                 organisation,
             };
-            state.db.sign_up(input, now(&state), &state.settings).await
+            state
+                .db
+                .sign_up(input, now(&state), &state.settings)
+                .await?;
+            super::after_form("/sign-up?done=1");
+            Ok(())
         }
         .await,
     )
@@ -117,7 +122,9 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     super::reply(
         async move {
             let state = state()?;
-            state.db.verify_email(&token, now(&state)).await
+            state.db.verify_email(&token, now(&state)).await?;
+            super::after_form("/verify-email?done=1");
+            Ok(())
         }
         .await,
     )
@@ -165,7 +172,9 @@ pub async fn sign_in(
                 state.settings.secure_cookies(),
             ));
             set_language_cookie(actor.language);
-            Ok(safe_next(next.as_deref()))
+            let next = safe_next(next.as_deref());
+            super::after_form(&next);
+            Ok(next)
         }
         .await,
     )
@@ -193,7 +202,9 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
             state
                 .db
                 .request_password_reset(&email, now(&state), &state.settings)
-                .await
+                .await?;
+            super::after_form("/forgot-password?done=1");
+            Ok(())
         }
         .await,
     )
@@ -204,7 +215,12 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     super::reply(
         async move {
             let state = state()?;
-            state.db.reset_password(&token, password, now(&state)).await
+            state
+                .db
+                .reset_password(&token, password, now(&state))
+                .await?;
+            super::after_form("/reset-password?done=1");
+            Ok(())
         }
         .await,
     )
@@ -237,6 +253,7 @@ pub async fn update_profile(name: String, phone: String, language: String) -> Re
                 .update_profile(me.user, &name, &phone, language)
                 .await?;
             set_language_cookie(language);
+            super::after_form("/profile?saved=1");
             Ok(())
         }
         .await,
@@ -261,7 +278,9 @@ pub async fn change_password(
                     new_password,
                     session.token.as_deref(),
                 )
-                .await
+                .await?;
+            super::after_form("/profile?password=1");
+            Ok(())
         }
         .await,
     )
@@ -332,7 +351,11 @@ pub async fn invite_member(institution: i64, email: String) -> Result<(), AppErr
                     now(&state),
                     &state.settings,
                 )
-                .await
+                .await?;
+            super::after_form(&format!(
+                "/institution/members?institution={institution}&invited=1"
+            ));
+            Ok(())
         }
         .await,
     )
@@ -378,8 +401,9 @@ pub async fn accept_invitation(
             state
                 .db
                 .accept_invitation(&token, actor.as_ref(), new_account, now(&state))
-                .await
-                .map(|_| ())
+                .await?;
+            super::after_form("/invitation?done=1");
+            Ok(())
         }
         .await,
     )
@@ -427,7 +451,9 @@ pub async fn set_role(
             state
                 .db
                 .set_role(me, UserId(user), role, grant == "1", now(&state))
-                .await
+                .await?;
+            super::after_form("/admin/people");
+            Ok(())
         }
         .await,
     )

@@ -27,6 +27,12 @@ fn reload_to(path: &str) {
     let _ = path;
 }
 
+/// Done: the wasm's call succeeded, or a plain form post came back with `?{flag}=1`.
+fn done_or_flag(done: Signal<bool>, flag: &'static str) -> Signal<bool> {
+    let q = use_query_map();
+    Signal::derive(move || done.get() || q.get().get(flag).as_deref() == Some("1"))
+}
+
 fn query(name: &'static str) -> impl Fn() -> String + Copy {
     let q = use_query_map();
     move || q.get().get(name).unwrap_or_default()
@@ -67,7 +73,7 @@ pub fn SignUpPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
-    let done = action_done(action);
+    let done = done_or_flag(action_done(action), "done");
     let organisations = Resource::new(|| (), |_| sign_up_organisations());
     let chosen = RwSignal::new("new".to_string());
     let english = move || i18n.get_locale() == Locale::en;
@@ -145,7 +151,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<VerifyEmail>::new();
     let error = action_error(action);
-    let done = action_done(action);
+    let done = done_or_flag(action_done(action), "done");
     let token = query("token");
     view! {
         <Title text=move || t_string!(i18n, account.verify_title).to_string() />
@@ -172,7 +178,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = action_error(action);
-    let done = action_done(action);
+    let done = done_or_flag(action_done(action), "done");
     view! {
         <Title text=move || t_string!(i18n, account.forgot).to_string() />
         <div class="narrow">
@@ -196,7 +202,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<ResetPassword>::new();
     let error = action_error(action);
-    let done = action_done(action);
+    let done = done_or_flag(action_done(action), "done");
     let token = query("token");
     view! {
         <Title text=move || t_string!(i18n, account.reset_title).to_string() />
@@ -245,7 +251,7 @@ fn ProfileForms(p: Profile) -> impl IntoView {
     let update_error = action_error(update);
     let password = ServerAction::<ChangePassword>::new();
     let password_error = action_error(password);
-    let password_done = action_done(password);
+    let password_done = done_or_flag(action_done(password), "password");
     // A new language takes effect on a fresh page.
     Effect::new(move || {
         if let Some(Ok(())) = update.value().get() {
@@ -327,8 +333,14 @@ pub fn InvitationPage() -> impl IntoView {
         <Title text=move || t_string!(i18n, account.invitation_title).to_string() />
         <div class="narrow">
             <h1>{t!(i18n, account.invitation_title)}</h1>
+            <Show when=move || query("done")() == "1">
+                <Done><p>{t!(i18n, account.invitation_done)}" "<a href="/profile" rel="external">{t!(i18n, account.profile)}</a></p></Done>
+            </Show>
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
+                    if query("done")() == "1" {
+                        return ().into_any();
+                    }
                     match invitation.await {
                         Ok(view) => view! { <AcceptInvitation view token=token() /> }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
@@ -345,7 +357,7 @@ fn AcceptInvitation(view: InvitationView, token: String) -> impl IntoView {
     let english = move || i18n.get_locale() == Locale::en;
     let action = ServerAction::<AcceptInvitation>::new();
     let error = action_error(action);
-    let done = action_done(action);
+    let done = done_or_flag(action_done(action), "done");
     let institution = view.institution.clone();
     let email = view.email.clone();
     let exists = view.account_exists;

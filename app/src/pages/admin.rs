@@ -63,7 +63,10 @@ fn MembersView(id: i64, m: Members, invite: ServerAction<InviteMember>) -> impl 
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
     let error = action_error(invite);
-    let done = action_done(invite);
+    let q = use_query_map();
+    let done = Signal::derive(move || {
+        action_done(invite).get() || q.get().get("invited").as_deref() == Some("1")
+    });
     let off = offset(m.utc_offset_seconds);
     let name = m.institution.clone();
     view! {

@@ -177,8 +177,10 @@ impl TestApp {
         headers: &[(&str, &str)],
     ) -> (StatusCode, axum::http::HeaderMap, String) {
         let mut req = Request::post(format!("/api/{endpoint}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json");
+            .header("content-type", "application/x-www-form-urlencoded");
+        if !headers.iter().any(|(k, _)| *k == "accept") {
+            req = req.header("accept", "application/json");
+        }
         if let Some(token) = session {
             req = req.header("cookie", format!("labshare_session={token}"));
         }
