@@ -71,7 +71,12 @@ pub async fn prepare_state_with_system_clock(config: &Config) -> anyhow::Result<
 
 /// The whole HTTP surface: pages, server functions, health, language switch and static files.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Generated once per process: while Leptos generates it, a process-wide flag parks every
+    // resource that starts loading anywhere (leptos-rs/leptos#4773), which would stall requests
+    // served meanwhile by another router in the same process (tests build many).
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let context_state = state.clone();
     let fn_state = state.clone();
     Router::new()

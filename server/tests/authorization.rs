@@ -290,13 +290,24 @@ async fn restricted_pages_and_reads_answer_by_role() {
     ];
     let mut failures = Vec::new();
     for who in EVERYONE {
-        let session = session_of(&app, &f, who).await;
+        eprintln!("SIGNIN {who:?}");
+        let session = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            session_of(&app, &f, who),
+        )
+        .await
+        .expect("sign-in hung");
         let cookie = session
             .as_ref()
             .map(|s| format!("labshare_session={s}"))
             .unwrap_or_default();
         for (path, allowed) in reads {
-            let (status, _, html) = app.get(path, &[("cookie", &cookie)]).await;
+            let (status, _, html) = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                app.get(path, &[("cookie", &cookie)]),
+            )
+            .await
+            .expect("page hung");
             let expected = match (allowed.contains(&who), who) {
                 (true, _) => StatusCode::OK,
                 (false, Who::Anonymous) => StatusCode::UNAUTHORIZED,

@@ -49,13 +49,13 @@ fn set_language_cookie(language: Language) {
 /// The signed-in person, or None.
 #[server(endpoint = "me")]
 pub async fn current_user() -> Result<Option<Actor>, AppError> {
-    Ok(session::actor())
+    super::reply(async move { Ok(session::actor()) }).await
 }
 
 /// Organisations to choose from when signing up.
 #[server(endpoint = "sign_up_organisations")]
 pub async fn sign_up_organisations() -> Result<Vec<OrganisationOption>, AppError> {
-    Ok(state()?.db.sign_up_organisations().await?)
+    super::reply(async move { Ok(state()?.db.sign_up_organisations().await?) }).await
 }
 
 /// Creates an account and mails the verification link. `organisation` is an id, or "new" with the
@@ -76,58 +76,52 @@ pub async fn sign_up(
     credit_code: Option<String>,
 ) -> Result<(), AppError> {
     use crate::backend::accounts::{NewOrExisting, SignUp};
-    super::reply(
-        async move {
-            let state = state()?;
-            let language = Language::parse(&language).unwrap_or(Language::ZhCn);
-            let organisation =
-                match organisation.as_str() {
-                    "new" => NewOrExisting::New {
-                        name: org_name.unwrap_or_default(),
-                        kind: org_kind
-                            .as_deref()
-                            .and_then(OrganisationKind::parse)
-                            .ok_or_else(|| {
-                                AppError::validation("org_kind", "organisation_kind_missing")
-                            })?,
-                        in_zone: org_in_zone.is_some(),
-                        sme: org_sme.is_some(),
-                        credit_code,
-                    },
-                    id => NewOrExisting::Existing(OrganisationId(id.parse().map_err(|_| {
-                        AppError::validation("organisation", "organisation_missing")
-                    })?)),
-                };
-            let input = SignUp {
-                name,
-                email,
-                phone,
-                password,
-                language,
-                organisation,
-            };
-            state
-                .db
-                .sign_up(input, now(&state), &state.settings)
-                .await?;
-            super::after_form("/sign-up?done=1");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        let language = Language::parse(&language).unwrap_or(Language::ZhCn);
+        let organisation = match organisation.as_str() {
+            "new" => NewOrExisting::New {
+                name: org_name.unwrap_or_default(),
+                kind: org_kind
+                    .as_deref()
+                    .and_then(OrganisationKind::parse)
+                    .ok_or_else(|| AppError::validation("org_kind", "organisation_kind_missing"))?,
+                in_zone: org_in_zone.is_some(),
+                sme: org_sme.is_some(),
+                credit_code,
+            },
+            id => NewOrExisting::Existing(OrganisationId(
+                id.parse()
+                    .map_err(|_| AppError::validation("organisation", "organisation_missing"))?,
+            )),
+        };
+        let input = SignUp {
+            name,
+            email,
+            phone,
+            password,
+            language,
+            organisation,
+        };
+        state
+            .db
+            .sign_up(input, now(&state), &state.settings)
+            .await?;
+        super::after_form("/sign-up?done=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            state.db.verify_email(&token, now(&state)).await?;
-            super::after_form("/verify-email?done=1");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        state.db.verify_email(&token, now(&state)).await?;
+        super::after_form("/verify-email?done=1");
+        Ok(())
+    })
+    .await
 }
 
 /// Signs in; returns where to go next. The session id is always new (any session the request
@@ -138,126 +132,119 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            let current = session::current();
-            let result = state
-                .db
-                .sign_in(
-                    &email,
-                    password,
-                    &current.address,
-                    &current.user_agent,
-                    now(&state),
-                    &state.settings,
-                )
-                .await;
-            let (token, actor) = match result {
-                Ok(ok) => ok,
-                Err(AppError::TooManyAttempts { retry_after_secs }) => {
-                    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                        res.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
-                    }
-                    return Err(AppError::TooManyAttempts { retry_after_secs });
+    super::reply(async move {
+        let state = state()?;
+        let current = session::current();
+        let result = state
+            .db
+            .sign_in(
+                &email,
+                password,
+                &current.address,
+                &current.user_agent,
+                now(&state),
+                &state.settings,
+            )
+            .await;
+        let (token, actor) = match result {
+            Ok(ok) => ok,
+            Err(AppError::TooManyAttempts { retry_after_secs }) => {
+                if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                    res.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
                 }
-                Err(e) => return Err(e),
-            };
-            if let Some(old) = current.token {
-                state.db.end_session(&old).await?;
+                return Err(AppError::TooManyAttempts { retry_after_secs });
             }
-            session::set_cookie(&session::session_cookie(
-                &token,
-                state.settings.session_max_secs,
-                state.settings.secure_cookies(),
-            ));
-            set_language_cookie(actor.language);
-            let next = safe_next(next.as_deref());
-            super::after_form(&next);
-            Ok(next)
+            Err(e) => return Err(e),
+        };
+        if let Some(old) = current.token {
+            state.db.end_session(&old).await?;
         }
-        .await,
-    )
+        session::set_cookie(&session::session_cookie(
+            &token,
+            state.settings.session_max_secs,
+            state.settings.secure_cookies(),
+        ));
+        set_language_cookie(actor.language);
+        let next = safe_next(next.as_deref());
+        super::after_form(&next);
+        Ok(next)
+    })
+    .await
 }
 
 /// Ends the session and goes to the home page.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    let state = state()?;
-    if let Some(token) = session::current().token {
-        state.db.end_session(&token).await?;
-    }
-    session::set_cookie(&session::clear_session_cookie(
-        state.settings.secure_cookies(),
-    ));
-    leptos_axum::redirect("/");
-    Ok(())
+    super::reply(async move {
+        let state = state()?;
+        if let Some(token) = session::current().token {
+            state.db.end_session(&token).await?;
+        }
+        session::set_cookie(&session::clear_session_cookie(
+            state.settings.secure_cookies(),
+        ));
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            state
-                .db
-                .request_password_reset(&email, now(&state), &state.settings)
-                .await?;
-            super::after_form("/forgot-password?done=1");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        state
+            .db
+            .request_password_reset(&email, now(&state), &state.settings)
+            .await?;
+        super::after_form("/forgot-password?done=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            state
-                .db
-                .reset_password(&token, password, now(&state))
-                .await?;
-            super::after_form("/reset-password?done=1");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        state
+            .db
+            .reset_password(&token, password, now(&state))
+            .await?;
+        super::after_form("/reset-password?done=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "profile")]
 pub async fn get_profile() -> Result<Profile, AppError> {
-    super::reply(
-        async move {
-            let actor = session::actor();
-            let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
-            require(actor.as_ref(), Action::EditProfile, Target::User(me.user))?;
-            state()?.db.profile(me.user).await
-        }
-        .await,
-    )
+    super::reply(async move {
+        let actor = session::actor();
+        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
+        require(actor.as_ref(), Action::EditProfile, Target::User(me.user))?;
+        state()?.db.profile(me.user).await
+    })
+    .await
 }
 
 #[server(endpoint = "update_profile")]
 pub async fn update_profile(name: String, phone: String, language: String) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let actor = session::actor();
-            let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
-            require(actor.as_ref(), Action::EditProfile, Target::User(me.user))?;
-            let language = Language::parse(&language)
-                .ok_or_else(|| AppError::validation("language", "language_unknown"))?;
-            state()?
-                .db
-                .update_profile(me.user, &name, &phone, language)
-                .await?;
-            set_language_cookie(language);
-            super::after_form("/profile?saved=1");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let actor = session::actor();
+        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
+        require(actor.as_ref(), Action::EditProfile, Target::User(me.user))?;
+        let language = Language::parse(&language)
+            .ok_or_else(|| AppError::validation("language", "language_unknown"))?;
+        state()?
+            .db
+            .update_profile(me.user, &name, &phone, language)
+            .await?;
+        set_language_cookie(language);
+        super::after_form("/profile?saved=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "change_password")]
@@ -265,25 +252,23 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let session = session::current();
-            let me = session.actor.as_ref().ok_or(AppError::NotSignedIn)?;
-            require(Some(me), Action::EditProfile, Target::User(me.user))?;
-            state()?
-                .db
-                .change_password(
-                    me.user,
-                    current_password,
-                    new_password,
-                    session.token.as_deref(),
-                )
-                .await?;
-            super::after_form("/profile?password=1");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let session = session::current();
+        let me = session.actor.as_ref().ok_or(AppError::NotSignedIn)?;
+        require(Some(me), Action::EditProfile, Target::User(me.user))?;
+        state()?
+            .db
+            .change_password(
+                me.user,
+                current_password,
+                new_password,
+                session.token.as_deref(),
+            )
+            .await?;
+        super::after_form("/profile?password=1");
+        Ok(())
+    })
+    .await
 }
 
 /// The policy's view of an institution (NotFound if there is none by that id).
@@ -304,72 +289,66 @@ async fn institution_target(state: &AppState, id: i64) -> Result<Target, AppErro
 /// administers.
 #[server(endpoint = "members")]
 pub async fn institution_members(institution: Option<i64>) -> Result<(i64, Members), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            let actor = session::actor();
-            let institution = match institution {
-                Some(id) => id,
-                None => {
-                    actor
-                        .as_ref()
-                        .ok_or(AppError::NotSignedIn)?
-                        .administered()
-                        .next()
-                        .ok_or(AppError::Forbidden)?
-                        .0
-                }
-            };
-            let target = institution_target(&state, institution).await?;
-            require(actor.as_ref(), Action::RunInstitution, target)?;
-            let mut members = state
-                .db
-                .members(OrganisationId(institution), now(&state))
-                .await?;
-            members.utc_offset_seconds = utc_offset(&state);
-            Ok((institution, members))
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        let actor = session::actor();
+        let institution = match institution {
+            Some(id) => id,
+            None => {
+                actor
+                    .as_ref()
+                    .ok_or(AppError::NotSignedIn)?
+                    .administered()
+                    .next()
+                    .ok_or(AppError::Forbidden)?
+                    .0
+            }
+        };
+        let target = institution_target(&state, institution).await?;
+        require(actor.as_ref(), Action::RunInstitution, target)?;
+        let mut members = state
+            .db
+            .members(OrganisationId(institution), now(&state))
+            .await?;
+        members.utc_offset_seconds = utc_offset(&state);
+        Ok((institution, members))
+    })
+    .await
 }
 
 #[server(endpoint = "invite")]
 pub async fn invite_member(institution: i64, email: String) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            let actor = session::actor();
-            let target = institution_target(&state, institution).await?;
-            require(actor.as_ref(), Action::InviteMember, target)?;
-            let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
-            state
-                .db
-                .invite(
-                    me,
-                    OrganisationId(institution),
-                    &email,
-                    now(&state),
-                    &state.settings,
-                )
-                .await?;
-            super::after_form(&format!(
-                "/institution/members?institution={institution}&invited=1"
-            ));
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        let actor = session::actor();
+        let target = institution_target(&state, institution).await?;
+        require(actor.as_ref(), Action::InviteMember, target)?;
+        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
+        state
+            .db
+            .invite(
+                me,
+                OrganisationId(institution),
+                &email,
+                now(&state),
+                &state.settings,
+            )
+            .await?;
+        super::after_form(&format!(
+            "/institution/members?institution={institution}&invited=1"
+        ));
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "invitation")]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            state.db.invitation(&token, now(&state)).await
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        state.db.invitation(&token, now(&state)).await
+    })
+    .await
 }
 
 /// Accepts an invitation: with name, phone and password for a new account, or signed in as the
@@ -382,45 +361,41 @@ pub async fn accept_invitation(
     password: Option<String>,
     language: Option<String>,
 ) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            let actor = session::actor();
-            let new_account = match (name, password) {
-                (Some(name), Some(password)) => Some((
-                    name,
-                    phone.unwrap_or_default(),
-                    password,
-                    language
-                        .as_deref()
-                        .and_then(Language::parse)
-                        .unwrap_or(Language::ZhCn),
-                )),
-                _ => None,
-            };
-            state
-                .db
-                .accept_invitation(&token, actor.as_ref(), new_account, now(&state))
-                .await?;
-            super::after_form("/invitation?done=1");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        let actor = session::actor();
+        let new_account = match (name, password) {
+            (Some(name), Some(password)) => Some((
+                name,
+                phone.unwrap_or_default(),
+                password,
+                language
+                    .as_deref()
+                    .and_then(Language::parse)
+                    .unwrap_or(Language::ZhCn),
+            )),
+            _ => None,
+        };
+        state
+            .db
+            .accept_invitation(&token, actor.as_ref(), new_account, now(&state))
+            .await?;
+        super::after_form("/invitation?done=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "people")]
 pub async fn list_people(query: Option<String>) -> Result<PeoplePage, AppError> {
-    super::reply(
-        async move {
-            require(session::actor().as_ref(), Action::ManageRoles, Target::Site)?;
-            state()?
-                .db
-                .people(query.as_deref().unwrap_or_default())
-                .await
-        }
-        .await,
-    )
+    super::reply(async move {
+        require(session::actor().as_ref(), Action::ManageRoles, Target::Site)?;
+        state()?
+            .db
+            .people(query.as_deref().unwrap_or_default())
+            .await
+    })
+    .await
 }
 
 /// Grants (`grant` = "1") or revokes a role. `scope` is the institution or zone id.
@@ -431,45 +406,41 @@ pub async fn set_role(
     scope: Option<i64>,
     grant: String,
 ) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let actor = session::actor();
-            require(actor.as_ref(), Action::ManageRoles, Target::Site)?;
-            let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
-            let name = RoleName::parse(&role)
-                .ok_or_else(|| AppError::validation("role", "role_unknown"))?;
-            let role = match name {
-                RoleName::SiteAdmin => Role::SiteAdmin,
-                RoleName::InstitutionAdmin => Role::InstitutionAdmin(OrganisationId(
-                    scope.ok_or_else(|| AppError::validation("scope", "scope_unknown"))?,
-                )),
-                RoleName::ZoneManager => Role::ZoneManager(ZoneId(
-                    scope.ok_or_else(|| AppError::validation("scope", "scope_unknown"))?,
-                )),
-            };
-            let state = state()?;
-            state
-                .db
-                .set_role(me, UserId(user), role, grant == "1", now(&state))
-                .await?;
-            super::after_form("/admin/people");
-            Ok(())
-        }
-        .await,
-    )
+    super::reply(async move {
+        let actor = session::actor();
+        require(actor.as_ref(), Action::ManageRoles, Target::Site)?;
+        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
+        let name =
+            RoleName::parse(&role).ok_or_else(|| AppError::validation("role", "role_unknown"))?;
+        let role = match name {
+            RoleName::SiteAdmin => Role::SiteAdmin,
+            RoleName::InstitutionAdmin => Role::InstitutionAdmin(OrganisationId(
+                scope.ok_or_else(|| AppError::validation("scope", "scope_unknown"))?,
+            )),
+            RoleName::ZoneManager => Role::ZoneManager(ZoneId(
+                scope.ok_or_else(|| AppError::validation("scope", "scope_unknown"))?,
+            )),
+        };
+        let state = state()?;
+        state
+            .db
+            .set_role(me, UserId(user), role, grant == "1", now(&state))
+            .await?;
+        super::after_form("/admin/people");
+        Ok(())
+    })
+    .await
 }
 
 #[server(endpoint = "outbox")]
 pub async fn outbox_messages() -> Result<OutboxPage, AppError> {
-    super::reply(
-        async move {
-            require(session::actor().as_ref(), Action::ReadOutbox, Target::Site)?;
-            let state = state()?;
-            Ok(OutboxPage {
-                utc_offset_seconds: utc_offset(&state),
-                messages: state.db.outbox(200).await?,
-            })
-        }
-        .await,
-    )
+    super::reply(async move {
+        require(session::actor().as_ref(), Action::ReadOutbox, Target::Site)?;
+        let state = state()?;
+        Ok(OutboxPage {
+            utc_offset_seconds: utc_offset(&state),
+            messages: state.db.outbox(200).await?,
+        })
+    })
+    .await
 }

@@ -17,38 +17,34 @@ pub async fn set_resource_status(
     status: String,
     reason: Option<String>,
 ) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            let status = ResourceStatus::parse(&status)
-                .ok_or_else(|| AppError::validation("status", "choice_unknown"))?;
-            crate::backend::resources::set_status(
-                &state,
-                session::actor().as_ref(),
-                ResourceId(resource),
-                status,
-                reason.as_deref().unwrap_or_default(),
-            )
-            .await
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        let status = ResourceStatus::parse(&status)
+            .ok_or_else(|| AppError::validation("status", "choice_unknown"))?;
+        crate::backend::resources::set_status(
+            &state,
+            session::actor().as_ref(),
+            ResourceId(resource),
+            status,
+            reason.as_deref().unwrap_or_default(),
+        )
+        .await
+    })
+    .await
 }
 
 /// Cancels a booking: its booker before the cut-off, the owning institution's admins any time.
 #[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(booking: i64, reason: Option<String>) -> Result<(), AppError> {
-    super::reply(
-        async move {
-            let state = state()?;
-            crate::backend::bookings::cancel(
-                &state,
-                session::actor().as_ref(),
-                BookingId(booking),
-                reason.as_deref().unwrap_or_default(),
-            )
-            .await
-        }
-        .await,
-    )
+    super::reply(async move {
+        let state = state()?;
+        crate::backend::bookings::cancel(
+            &state,
+            session::actor().as_ref(),
+            BookingId(booking),
+            reason.as_deref().unwrap_or_default(),
+        )
+        .await
+    })
+    .await
 }

@@ -8,12 +8,22 @@ pub mod manage;
 #[cfg(feature = "ssr")]
 use crate::error::AppError;
 
-/// Passes a result through, setting the HTTP status of the response to the error's status, so
-/// the API answers 400/404/409 rather than a blanket 500. A plain HTML form post (a page used
+/// Runs a server function's body and sets the HTTP status of the response to the error's status,
+/// so the API answers 400/404/409 rather than a blanket 500. A plain HTML form post (a page used
 /// before or without the wasm) is left to the server-function layer instead, which redirects back
 /// with the error in the URL for the page to show.
+///
+/// The body runs after one yield to the scheduler: Leptos 0.8's SSR `<Suspense>` can lose the
+/// wake-up of a resource whose future completes on its first poll while other resources of the
+/// page resolve concurrently (leptos-rs/leptos#4698, #4851), leaving the response hanging. A
+/// server function that refuses at once (not signed in, bad input) or answers from the request
+/// alone would otherwise do exactly that.
 #[cfg(feature = "ssr")]
-pub(crate) fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+pub(crate) async fn reply<T>(
+    body: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    tokio::task::yield_now().await;
+    let result = body.await;
     if let Err(e) = &result {
         if !plain_form_post() {
             crate::components::error_view::set_status(e.status());

@@ -102,11 +102,6 @@ pub fn SiteHeader() -> impl IntoView {
                     <a href="/free" class="site-nav__link" aria-current=move || (location.pathname.get() == "/free").then_some("page")>
                         {t!(i18n, nav.free)}
                     </a>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            me.await.ok().flatten().map(|actor| view! { <PersonalNav actor /> })
-                        })}
-                    </Suspense>
                 </nav>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -114,6 +109,9 @@ pub fn SiteHeader() -> impl IntoView {
                             Some(actor) => {
                                 let org = actor.organisation_name.clone();
                                 view! {
+                                    <nav class="site-nav" aria-label=move || t_string!(i18n, nav.personal)>
+                                        <PersonalNav actor=actor.clone() />
+                                    </nav>
                                     <a class="who" href="/profile" data-testid="who">
                                         <span class="who__name">{actor.name.clone()}</span>
                                         <span class="who__org">{move || org.pick(english()).to_string()}</span>
