@@ -10,8 +10,16 @@ pub enum AppError {
     /// Input was refused; `key` names the translation of the message, `field` the input concerned.
     #[error("invalid {field}: {key}")]
     Validation { field: String, key: String },
+    /// The time was just taken by someone else; `alternatives` are the nearest free slots of the
+    /// same length (Unix seconds).
     #[error("the time was just taken")]
-    Conflict,
+    Conflict { alternatives: Vec<(i64, i64)> },
+    /// The request breaks the resource's rules; each violation names the rule.
+    #[error("refused by the rules")]
+    Refused {
+        violations: Vec<crate::domain::rules::RuleViolation>,
+        alternatives: Vec<(i64, i64)>,
+    },
     #[error("not allowed")]
     Forbidden,
     #[error("not found")]
@@ -41,7 +49,8 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Validation { .. } => 400,
-            AppError::Conflict => 409,
+            AppError::Conflict { .. } => 409,
+            AppError::Refused { .. } => 422,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::NotSignedIn => 401,
@@ -91,7 +100,9 @@ mod server {
             match &err {
                 sqlx::Error::RowNotFound => AppError::NotFound,
                 sqlx::Error::Database(db) if crate::backend::is_overlap(db.as_ref()) => {
-                    AppError::Conflict
+                    AppError::Conflict {
+                        alternatives: Vec::new(),
+                    }
                 }
                 _ => AppError::internal("database", err),
             }

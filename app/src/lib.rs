@@ -56,6 +56,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=pages::catalogue::CataloguePage ssr=SsrMode::Async />
                         <Route path=path!("free") view=pages::free::FreeTimePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id") view=pages::resource::ResourcePage ssr=SsrMode::Async />
+                        <Route path=path!("resources/:id/book") view=pages::booking::BookPage ssr=SsrMode::Async />
+                        <Route path=path!("bookings") view=pages::booking::MyBookingsPage ssr=SsrMode::Async />
+                        <Route path=path!("bookings/:id") view=pages::booking::BookingPage ssr=SsrMode::Async />
                         <Route path=path!("sign-in") view=pages::account::SignInPage ssr=SsrMode::Async />
                         <Route path=path!("sign-up") view=pages::account::SignUpPage ssr=SsrMode::Async />
                         <Route path=path!("verify-email") view=pages::account::VerifyEmailPage ssr=SsrMode::Async />

@@ -5,9 +5,10 @@ mod common;
 
 use axum::http::StatusCode;
 use common::pg::PgServer;
+use common::race::{open_resource, overlapping_pairs, race};
 use common::{assert_overlap, insert_booking, text, TestApp};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_serves_the_catalogue_and_refuses_overlaps() {
     let pg = PgServer::start();
     let url = pg.create_database("labshare_test").await;
@@ -78,5 +79,17 @@ async fn postgres_serves_the_catalogue_and_refuses_overlaps() {
                     AND a.blocked_from < b.blocked_until AND b.blocked_from < a.blocked_until").await,
         0
     );
+
+    // The same-slot race through the real HTTP stack: 64 clients × 20 slots.
+    let resource = open_resource(&app, (0, 0)).await;
+    let outcome = race(&app, resource, 64, 20, "2026-12-10").await;
+    assert_eq!(outcome.server_errors, 0, "{outcome:?}");
+    assert!(
+        outcome.other.is_empty(),
+        "{:?}",
+        &outcome.other[..outcome.other.len().min(3)]
+    );
+    assert_eq!((outcome.won, outcome.conflicts), (20, 64 * 20 - 20));
+    assert_eq!(overlapping_pairs(&app, resource).await, 0);
     app.state.db.close().await;
 }

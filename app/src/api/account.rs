@@ -16,19 +16,6 @@ fn now(state: &AppState) -> i64 {
     state.clock.now().timestamp()
 }
 
-/// The zone's offset from UTC at this moment.
-#[cfg(feature = "ssr")]
-fn utc_offset(state: &AppState) -> i32 {
-    use chrono::Offset;
-    state
-        .clock
-        .now()
-        .with_timezone(&state.tz)
-        .offset()
-        .fix()
-        .local_minus_utc()
-}
-
 /// A path on this site to go to after signing in; anything else becomes the home page.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -310,7 +297,7 @@ pub async fn institution_members(institution: Option<i64>) -> Result<(i64, Membe
             .db
             .members(OrganisationId(institution), now(&state))
             .await?;
-        members.utc_offset_seconds = utc_offset(&state);
+        members.utc_offset_seconds = crate::backend::utc_offset(&state);
         Ok((institution, members))
     })
     .await
@@ -438,7 +425,7 @@ pub async fn outbox_messages() -> Result<OutboxPage, AppError> {
         require(session::actor().as_ref(), Action::ReadOutbox, Target::Site)?;
         let state = state()?;
         Ok(OutboxPage {
-            utc_offset_seconds: utc_offset(&state),
+            utc_offset_seconds: crate::backend::utc_offset(&state),
             messages: state.db.outbox(200).await?,
         })
     })

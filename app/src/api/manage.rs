@@ -1,4 +1,4 @@
-//! Server functions that change resources and bookings. The backend asks the policy with the
+//! Server functions that change resources. The backend asks the policy with the
 //! facts it reads (owner, booker), so the check and the change use the same row.
 
 use crate::error::AppError;
@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use {
     crate::backend::{session, state},
     crate::domain::catalogue::ResourceStatus,
-    crate::domain::ids::{BookingId, ResourceId},
+    crate::domain::ids::ResourceId,
 };
 
 /// Sets a resource's status (available, maintenance, retired) with a reason.
@@ -26,22 +26,6 @@ pub async fn set_resource_status(
             session::actor().as_ref(),
             ResourceId(resource),
             status,
-            reason.as_deref().unwrap_or_default(),
-        )
-        .await
-    })
-    .await
-}
-
-/// Cancels a booking: its booker before the cut-off, the owning institution's admins any time.
-#[server(endpoint = "cancel_booking")]
-pub async fn cancel_booking(booking: i64, reason: Option<String>) -> Result<(), AppError> {
-    super::reply(async move {
-        let state = state()?;
-        crate::backend::bookings::cancel(
-            &state,
-            session::actor().as_ref(),
-            BookingId(booking),
             reason.as_deref().unwrap_or_default(),
         )
         .await

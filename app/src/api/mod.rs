@@ -2,6 +2,7 @@
 //! returns wire types; no SQL and no business rules live here.
 
 pub mod account;
+pub mod booking;
 pub mod catalogue;
 pub mod manage;
 

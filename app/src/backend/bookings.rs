@@ -1,34 +1,68 @@
-//! Changing bookings. Every transition is one transaction that guards on the state it leaves
-//! (so two racing changes cannot both apply), writes an audit row, and queues its mail.
+//! Booking: quoting, creating, listing and changing bookings. Every transition is one transaction
+//! that guards on the state it leaves (so two racing changes cannot both apply), writes an audit
+//! row, and queues its mail. The rules are checked first for a good answer; the database's overlap
+//! guard is what makes a booking safe.
 
 use super::mail::{enqueue, time_span, Mail};
 use super::{AppState, Db};
-use crate::domain::account::{Actor, Language};
-use crate::domain::catalogue::BookingStatus;
-use crate::domain::ids::{BookingId, OrganisationId, UserId};
-use crate::domain::policy::{require, Action, Target};
+use crate::domain::account::{check_phone, Actor, Language, Role};
+use crate::domain::booking::*;
+use crate::domain::catalogue::{
+    Bilingual, BookingStatus, CustomerCategory, RateView, ResourceStatus,
+};
+use crate::domain::ids::{BookingId, OrganisationId, ResourceId, UserId, ZoneId};
+use crate::domain::money::Money;
+use crate::domain::policy::{can, require, Action, Target};
+use crate::domain::rules::{BookingRules, RuleViolation, Situation};
+use crate::domain::schedule::OpeningHours;
+use crate::domain::time::TimeSlot;
 use crate::error::AppError;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
-/// What a change to a booking needs to know about it.
+pub const MAX_REASON_CHARS: usize = 500;
+/// How far around the wanted slot the context is read, for "what would work instead".
+const AROUND_DAYS: i64 = 15;
+
+/// What a change to a booking, and its mail, need to know about it.
 #[derive(Debug, Clone, FromRow)]
 pub struct BookingFacts {
     pub id: i64,
+    pub resource_id: i64,
     pub user_id: i64,
     pub institution_id: i64,
     pub status: String,
     pub starts_at: i64,
     pub ends_at: i64,
+    pub price_fen: i64,
+    pub customer_category: String,
+    pub purpose: String,
     pub cancel_cutoff_minutes: i64,
     pub resource_zh: String,
     pub resource_en: String,
+    pub building: String,
+    pub room: String,
     pub institution_zh: String,
     pub institution_en: String,
+    pub organisation_zh: String,
+    pub organisation_en: String,
     pub booker_email: String,
     pub booker_name: String,
     pub booker_locale: String,
 }
+
+const FACTS_SQL: &str = "SELECT b.id, b.resource_id, b.user_id, r.institution_id, b.status, b.starts_at, b.ends_at, \
+        b.price_fen, b.customer_category, b.purpose, \
+        COALESCE(br.cancel_cutoff_minutes, 0) AS cancel_cutoff_minutes, \
+        r.name_zh AS resource_zh, r.name_en AS resource_en, r.building, r.room, \
+        o.name_zh AS institution_zh, o.name_en AS institution_en, \
+        c.name_zh AS organisation_zh, c.name_en AS organisation_en, \
+        u.email AS booker_email, u.display_name AS booker_name, u.locale AS booker_locale \
+     FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN organisations o ON o.id = r.institution_id \
+     JOIN organisations c ON c.id = b.organisation_id JOIN users u ON u.id = b.user_id \
+     LEFT JOIN booking_rules br ON br.resource_id = r.id \
+     WHERE b.id = $1";
 
 impl BookingFacts {
     pub fn target(&self) -> Target {
@@ -37,29 +71,446 @@ impl BookingFacts {
             institution: OrganisationId(self.institution_id),
         }
     }
+
+    fn status(&self) -> BookingStatus {
+        BookingStatus::parse(&self.status).unwrap_or(BookingStatus::Cancelled)
+    }
+
+    /// A mail about this booking to `to`, in `language`, with the details every booking mail
+    /// shows plus `extra`.
+    fn mail(
+        &self,
+        state: &AppState,
+        template: &'static str,
+        (to, to_name, language): (&str, &str, Language),
+        extra: serde_json::Value,
+    ) -> Mail {
+        let english = language == Language::En;
+        let pick = |zh: &str, en: &str| {
+            if english && !en.is_empty() {
+                en.to_string()
+            } else {
+                zh.to_string()
+            }
+        };
+        let category = match (CustomerCategory::parse(&self.customer_category), english) {
+            (Some(CustomerCategory::Own), false) => "本机构",
+            (Some(CustomerCategory::Zone), false) => "集聚区内单位",
+            (Some(CustomerCategory::Sme), false) => "中小微企业",
+            (_, false) => "区外单位",
+            (Some(CustomerCategory::Own), true) => "own institution",
+            (Some(CustomerCategory::Zone), true) => "zone member",
+            (Some(CustomerCategory::Sme), true) => "SME",
+            (_, true) => "external",
+        };
+        let mut context = json!({
+            "name": to_name,
+            "resource": pick(&self.resource_zh, &self.resource_en),
+            "institution": pick(&self.institution_zh, &self.institution_en),
+            "organisation": pick(&self.organisation_zh, &self.organisation_en),
+            "booker": self.booker_name,
+            "when": time_span(language, &state.tz, self.starts_at, self.ends_at),
+            "booking": self.id,
+            "price": Money::from_fen(self.price_fen).unwrap_or_default().display(),
+            "category": category,
+            "location": format!("{} {}", self.building, self.room).trim().to_string(),
+            "purpose": self.purpose,
+            "link": format!("{}/bookings/{}", state.settings.public_url, self.id),
+            "reason": "",
+            "by": "",
+        });
+        if let (Some(map), Some(more)) = (context.as_object_mut(), extra.as_object()) {
+            for (k, v) in more {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        Mail {
+            to: to.to_string(),
+            to_name: to_name.to_string(),
+            language,
+            template,
+            context,
+            booking: Some(self.id),
+        }
+    }
+
+    fn mail_to_booker(
+        &self,
+        state: &AppState,
+        template: &'static str,
+        extra: serde_json::Value,
+    ) -> Mail {
+        let language = Language::parse(&self.booker_locale).unwrap_or(Language::ZhCn);
+        self.mail(
+            state,
+            template,
+            (&self.booker_email, &self.booker_name, language),
+            extra,
+        )
+    }
 }
 
-pub const MAX_REASON_CHARS: usize = 500;
+async fn facts_on(conn: &mut AnyConnection, id: i64) -> Result<Option<BookingFacts>, sqlx::Error> {
+    sqlx::query_as(FACTS_SQL)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Everything the rules need about one resource around one slot.
+struct Context {
+    institution: OrganisationId,
+    institution_zone: Option<ZoneId>,
+    status: ResourceStatus,
+    rules: BookingRules,
+    hours: OpeningHours,
+    closed: Vec<NaiveDate>,
+    taken: Vec<TimeSlot>,
+    rates: Vec<RateView>,
+}
 
 impl Db {
     pub async fn booking_facts(&self, id: BookingId) -> Result<Option<BookingFacts>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT b.id, b.user_id, r.institution_id, b.status, b.starts_at, b.ends_at, \
-                    COALESCE(br.cancel_cutoff_minutes, 0) AS cancel_cutoff_minutes, \
-                    r.name_zh AS resource_zh, r.name_en AS resource_en, o.name_zh AS institution_zh, o.name_en AS institution_en, \
-                    u.email AS booker_email, u.display_name AS booker_name, u.locale AS booker_locale \
-             FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN organisations o ON o.id = r.institution_id \
-             JOIN users u ON u.id = b.user_id LEFT JOIN booking_rules br ON br.resource_id = r.id \
-             WHERE b.id = $1",
+        sqlx::query_as(FACTS_SQL)
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    async fn booking_context(
+        &self,
+        resource: ResourceId,
+        slot: &TimeSlot,
+        tz: &chrono_tz::Tz,
+    ) -> Result<Context, AppError> {
+        let row: Option<(i64, Option<i64>, String)> = sqlx::query_as(
+            "SELECT r.institution_id, o.zone_id, r.status FROM resources r \
+             JOIN organisations o ON o.id = r.institution_id WHERE r.id = $1",
         )
-        .bind(id.0)
+        .bind(resource.0)
         .fetch_optional(self.pool())
+        .await?;
+        let (institution, zone, status) = row.ok_or(AppError::NotFound)?;
+        let rules = self.rules_of(resource).await?.ok_or(AppError::NotFound)?;
+        let hours = self.opening_hours_of(resource).await?;
+        let rates = self.rates_of(resource).await?;
+        let from = slot.start().timestamp() - AROUND_DAYS * 86_400;
+        let until = slot.end().timestamp() + AROUND_DAYS * 86_400;
+        let taken: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT blocked_from, blocked_until FROM bookings \
+             WHERE resource_id = $1 AND status IN ('pending', 'confirmed') AND blocked_from < $3 AND $2 < blocked_until \
+             UNION ALL \
+             SELECT starts_at, ends_at FROM blackouts WHERE resource_id = $1 AND starts_at < $3 AND $2 < ends_at",
+        )
+        .bind(resource.0)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        let day = |t: i64| {
+            DateTime::from_timestamp(t, 0)
+                .unwrap_or_default()
+                .with_timezone(tz)
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let closed: Vec<(String,)> = sqlx::query_as(
+            "SELECT day FROM closure_days WHERE (resource_id IS NULL OR resource_id = $1) AND day >= $2 AND day <= $3",
+        )
+        .bind(resource.0)
+        .bind(day(from))
+        .bind(day(until))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(Context {
+            institution: OrganisationId(institution),
+            institution_zone: zone.map(ZoneId),
+            status: ResourceStatus::parse(&status).unwrap_or(ResourceStatus::Retired),
+            rules,
+            hours,
+            closed: closed
+                .iter()
+                .filter_map(|(d,)| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .collect(),
+            taken: taken
+                .into_iter()
+                .filter_map(|(s, e)| TimeSlot::from_unix(s, e).ok())
+                .collect(),
+            rates,
+        })
+    }
+
+    /// The booker's organisation as prices and audiences see it.
+    async fn customer(&self, actor: &Actor) -> Result<Customer, AppError> {
+        let (sme,): (i64,) = sqlx::query_as(
+            "SELECT CASE WHEN is_sme THEN 1 ELSE 0 END FROM organisations WHERE id = $1",
+        )
+        .bind(actor.organisation.0)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Customer {
+            organisation: actor.organisation,
+            zone: actor.zone,
+            is_sme: sme != 0,
+        })
+    }
+
+    /// An institution's admins (address, name, language), to tell about a request for them.
+    async fn admins_of(
+        &self,
+        institution: i64,
+    ) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
+             WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
+        )
+        .bind(institution)
+        .fetch_all(self.pool())
         .await
     }
 }
 
-/// Cancels a booking. Its booker may, until the resource's cut-off before the start; the owning
-/// institution's admins may at any time, giving a reason. The booker is told by mail.
+fn quote_in(
+    context: &Context,
+    customer: Customer,
+    slot: &TimeSlot,
+    tz: &chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Quote {
+    let (relation, category) = standing(customer, context.institution, context.institution_zone);
+    let situation = Situation {
+        tz,
+        now,
+        status: context.status,
+        hours: &context.hours,
+        closed_days: &context.closed,
+        taken: &context.taken,
+    };
+    let violations = context.rules.check(&situation, relation, slot);
+    let alternatives = if violations.is_empty() {
+        Vec::new()
+    } else {
+        context
+            .rules
+            .alternatives(&situation, slot, 3)
+            .iter()
+            .map(|s| (s.start().timestamp(), s.end().timestamp()))
+            .collect()
+    };
+    let (category, price) = price(&context.rates, category, slot.minutes());
+    Quote {
+        category,
+        price,
+        minutes: slot.minutes(),
+        approval_required: context.rules.approval_required,
+        violations,
+        alternatives,
+    }
+}
+
+/// The price and the rule check for a slot, before anything is written.
+pub async fn quote(
+    state: &AppState,
+    actor: Option<&Actor>,
+    resource: ResourceId,
+    slot: &TimeSlot,
+) -> Result<Quote, AppError> {
+    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let context = state.db.booking_context(resource, slot, &state.tz).await?;
+    require(
+        Some(actor),
+        Action::Book,
+        Target::Resource {
+            institution: context.institution,
+        },
+    )?;
+    let customer = state.db.customer(actor).await?;
+    Ok(quote_in(
+        &context,
+        customer,
+        slot,
+        &state.tz,
+        state.clock.now(),
+    ))
+}
+
+fn check_text(value: &str, field: &str, max: usize, required: bool) -> Result<String, AppError> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(AppError::validation(field, "text_missing"));
+    }
+    let control = value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t');
+    if value.chars().count() > max || control {
+        return Err(AppError::validation(field, "text_long"));
+    }
+    Ok(value.to_string())
+}
+
+/// What a person asks for when booking.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub resource: ResourceId,
+    pub slot: TimeSlot,
+    pub purpose: String,
+    pub sample_description: String,
+    pub sample_count: i64,
+    pub contact_phone: String,
+}
+
+/// Books a slot: confirmed at once, or held as pending where the resource needs approval. If the
+/// database refuses it as overlapping (someone was quicker), the answer is a conflict with the
+/// nearest free slots.
+pub async fn create(
+    state: &AppState,
+    actor: Option<&Actor>,
+    new: NewBooking,
+) -> Result<Booked, AppError> {
+    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let context = state
+        .db
+        .booking_context(new.resource, &new.slot, &state.tz)
+        .await?;
+    require(
+        Some(actor),
+        Action::Book,
+        Target::Resource {
+            institution: context.institution,
+        },
+    )?;
+    let purpose = check_text(&new.purpose, "purpose", 500, true)?;
+    let samples = check_text(&new.sample_description, "sample_description", 1000, false)?;
+    if !(0..=100_000).contains(&new.sample_count) {
+        return Err(AppError::validation("sample_count", "sample_count_invalid"));
+    }
+    let phone =
+        check_phone(&new.contact_phone).map_err(|k| AppError::validation("contact_phone", k))?;
+    let customer = state.db.customer(actor).await?;
+    let now = state.clock.now();
+    let quote = quote_in(&context, customer, &new.slot, &state.tz, now);
+    if quote.violations == [RuleViolation::Taken] {
+        return Err(AppError::Conflict {
+            alternatives: quote.alternatives,
+        });
+    }
+    if !quote.violations.is_empty() {
+        return Err(AppError::Refused {
+            violations: quote.violations,
+            alternatives: quote.alternatives,
+        });
+    }
+    let status = if context.rules.approval_required {
+        BookingStatus::Pending
+    } else {
+        BookingStatus::Confirmed
+    };
+    let admins = if status == BookingStatus::Pending {
+        state.db.admins_of(context.institution.0).await?
+    } else {
+        Vec::new()
+    };
+    let blocked = context.rules.blocked(&new.slot);
+    let at = now.timestamp();
+
+    let mut tx = state.db.pool().begin().await?;
+    let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+        "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, \
+           status, customer_category, price_fen, purpose, sample_description, sample_count, contact_phone, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+    )
+    .bind(new.resource.0)
+    .bind(actor.user.0)
+    .bind(actor.organisation.0)
+    .bind(new.slot.start().timestamp())
+    .bind(new.slot.end().timestamp())
+    .bind(blocked.start().timestamp())
+    .bind(blocked.end().timestamp())
+    .bind(status.as_str())
+    .bind(quote.category.as_str())
+    .bind(quote.price.fen())
+    .bind(&purpose)
+    .bind(&samples)
+    .bind(new.sample_count)
+    .bind(&phone)
+    .bind(at)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted.map_err(AppError::from) {
+        Ok((id,)) => id,
+        Err(AppError::Conflict { .. }) => {
+            drop(tx);
+            // Taken between the check and the write: say so, with what is free now.
+            let context = state
+                .db
+                .booking_context(new.resource, &new.slot, &state.tz)
+                .await?;
+            let fresh = quote_in(&context, customer, &new.slot, &state.tz, now);
+            return Err(AppError::Conflict {
+                alternatives: fresh.alternatives,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    sqlx::query(
+        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, NULL, $4, '')",
+    )
+    .bind(id)
+    .bind(actor.user.0)
+    .bind(at)
+    .bind(status.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let facts = facts_on(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let template = if status == BookingStatus::Pending {
+        "booking_received"
+    } else {
+        "booking_confirmed"
+    };
+    enqueue(
+        &mut tx,
+        &facts.mail_to_booker(state, template, json!({})),
+        at,
+        &state.settings.public_url,
+    )
+    .await?;
+    for (email, name, locale) in &admins {
+        let language = Language::parse(locale).unwrap_or(Language::ZhCn);
+        let mail = facts.mail(state, "booking_request", (email, name, language), json!({}));
+        enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        booking = id,
+        resource = new.resource.0,
+        status = status.as_str(),
+        "booked"
+    );
+    Ok(Booked {
+        id: BookingId(id),
+        status,
+        price: quote.price,
+    })
+}
+
+/// Whether `actor` may cancel the booking now: its booker until the cut-off, the owning
+/// institution's admins any time (with a reason).
+fn may_cancel(actor: &Actor, facts: &BookingFacts, now: i64) -> Result<bool, AppError> {
+    if !can(actor, Action::CancelBooking, facts.target()) {
+        return Err(AppError::Forbidden);
+    }
+    let as_admin = actor.has(Role::InstitutionAdmin(OrganisationId(facts.institution_id)));
+    if !facts.status().is_active() {
+        return Err(AppError::validation("booking", "not_cancellable"));
+    }
+    if !as_admin && now > facts.starts_at - facts.cancel_cutoff_minutes * 60 {
+        return Err(AppError::validation("booking", "cancel_cutoff_passed"));
+    }
+    Ok(as_admin)
+}
+
+/// Cancels a booking. The booker is told by mail.
 pub async fn cancel(
     state: &AppState,
     actor: Option<&Actor>,
@@ -73,24 +524,16 @@ pub async fn cancel(
         .ok_or(AppError::NotFound)?;
     require(actor, Action::CancelBooking, facts.target())?;
     let actor = actor.ok_or(AppError::NotSignedIn)?;
-    let as_admin = actor.has(crate::domain::account::Role::InstitutionAdmin(
-        OrganisationId(facts.institution_id),
-    ));
     let reason = reason.trim();
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::validation("reason", "reason_long"));
     }
+    let now = state.clock.now().timestamp();
+    let as_admin = may_cancel(actor, &facts, now)?;
     if as_admin && actor.user.0 != facts.user_id && reason.is_empty() {
         return Err(AppError::validation("reason", "reason_missing"));
     }
-    let from = BookingStatus::parse(&facts.status).ok_or(AppError::NotFound)?;
-    if !from.is_active() {
-        return Err(AppError::validation("booking", "not_cancellable"));
-    }
-    let now = state.clock.now().timestamp();
-    if !as_admin && now > facts.starts_at - facts.cancel_cutoff_minutes * 60 {
-        return Err(AppError::validation("booking", "cancel_cutoff_passed"));
-    }
+    let from = facts.status();
 
     let mut tx = state.db.pool().begin().await?;
     let changed = sqlx::query(
@@ -121,31 +564,11 @@ pub async fn cancel(
     .bind(reason)
     .execute(&mut *tx)
     .await?;
-    let language = Language::parse(&facts.booker_locale).unwrap_or(Language::ZhCn);
-    let english = language == Language::En;
-    let pick = |zh: &str, en: &str| {
-        if english && !en.is_empty() {
-            en.to_string()
-        } else {
-            zh.to_string()
-        }
-    };
-    let mail = Mail {
-        to: facts.booker_email.clone(),
-        to_name: facts.booker_name.clone(),
-        language,
-        template: "booking_cancelled",
-        context: json!({
-            "name": facts.booker_name,
-            "resource": pick(&facts.resource_zh, &facts.resource_en),
-            "institution": pick(&facts.institution_zh, &facts.institution_en),
-            "when": time_span(language, &state.tz, facts.starts_at, facts.ends_at),
-            "booking": facts.id,
-            "reason": reason,
-            "by": actor.name,
-        }),
-        booking: Some(facts.id),
-    };
+    let mail = facts.mail_to_booker(
+        state,
+        "booking_cancelled",
+        json!({ "reason": reason, "by": actor.name }),
+    );
     enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
     tx.commit().await?;
     tracing::info!(
@@ -154,4 +577,164 @@ pub async fn cancel(
         "booking cancelled"
     );
     Ok(())
+}
+
+#[derive(FromRow)]
+struct RowDb {
+    id: i64,
+    resource_id: i64,
+    resource_zh: String,
+    resource_en: String,
+    institution_id: i64,
+    institution_zh: String,
+    institution_en: String,
+    booker_id: i64,
+    booker_name: String,
+    organisation_zh: String,
+    organisation_en: String,
+    starts_at: i64,
+    ends_at: i64,
+    status: String,
+    price_fen: i64,
+    purpose: String,
+    cancel_cutoff_minutes: i64,
+}
+
+const ROW_SQL: &str = "SELECT b.id, b.resource_id, r.name_zh AS resource_zh, r.name_en AS resource_en, \
+        r.institution_id, o.name_zh AS institution_zh, o.name_en AS institution_en, \
+        u.id AS booker_id, u.display_name AS booker_name, c.name_zh AS organisation_zh, c.name_en AS organisation_en, \
+        b.starts_at, b.ends_at, b.status, b.price_fen, b.purpose, COALESCE(br.cancel_cutoff_minutes, 0) AS cancel_cutoff_minutes \
+     FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN organisations o ON o.id = r.institution_id \
+     JOIN users u ON u.id = b.user_id JOIN organisations c ON c.id = b.organisation_id \
+     LEFT JOIN booking_rules br ON br.resource_id = r.id";
+
+impl RowDb {
+    fn into_row(self, viewer: &Actor, now: i64) -> BookingRow {
+        let status = BookingStatus::parse(&self.status).unwrap_or(BookingStatus::Cancelled);
+        let target = Target::Booking {
+            booker: UserId(self.booker_id),
+            institution: OrganisationId(self.institution_id),
+        };
+        let admin = viewer.has(Role::InstitutionAdmin(OrganisationId(self.institution_id)));
+        let can_cancel = can(viewer, Action::CancelBooking, target)
+            && status.is_active()
+            && (admin || now <= self.starts_at - self.cancel_cutoff_minutes * 60);
+        BookingRow {
+            id: BookingId(self.id),
+            resource: ResourceId(self.resource_id),
+            resource_name: Bilingual {
+                zh: self.resource_zh,
+                en: self.resource_en,
+            },
+            institution: Bilingual {
+                zh: self.institution_zh,
+                en: self.institution_en,
+            },
+            booker_name: self.booker_name,
+            organisation: Bilingual {
+                zh: self.organisation_zh,
+                en: self.organisation_en,
+            },
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            status,
+            price: Money::from_fen(self.price_fen).unwrap_or_default(),
+            purpose: self.purpose,
+            can_cancel,
+        }
+    }
+}
+
+/// The signed-in person's bookings: upcoming (active, not yet ended), past, and cancelled or
+/// otherwise closed.
+pub async fn mine(state: &AppState, actor: Option<&Actor>) -> Result<MyBookings, AppError> {
+    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let rows: Vec<RowDb> = sqlx::query_as(&format!(
+        "{ROW_SQL} WHERE b.user_id = $1 ORDER BY b.starts_at DESC LIMIT 500"
+    ))
+    .bind(actor.user.0)
+    .fetch_all(state.db.pool())
+    .await?;
+    let now = state.clock.now().timestamp();
+    let mut page = MyBookings {
+        upcoming: Vec::new(),
+        past: Vec::new(),
+        cancelled: Vec::new(),
+        utc_offset_seconds: super::utc_offset(state),
+    };
+    for row in rows {
+        let row = row.into_row(actor, now);
+        match row.status {
+            BookingStatus::Cancelled | BookingStatus::Rejected | BookingStatus::Expired => {
+                page.cancelled.push(row)
+            }
+            s if s.is_active() && row.ends_at > now => page.upcoming.push(row),
+            _ => page.past.push(row),
+        }
+    }
+    page.upcoming.reverse();
+    Ok(page)
+}
+
+/// One booking with its history, for its booker and the owning institution's admins.
+pub async fn detail(
+    state: &AppState,
+    actor: Option<&Actor>,
+    id: BookingId,
+) -> Result<BookingDetail, AppError> {
+    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let row: RowDb = sqlx::query_as(&format!("{ROW_SQL} WHERE b.id = $1"))
+        .bind(id.0)
+        .fetch_optional(state.db.pool())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Seeing a booking is allowed to whoever may cancel it: its booker and the owner's admins.
+    let target = Target::Booking {
+        booker: UserId(row.booker_id),
+        institution: OrganisationId(row.institution_id),
+    };
+    require(Some(actor), Action::CancelBooking, target)?;
+    let extra: (String, String, i64, String, String) = sqlx::query_as(
+        "SELECT customer_category, sample_description, sample_count, contact_phone, status_reason FROM bookings WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(state.db.pool())
+    .await?;
+    #[derive(FromRow)]
+    struct EventRow {
+        at: i64,
+        actor: Option<String>,
+        from_status: Option<String>,
+        to_status: String,
+        reason: String,
+    }
+    let events: Vec<EventRow> = sqlx::query_as(
+        "SELECT e.at, u.display_name AS actor, e.from_status, e.to_status, e.reason FROM booking_events e \
+         LEFT JOIN users u ON u.id = e.actor_id WHERE e.booking_id = $1 ORDER BY e.at, e.id",
+    )
+    .bind(id.0)
+    .fetch_all(state.db.pool())
+    .await?;
+    let now = state.clock.now().timestamp();
+    Ok(BookingDetail {
+        row: row.into_row(actor, now),
+        customer_category: CustomerCategory::parse(&extra.0).unwrap_or(CustomerCategory::External),
+        sample_description: extra.1,
+        sample_count: extra.2,
+        contact_phone: extra.3,
+        status_reason: extra.4,
+        history: events
+            .into_iter()
+            .filter_map(|e| {
+                Some(BookingEvent {
+                    at: e.at,
+                    actor: e.actor.unwrap_or_default(),
+                    from: e.from_status.as_deref().and_then(BookingStatus::parse),
+                    to: BookingStatus::parse(&e.to_status)?,
+                    reason: e.reason,
+                })
+            })
+            .collect(),
+        utc_offset_seconds: super::utc_offset(state),
+    })
 }

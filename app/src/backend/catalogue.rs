@@ -359,43 +359,9 @@ impl Db {
         .fetch_one(self.pool())
         .await?;
 
-        let hours: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1 ORDER BY weekday, opens_minute",
-        )
-        .bind(id.0)
-        .fetch_all(self.pool())
-        .await?;
-        let opening_hours = OpeningHours {
-            periods: hours
-                .into_iter()
-                .map(|(w, o, c)| {
-                    let narrow =
-                        |v: i64| u16::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e)));
-                    OpeningPeriod::new(narrow(w)? as u8, narrow(o)?, narrow(c)?)
-                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
-                })
-                .collect::<Result<_, _>>()?,
-        };
+        let opening_hours = self.opening_hours_of(id).await?;
 
-        let rates: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT customer_category, per_hour_fen, minimum_fen FROM rates WHERE resource_id = $1",
-        )
-        .bind(id.0)
-        .fetch_all(self.pool())
-        .await?;
-        let mut rates = rates
-            .into_iter()
-            .map(|(c, per_hour, minimum)| {
-                let money = |f| Money::from_fen(f).map_err(|e| sqlx::Error::Decode(Box::new(e)));
-                Ok(RateView {
-                    category: CustomerCategory::parse(&c)
-                        .ok_or_else(|| decode_err("customer category", &c))?,
-                    per_hour: money(per_hour)?,
-                    minimum: money(minimum)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        rates.sort_by_key(|r| CustomerCategory::ALL.iter().position(|c| *c == r.category));
+        let rates = self.rates_of(id).await?;
 
         let acc: Vec<AccreditationRow> = sqlx::query_as(
             "SELECT id, resource_id, body, certificate_number, valid_from, valid_until \
@@ -432,13 +398,7 @@ impl Db {
         let badge_rows: Vec<&AccreditationRow> = acc.iter().collect();
         let summary = summary_row.into_summary(badges(&badge_rows, today)?)?;
 
-        let rules: RulesRow = sqlx::query_as(&format!(
-            "SELECT {RULES_COLUMNS} FROM booking_rules b WHERE b.resource_id = $1"
-        ))
-        .bind(id.0)
-        .fetch_one(self.pool())
-        .await?;
-        let rules = rules.rules()?;
+        let rules = self.rules_of(id).await?.ok_or(sqlx::Error::RowNotFound)?;
         let status = summary.status;
         let week = self
             .week_grid(id, tz, week_start, (&opening_hours, &rules, status), now)
@@ -475,6 +435,62 @@ impl Db {
                 .fix()
                 .local_minus_utc(),
         }))
+    }
+
+    /// A resource's booking rules, if it has any.
+    pub async fn rules_of(&self, id: ResourceId) -> Result<Option<BookingRules>, sqlx::Error> {
+        let row: Option<RulesRow> = sqlx::query_as(&format!(
+            "SELECT {RULES_COLUMNS} FROM booking_rules b WHERE b.resource_id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.rules()).transpose()
+    }
+
+    /// A resource's weekly opening hours.
+    pub async fn opening_hours_of(&self, id: ResourceId) -> Result<OpeningHours, sqlx::Error> {
+        let hours: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1 ORDER BY weekday, opens_minute",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(OpeningHours {
+            periods: hours
+                .into_iter()
+                .map(|(w, o, c)| {
+                    let narrow =
+                        |v: i64| u16::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e)));
+                    OpeningPeriod::new(narrow(w)? as u8, narrow(o)?, narrow(c)?)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+                })
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// A resource's rates, in the order of the customer categories.
+    pub async fn rates_of(&self, id: ResourceId) -> Result<Vec<RateView>, sqlx::Error> {
+        let rates: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT customer_category, per_hour_fen, minimum_fen FROM rates WHERE resource_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let mut rates = rates
+            .into_iter()
+            .map(|(c, per_hour, minimum)| {
+                let money = |f| Money::from_fen(f).map_err(|e| sqlx::Error::Decode(Box::new(e)));
+                Ok(RateView {
+                    category: CustomerCategory::parse(&c)
+                        .ok_or_else(|| decode_err("customer category", &c))?,
+                    per_hour: money(per_hour)?,
+                    minimum: money(minimum)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        rates.sort_by_key(|r| CustomerCategory::ALL.iter().position(|c| *c == r.category));
+        Ok(rates)
     }
 
     async fn week_grid<Tz: TimeZone>(

@@ -26,6 +26,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "reset_password",
     "invitation",
     "booking_cancelled",
+    "booking_confirmed",
+    "booking_received",
+    "booking_request",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -141,7 +144,8 @@ mod tests {
             "sign_in_link": "http://x/sign-in", "reset_link": "http://x/forgot-password",
             "institution": "江西省检验检测认证总院", "inviter": "管理员",
             "resource": "10 米法半电波暗室", "when": "2026-12-01 09:00–12:00", "booking": 42,
-            "reason": "设备故障", "by": "管理员",
+            "reason": "设备故障", "by": "管理员", "organisation": "南康木匠家具", "booker": "刘芳",
+            "price": "¥1,200.00", "category": "中小微企业", "location": "A 楼 101", "purpose": "出口检测",
         });
         for (name, _) in TEMPLATES {
             let (template, lang) = name.split_once('.').unwrap();

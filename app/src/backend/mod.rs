@@ -181,6 +181,18 @@ impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
     }
 }
 
+/// The zone's offset from UTC at this moment, for showing instants in local time.
+pub fn utc_offset(state: &AppState) -> i32 {
+    use chrono::Offset;
+    state
+        .clock
+        .now()
+        .with_timezone(&state.tz)
+        .offset()
+        .fix()
+        .local_minus_utc()
+}
+
 /// The state inside a server function.
 pub fn state() -> Result<AppState, crate::error::AppError> {
     leptos::prelude::use_context::<AppState>()

@@ -34,6 +34,11 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "language_unknown" | "role_unknown" | "scope_unknown" => {
             t_string!(i18n, invalid.choice_unknown)
         }
+        "text_missing" => t_string!(i18n, invalid.text_missing),
+        "text_long" => t_string!(i18n, invalid.text_long),
+        "sample_count_invalid" => t_string!(i18n, invalid.sample_count_invalid),
+        "time_invalid" => t_string!(i18n, invalid.time_invalid),
+        "time_order" => t_string!(i18n, invalid.time_order),
         "reason_missing" => t_string!(i18n, invalid.reason_missing),
         "reason_long" => t_string!(i18n, invalid.reason_long),
         "not_cancellable" => t_string!(i18n, invalid.not_cancellable),
@@ -51,7 +56,8 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::NotFound => t_string!(i18n, error.not_found).to_string(),
         AppError::Forbidden => t_string!(i18n, error.forbidden).to_string(),
         AppError::NotSignedIn => t_string!(i18n, error.not_signed_in).to_string(),
-        AppError::Conflict => t_string!(i18n, error.conflict).to_string(),
+        AppError::Conflict { .. } => t_string!(i18n, error.conflict).to_string(),
+        AppError::Refused { .. } => t_string!(i18n, error.refused).to_string(),
         AppError::Transport => t_string!(i18n, error.transport).to_string(),
         AppError::TooManyAttempts { retry_after_secs } => t_string!(
             i18n,

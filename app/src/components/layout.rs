@@ -53,6 +53,7 @@ fn PersonalNav(actor: Actor) -> impl IntoView {
     });
     let site_admin = can(&actor, Action::ManageRoles, Target::Site);
     view! {
+        <a href="/bookings" class="site-nav__link" aria-current=current("/bookings")>{t!(i18n, nav.bookings)}</a>
         {runs_institution.then(|| view! {
             <a href="/institution/members" class="site-nav__link" aria-current=current("/institution")>{t!(i18n, nav.institution)}</a>
         })}

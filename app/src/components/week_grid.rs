@@ -28,7 +28,14 @@ fn cell_class(state: CellState) -> &'static str {
 /// The week view: days across, time down; every cell carries its state as text for screen readers
 /// and as a pattern or colour for the eye.
 #[component]
-pub fn WeekGridView(grid: WeekGrid, offset: FixedOffset) -> impl IntoView {
+pub fn WeekGridView(
+    grid: WeekGrid,
+    offset: FixedOffset,
+    /// The resource, for links that book a free window.
+    resource: i64,
+    /// The shortest booking, the length a "book" link proposes.
+    min_minutes: i64,
+) -> impl IntoView {
     let i18n = use_i18n();
     let days = grid.days.clone();
     let head = days
@@ -79,7 +86,10 @@ pub fn WeekGridView(grid: WeekGrid, offset: FixedOffset) -> impl IntoView {
                                 // A window running past midnight names its end day too.
                                 if start.date_naive() == end.date_naive() { end.format("%H:%M").to_string() } else { moment(i18n, f.end(), offset) }
                             }}
-                            " ("{move || super::format::duration(i18n, f.minutes())}")"</li>
+                            " ("{move || super::format::duration(i18n, f.minutes())}") "
+                            <a href=crate::pages::booking::book_href(resource, f.start(), (f.start() + chrono::Duration::minutes(min_minutes)).min(f.end()), offset)>
+                                {t!(i18n, booking.book_title)}
+                            </a></li>
                     }).collect_view()}
                 </ul>
             }.into_any()

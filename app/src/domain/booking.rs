@@ -42,17 +42,33 @@ pub fn standing(
 /// The price of `minutes` at the rate for `category`. Without a rate for the category, the next
 /// one that applies to everyone like it is used (SME → zone → external); with no rate at all the
 /// resource is free of charge.
-pub fn price(rates: &[RateView], category: CustomerCategory, minutes: i64) -> (CustomerCategory, Money) {
+pub fn price(
+    rates: &[RateView],
+    category: CustomerCategory,
+    minutes: i64,
+) -> (CustomerCategory, Money) {
     let fallbacks: &[CustomerCategory] = match category {
-        CustomerCategory::Own => &[CustomerCategory::Own, CustomerCategory::Zone, CustomerCategory::External],
-        CustomerCategory::Sme => &[CustomerCategory::Sme, CustomerCategory::Zone, CustomerCategory::External],
+        CustomerCategory::Own => &[
+            CustomerCategory::Own,
+            CustomerCategory::Zone,
+            CustomerCategory::External,
+        ],
+        CustomerCategory::Sme => &[
+            CustomerCategory::Sme,
+            CustomerCategory::Zone,
+            CustomerCategory::External,
+        ],
         CustomerCategory::Zone => &[CustomerCategory::Zone, CustomerCategory::External],
         CustomerCategory::External => &[CustomerCategory::External],
     };
     for c in fallbacks {
         if let Some(rate) = rates.iter().find(|r| r.category == *c) {
             let amount = rate.per_hour.for_minutes(minutes);
-            let amount = if amount.fen() < rate.minimum.fen() { rate.minimum } else { amount };
+            let amount = if amount.fen() < rate.minimum.fen() {
+                rate.minimum
+            } else {
+                amount
+            };
             return (*c, amount);
         }
     }
@@ -148,11 +164,26 @@ mod tests {
     #[test]
     fn the_category_follows_the_customer() {
         use CustomerCategory::*;
-        assert_eq!(standing(customer(1, ZONE, false), OWNER, ZONE), (Relation::OwnInstitution, Own));
-        assert_eq!(standing(customer(2, ZONE, false), OWNER, ZONE), (Relation::ZoneMember, Zone));
-        assert_eq!(standing(customer(2, ZONE, true), OWNER, ZONE), (Relation::ZoneMember, Sme));
-        assert_eq!(standing(customer(3, None, true), OWNER, ZONE), (Relation::Outsider, Sme));
-        assert_eq!(standing(customer(3, None, false), OWNER, ZONE), (Relation::Outsider, External));
+        assert_eq!(
+            standing(customer(1, ZONE, false), OWNER, ZONE),
+            (Relation::OwnInstitution, Own)
+        );
+        assert_eq!(
+            standing(customer(2, ZONE, false), OWNER, ZONE),
+            (Relation::ZoneMember, Zone)
+        );
+        assert_eq!(
+            standing(customer(2, ZONE, true), OWNER, ZONE),
+            (Relation::ZoneMember, Sme)
+        );
+        assert_eq!(
+            standing(customer(3, None, true), OWNER, ZONE),
+            (Relation::Outsider, Sme)
+        );
+        assert_eq!(
+            standing(customer(3, None, false), OWNER, ZONE),
+            (Relation::Outsider, External)
+        );
         assert_eq!(
             standing(customer(3, Some(ZoneId(2)), false), OWNER, ZONE),
             (Relation::Outsider, External)

@@ -25,6 +25,7 @@ macro_rules! text_enum {
 
 pub mod account;
 pub mod availability;
+pub mod booking;
 pub mod catalogue;
 pub mod email;
 pub mod ids;

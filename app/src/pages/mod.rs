@@ -1,5 +1,6 @@
 pub mod account;
 pub mod admin;
+pub mod booking;
 pub mod catalogue;
 pub mod free;
 pub mod not_found;

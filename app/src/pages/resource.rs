@@ -165,6 +165,9 @@ fn Detail(d: ResourceDetail) -> impl IntoView {
                 <AccreditationBadges items=s.accreditations.clone() />
             </div>
             {(!d.status_reason.is_empty()).then(|| view! { <p class="notice notice--warning">{d.status_reason.clone()}</p> })}
+            {(s.status == crate::domain::catalogue::ResourceStatus::Available).then(|| view! {
+                <p><a class="button button--primary" href=format!("/resources/{}/book", s.id) data-testid="book">{t!(i18n, booking.book_title)}</a></p>
+            })}
         </header>
 
         <div class="resource-layout">
@@ -244,7 +247,7 @@ fn Detail(d: ResourceDetail) -> impl IntoView {
                 </nav>
             </div>
             <p class="muted">{move || t_string!(i18n, date.range, from = full_date(i18n, week_start), to = full_date(i18n, week_start + Duration::days(6))).to_string()}</p>
-            <WeekGridView grid=d.week.clone() offset />
+            <WeekGridView grid=d.week.clone() offset resource=s.id.0 min_minutes=d.rules.min_duration_minutes />
         </section>
     }
 }

@@ -23,6 +23,7 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub mod pg;
+pub mod race;
 
 pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> Config {
     Config {
@@ -135,7 +136,9 @@ pub fn assert_overlap<T: std::fmt::Debug>(result: Result<T, sqlx::Error>) {
             );
             assert_eq!(
                 app::error::AppError::from(sqlx::Error::Database(db)),
-                app::error::AppError::Conflict
+                app::error::AppError::Conflict {
+                    alternatives: Vec::new()
+                }
             );
         }
         other => panic!("expected the database to refuse an overlap, got {other:?}"),

@@ -1,0 +1,119 @@
+//! Server functions for booking: the quote before confirming, booking, the person's bookings, a
+//! booking's detail, cancelling.
+
+use crate::domain::booking::{Booked, BookingDetail, MyBookings, Quote};
+use crate::error::AppError;
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use {
+    crate::backend::{bookings, session, state},
+    crate::domain::ids::{BookingId, ResourceId},
+    crate::domain::time::TimeSlot,
+};
+
+/// A slot from two local times as the browser's `datetime-local` inputs send them
+/// ("2026-12-01T09:00"), in the zone's time zone.
+#[cfg(feature = "ssr")]
+fn slot(tz: &chrono_tz::Tz, starts: &str, ends: &str) -> Result<TimeSlot, AppError> {
+    use chrono::{NaiveDateTime, TimeZone, Utc};
+    let at = |raw: &str, field: &str| {
+        let raw = raw.trim();
+        NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+            .ok()
+            .and_then(|local| tz.from_local_datetime(&local).single())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| AppError::validation(field, "time_invalid"))
+    };
+    let (starts, ends) = (at(starts, "starts")?, at(ends, "ends")?);
+    TimeSlot::new(starts, ends).map_err(|_| AppError::validation("ends", "time_order"))
+}
+
+/// The price and the rule check for a slot of a resource, for the signed-in person.
+#[server(endpoint = "quote")]
+pub async fn quote_booking(resource: i64, starts: String, ends: String) -> Result<Quote, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let slot = slot(&state.tz, &starts, &ends)?;
+        bookings::quote(
+            &state,
+            session::actor().as_ref(),
+            ResourceId(resource),
+            &slot,
+        )
+        .await
+    })
+    .await
+}
+
+/// Books a slot. 409 when the time was just taken (with the nearest free slots), 422 when the
+/// rules refuse it (with which rule, and what would work instead).
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "book")]
+pub async fn book(
+    resource: i64,
+    starts: String,
+    ends: String,
+    purpose: String,
+    sample_description: Option<String>,
+    sample_count: Option<String>,
+    contact_phone: String,
+) -> Result<Booked, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let slot = slot(&state.tz, &starts, &ends)?;
+        let sample_count = match sample_count
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(n) => n
+                .parse()
+                .map_err(|_| AppError::validation("sample_count", "sample_count_invalid"))?,
+            None => 0,
+        };
+        let new = bookings::NewBooking {
+            resource: ResourceId(resource),
+            slot,
+            purpose,
+            sample_description: sample_description.unwrap_or_default(),
+            sample_count,
+            contact_phone,
+        };
+        let booked = bookings::create(&state, session::actor().as_ref(), new).await?;
+        super::after_form(&format!("/bookings/{}?new=1", booked.id));
+        Ok(booked)
+    })
+    .await
+}
+
+#[server(endpoint = "my_bookings")]
+pub async fn list_my_bookings() -> Result<MyBookings, AppError> {
+    super::reply(async move { bookings::mine(&state()?, session::actor().as_ref()).await }).await
+}
+
+#[server(endpoint = "booking")]
+pub async fn get_booking(id: i64) -> Result<BookingDetail, AppError> {
+    super::reply(async move {
+        bookings::detail(&state()?, session::actor().as_ref(), BookingId(id)).await
+    })
+    .await
+}
+
+/// Cancels a booking: its booker before the cut-off, the owning institution's admins any time.
+#[server(endpoint = "cancel_booking")]
+pub async fn cancel_booking(booking: i64, reason: Option<String>) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        bookings::cancel(
+            &state,
+            session::actor().as_ref(),
+            BookingId(booking),
+            reason.as_deref().unwrap_or_default(),
+        )
+        .await?;
+        super::after_form(&format!("/bookings/{booking}"));
+        Ok(())
+    })
+    .await
+}

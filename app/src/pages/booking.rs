@@ -1,0 +1,488 @@
+//! Booking pages: book a slot (with the quote and the rules' verdict before confirming), my
+//! bookings, and a booking's detail with its history.
+
+use crate::api::booking::*;
+use crate::api::catalogue::get_resource;
+use crate::components::error_view::ErrorView;
+use crate::components::format::{duration, moment};
+use crate::components::forms::{action_error, error_text, Field, FormError, Submit};
+use crate::domain::booking::{BookingDetail, BookingRow, MyBookings, Quote};
+use crate::domain::catalogue::{BookingStatus, CustomerCategory, ResourceDetail};
+use crate::domain::rules::RuleViolation;
+use crate::error::AppError;
+use crate::i18n::*;
+use chrono::{DateTime, FixedOffset, Utc};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_i18n::I18nContext;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+macro_rules! tr {
+    ($i18n:ident, $($key:tt)+) => {
+        Signal::derive(move || t_string!($i18n, $($key)+).to_string())
+    };
+}
+
+fn offset(seconds: i32) -> FixedOffset {
+    FixedOffset::east_opt(seconds).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+/// The value of a `datetime-local` input for an instant.
+pub fn local_input(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// A link to the booking page with the slot filled in.
+pub fn book_href(
+    resource: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    offset: FixedOffset,
+) -> String {
+    format!(
+        "/resources/{resource}/book?starts={}&ends={}",
+        local_input(from, offset),
+        local_input(to, offset)
+    )
+}
+
+fn span(i18n: I18nContext<Locale>, from: i64, to: i64, off: FixedOffset) -> String {
+    let (a, b) = (at(from).with_timezone(&off), at(to).with_timezone(&off));
+    let end = if a.date_naive() == b.date_naive() {
+        b.format("%H:%M").to_string()
+    } else {
+        moment(i18n, at(to), off)
+    };
+    format!("{} – {end}", moment(i18n, at(from), off))
+}
+
+pub fn status_label(i18n: I18nContext<Locale>, status: BookingStatus) -> &'static str {
+    match status {
+        BookingStatus::Pending => t_string!(i18n, booking.status.pending),
+        BookingStatus::Confirmed => t_string!(i18n, booking.status.confirmed),
+        BookingStatus::Rejected => t_string!(i18n, booking.status.rejected),
+        BookingStatus::Expired => t_string!(i18n, booking.status.expired),
+        BookingStatus::Cancelled => t_string!(i18n, booking.status.cancelled),
+        BookingStatus::Completed => t_string!(i18n, booking.status.completed),
+        BookingStatus::NoShow => t_string!(i18n, booking.status.no_show),
+    }
+}
+
+#[component]
+fn BookingStatusBadge(status: BookingStatus) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <span class=format!("badge badge--booking-{}", status.as_str()) data-status=status.as_str()>
+            {move || status_label(i18n, status)}
+        </span>
+    }
+}
+
+fn category_label(i18n: I18nContext<Locale>, c: CustomerCategory) -> &'static str {
+    match c {
+        CustomerCategory::Own => t_string!(i18n, customer.own),
+        CustomerCategory::Zone => t_string!(i18n, customer.zone),
+        CustomerCategory::External => t_string!(i18n, customer.external),
+        CustomerCategory::Sme => t_string!(i18n, customer.sme),
+    }
+}
+
+/// What a rule refusal says, in the reader's language.
+pub fn violation_text(i18n: I18nContext<Locale>, v: RuleViolation) -> String {
+    match v {
+        RuleViolation::NotAvailable(_) => t_string!(i18n, booking.rule.not_available).to_string(),
+        RuleViolation::NotAllowed(_) => t_string!(i18n, booking.rule.not_allowed).to_string(),
+        RuleViolation::Granularity(m) => {
+            t_string!(i18n, booking.rule.granularity, step = duration(i18n, m)).to_string()
+        }
+        RuleViolation::TooShort(m) => {
+            t_string!(i18n, booking.rule.too_short, min = duration(i18n, m)).to_string()
+        }
+        RuleViolation::TooLong(m) => {
+            t_string!(i18n, booking.rule.too_long, max = duration(i18n, m)).to_string()
+        }
+        RuleViolation::NoticeTooShort(m) => {
+            t_string!(i18n, booking.rule.notice, min = duration(i18n, m)).to_string()
+        }
+        RuleViolation::TooFarAhead(d) => {
+            t_string!(i18n, booking.rule.too_far, days = d).to_string()
+        }
+        RuleViolation::OutsideOpeningHours => t_string!(i18n, booking.rule.closed).to_string(),
+        RuleViolation::Taken => t_string!(i18n, booking.rule.taken).to_string(),
+    }
+}
+
+/// "What would work instead": links that fill the form with each nearby free slot.
+#[component]
+fn Alternatives(
+    resource: i64,
+    alternatives: Vec<(i64, i64)>,
+    offset: FixedOffset,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    if alternatives.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <p>{t!(i18n, booking.alternatives)}</p>
+        <ul class="free-list" data-testid="alternatives">
+            {alternatives.into_iter().map(|(a, b)| view! {
+                <li><a href=book_href(resource, at(a), at(b), offset)>{move || span(i18n, a, b, offset)}</a></li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn BookPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .get()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let detail = Resource::new(id, |id| get_resource(id, None));
+    view! {
+        <Title text=move || t_string!(i18n, booking.book_title).to_string() />
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <BookForm d /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn BookForm(d: ResourceDetail) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let q = use_query_map();
+    let off = offset(d.utc_offset_seconds);
+    let resource = d.summary.id.0;
+    // The first free window of the week shown, at the shortest allowed length, as a default.
+    let default = d.week.free_windows.first().map(|w| {
+        let end = w.start() + chrono::Duration::minutes(d.rules.min_duration_minutes);
+        (
+            local_input(w.start(), off),
+            local_input(end.min(w.end()), off),
+        )
+    });
+    let initial = |key: &str, fallback: Option<String>| {
+        q.get_untracked()
+            .get(key)
+            .filter(|v| !v.is_empty())
+            .or(fallback)
+            .unwrap_or_default()
+    };
+    let starts = RwSignal::new(initial("starts", default.as_ref().map(|d| d.0.clone())));
+    let ends = RwSignal::new(initial("ends", default.as_ref().map(|d| d.1.clone())));
+    let quote = Resource::new(
+        move || (starts.get(), ends.get()),
+        move |(s, e)| async move {
+            if s.is_empty() || e.is_empty() {
+                return Err(AppError::validation("starts", "time_invalid"));
+            }
+            quote_booking(resource, s, e).await
+        },
+    );
+    let action = ServerAction::<Book>::new();
+    let error = action_error(action);
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(booked)) = action.value().get() {
+            navigate(
+                &format!("/bookings/{}?new=1", booked.id),
+                Default::default(),
+            );
+        }
+    });
+    let name = d.summary.name.clone();
+    let institution = d.summary.institution.name.clone();
+    let rules = d.rules.clone();
+    view! {
+        <p><a class="back-link" href=format!("/resources/{resource}")>"← "{move || name.pick(english()).to_string()}</a></p>
+        <h1>{t!(i18n, booking.book_title)}</h1>
+        <p class="lead">{let n = d.summary.name.clone(); move || format!("{} · {}", n.pick(english()), institution.pick(english()))}</p>
+        <div class="resource-layout">
+            <section class="panel" aria-labelledby="h-slot">
+                <h2 id="h-slot">{t!(i18n, booking.your_booking)}</h2>
+                <ActionForm action attr:class="form" attr:novalidate="">
+                    <FormError error fields=&["starts", "ends", "purpose", "sample_description", "sample_count", "contact_phone"] />
+                    <input type="hidden" name="resource" value=resource />
+                    <div class="field">
+                        <label for="field-starts">{t!(i18n, booking.starts)}<span class="required" aria-hidden="true">" *"</span></label>
+                        <input id="field-starts" name="starts" type="datetime-local" required
+                            step=rules.slot_minutes * 60 prop:value=move || starts.get()
+                            on:change=move |ev| starts.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for="field-ends">{t!(i18n, booking.ends)}<span class="required" aria-hidden="true">" *"</span></label>
+                        <input id="field-ends" name="ends" type="datetime-local" required
+                            step=rules.slot_minutes * 60 prop:value=move || ends.get()
+                            on:change=move |ev| ends.set(event_target_value(&ev)) />
+                        <p class="field__hint">{move || t_string!(i18n, booking.length_hint,
+                            step = duration(i18n, rules.slot_minutes),
+                            min = duration(i18n, rules.min_duration_minutes),
+                            max = duration(i18n, rules.max_duration_minutes)).to_string()}</p>
+                    </div>
+                    <Field name="purpose" label=tr!(i18n, booking.purpose) required=true error />
+                    <Field name="sample_description" label=tr!(i18n, booking.samples) error />
+                    <Field name="sample_count" kind="number" label=tr!(i18n, booking.sample_count) value="0" error />
+                    <Field name="contact_phone" kind="tel" label=tr!(i18n, account.phone) required=true autocomplete="tel" error />
+                    <div class="form__actions">
+                        <Submit label=tr!(i18n, booking.confirm) pending=action.pending() />
+                    </div>
+                </ActionForm>
+                {move || match error.get() {
+                    Some(AppError::Conflict { alternatives } | AppError::Refused { alternatives, .. }) => {
+                        view! { <Alternatives resource alternatives offset=off /> }.into_any()
+                    }
+                    _ => ().into_any(),
+                }}
+            </section>
+            <section class="panel" aria-labelledby="h-quote" aria-live="polite">
+                <h2 id="h-quote">{t!(i18n, booking.quote)}</h2>
+                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                    {move || Suspend::new(async move {
+                        match quote.await {
+                            Ok(q) => view! { <QuoteView q resource offset=off /> }.into_any(),
+                            Err(AppError::NotSignedIn) => view! { <ErrorView error=AppError::NotSignedIn /> }.into_any(),
+                            Err(e) => view! { <p class="muted">{error_text(i18n, &e)}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn QuoteView(q: Quote, resource: i64, offset: FixedOffset) -> impl IntoView {
+    let i18n = use_i18n();
+    let ok = q.violations.is_empty();
+    let violations = q.violations.clone();
+    view! {
+        <dl class="dl" data-testid="quote">
+            <div class="dl-row"><dt>{t!(i18n, booking.length)}</dt><dd>{move || duration(i18n, q.minutes)}</dd></div>
+            <div class="dl-row"><dt>{t!(i18n, booking.category)}</dt><dd>{move || category_label(i18n, q.category)}</dd></div>
+            <div class="dl-row"><dt>{t!(i18n, booking.price)}</dt><dd class="price" data-testid="price">{q.price.display()}</dd></div>
+            <div class="dl-row"><dt>{t!(i18n, booking.decision)}</dt><dd>{move || if q.approval_required {
+                t_string!(i18n, booking.needs_approval)
+            } else {
+                t_string!(i18n, booking.instant)
+            }}</dd></div>
+        </dl>
+        {if ok {
+            view! { <p class="notice notice--success" data-testid="verdict">{t!(i18n, booking.bookable)}</p> }.into_any()
+        } else {
+            view! {
+                <div class="notice notice--warning" data-testid="verdict">
+                    <ul>{violations.into_iter().map(|v| view! { <li>{move || violation_text(i18n, v)}</li> }).collect_view()}</ul>
+                </div>
+                <Alternatives resource alternatives=q.alternatives.clone() offset />
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+pub fn MyBookingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let cancel = ServerAction::<CancelBooking>::new();
+    let page = Resource::new(move || cancel.version().get(), |_| list_my_bookings());
+    view! {
+        <Title text=move || t_string!(i18n, booking.mine).to_string() />
+        <h1>{t!(i18n, booking.mine)}</h1>
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! { <MyBookingsView p cancel /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn MyBookingsView(p: MyBookings, cancel: ServerAction<CancelBooking>) -> impl IntoView {
+    let i18n = use_i18n();
+    let off = offset(p.utc_offset_seconds);
+    let error = action_error(cancel);
+    let section = move |title: Signal<String>, rows: Vec<BookingRow>, id: &'static str| {
+        view! {
+            <section class="panel panel--wide" aria-labelledby=id>
+                <h2 id=id>{move || title.get()}" ("{rows.len()}")"</h2>
+                {if rows.is_empty() {
+                    view! { <p class="muted">{t!(i18n, booking.none)}</p> }.into_any()
+                } else {
+                    view! { <BookingTable rows offset=off cancel /> }.into_any()
+                }}
+            </section>
+        }
+    };
+    view! {
+        <div class="notice notice--error" role="alert" hidden=move || error.get().is_none()>
+            <p>{move || error.get().map(|e| error_text(i18n, &e))}</p>
+        </div>
+        {p.upcoming.is_empty().then(|| view! {
+            <div class="empty-state"><p>{t!(i18n, booking.empty)}" "<a href="/free">{t!(i18n, nav.free)}</a></p></div>
+        })}
+        {section(tr!(i18n, booking.upcoming), p.upcoming, "h-upcoming")}
+        {section(tr!(i18n, booking.past), p.past, "h-past")}
+        {section(tr!(i18n, booking.cancelled), p.cancelled, "h-cancelled")}
+    }
+}
+
+#[component]
+fn BookingTable(
+    rows: Vec<BookingRow>,
+    offset: FixedOffset,
+    cancel: ServerAction<CancelBooking>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    view! {
+        <div class="table-wrap"><table class="table" data-testid="bookings">
+            <thead><tr>
+                <th scope="col">{t!(i18n, booking.number)}</th>
+                <th scope="col">{t!(i18n, booking.resource)}</th>
+                <th scope="col">{t!(i18n, booking.time)}</th>
+                <th scope="col">{t!(i18n, booking.state)}</th>
+                <th scope="col">{t!(i18n, booking.price)}</th>
+                <th scope="col"><span class="visually-hidden">{t!(i18n, booking.actions)}</span></th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| {
+                    let (name, inst) = (r.resource_name.clone(), r.institution.clone());
+                    view! {
+                        <tr data-booking=r.id.0>
+                            <td><a href=format!("/bookings/{}", r.id)>{format!("#{}", r.id)}</a></td>
+                            <td><a href=format!("/resources/{}", r.resource)>{move || name.pick(english()).to_string()}</a>
+                                <br /><span class="muted">{move || inst.pick(english()).to_string()}</span></td>
+                            <td>{move || span(i18n, r.starts_at, r.ends_at, offset)}</td>
+                            <td><BookingStatusBadge status=r.status /></td>
+                            <td>{r.price.display()}</td>
+                            <td>{r.can_cancel.then(|| view! {
+                                <ActionForm action=cancel attr:class="inline-form">
+                                    <input type="hidden" name="booking" value=r.id.0 />
+                                    <button type="submit" class="button button--quiet">{t!(i18n, booking.cancel)}</button>
+                                </ActionForm>
+                            })}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table></div>
+    }
+}
+
+#[component]
+pub fn BookingPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .get()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let cancel = ServerAction::<CancelBooking>::new();
+    let detail = Resource::new(
+        move || (id(), cancel.version().get()),
+        |(id, _)| get_booking(id),
+    );
+    view! {
+        <Title text=move || t_string!(i18n, booking.detail_title).to_string() />
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <BookingDetailView d cancel /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn BookingDetailView(d: BookingDetail, cancel: ServerAction<CancelBooking>) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let q = use_query_map();
+    let off = offset(d.utc_offset_seconds);
+    let error = action_error(cancel);
+    let r = d.row.clone();
+    let fresh = move || q.get().get("new").as_deref() == Some("1");
+    let pending = r.status == BookingStatus::Pending;
+    let (name, inst, org) = (
+        r.resource_name.clone(),
+        r.institution.clone(),
+        r.organisation.clone(),
+    );
+    view! {
+        <p><a class="back-link" href="/bookings">"← "{t!(i18n, booking.mine)}</a></p>
+        <h1>{move || t_string!(i18n, booking.detail_heading, id = r.id.0).to_string()}</h1>
+        <Show when=fresh>
+            <div class="notice notice--success" role="status" data-testid="booked">
+                <p>{move || if pending { t_string!(i18n, booking.done_pending) } else { t_string!(i18n, booking.done_confirmed) }}</p>
+            </div>
+        </Show>
+        <div class="resource-layout">
+            <section class="panel" aria-labelledby="h-booking">
+                <h2 id="h-booking">{move || name.pick(english()).to_string()}</h2>
+                <dl class="dl">
+                    <div class="dl-row"><dt>{t!(i18n, booking.state)}</dt><dd><BookingStatusBadge status=r.status /></dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, booking.time)}</dt><dd data-testid="booking-time">{move || span(i18n, r.starts_at, r.ends_at, off)}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, booking.institution)}</dt><dd>{move || inst.pick(english()).to_string()}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, booking.booker)}</dt><dd>{format!("{} · ", r.booker_name)}{move || org.pick(english()).to_string()}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, booking.price)}</dt><dd>{r.price.display()}" ("{move || category_label(i18n, d.customer_category)}")"</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, booking.purpose)}</dt><dd>{r.purpose.clone()}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, booking.samples)}</dt><dd>{format!("{} ({})", d.sample_description, d.sample_count)}</dd></div>
+                    <div class="dl-row"><dt>{t!(i18n, account.phone)}</dt><dd>{d.contact_phone.clone()}</dd></div>
+                    {(!d.status_reason.is_empty()).then(|| view! {
+                        <div class="dl-row"><dt>{t!(i18n, booking.reason)}</dt><dd>{d.status_reason.clone()}</dd></div>
+                    })}
+                </dl>
+                {r.can_cancel.then(|| view! {
+                    <h3>{t!(i18n, booking.cancel_title)}</h3>
+                    <ActionForm action=cancel attr:class="form" attr:novalidate="">
+                        <FormError error fields=&["reason"] />
+                        <input type="hidden" name="booking" value=r.id.0 />
+                        <Field name="reason" label=tr!(i18n, booking.reason) error />
+                        <div class="form__actions"><Submit label=tr!(i18n, booking.cancel) pending=cancel.pending() /></div>
+                    </ActionForm>
+                })}
+            </section>
+            <section class="panel" aria-labelledby="h-history">
+                <h2 id="h-history">{t!(i18n, booking.history)}</h2>
+                <ol class="history" data-testid="history">
+                    {d.history.into_iter().map(|e| view! {
+                        <li>
+                            <span class="muted">{move || moment(i18n, at(e.at), off)}</span>" · "
+                            {e.actor.clone()}" · "
+                            {move || match e.from { Some(f) => format!("{} → ", status_label(i18n, f)), None => String::new() }}
+                            {move || status_label(i18n, e.to)}
+                            {(!e.reason.is_empty()).then(|| format!(" · {}", e.reason))}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        </div>
+    }
+}
