@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("reset-password") view=pages::account::ResetPasswordPage ssr=SsrMode::Async />
                         <Route path=path!("profile") view=pages::account::ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("invitation") view=pages::account::InvitationPage ssr=SsrMode::Async />
+                        <Route path=path!("institution/requests") view=pages::booking::InstitutionRequestsPage ssr=SsrMode::Async />
                         <Route path=path!("institution/members") view=pages::admin::MembersPage ssr=SsrMode::Async />
                         <Route path=path!("admin/people") view=pages::admin::PeoplePage ssr=SsrMode::Async />
                         <Route path=path!("admin/outbox") view=pages::admin::OutboxPage ssr=SsrMode::Async />

@@ -28,6 +28,9 @@ pub struct Config {
     pub session_idle_minutes: i64,
     /// `SESSION_MAX_DAYS`: and in any case this long after sign-in (default 14).
     pub session_max_days: i64,
+    /// `PENDING_EXPIRY_HOURS`: a request nobody approves or rejects within this long expires
+    /// (default 48).
+    pub pending_expiry_hours: i64,
     /// `INITIAL_ADMIN_EMAIL`, `INITIAL_ADMIN_PASSWORD` (and optional `INITIAL_ADMIN_NAME`): a site
     /// administrator created at start-up when there is none yet.
     pub initial_admin: Option<(String, String, String)>,
@@ -76,6 +79,7 @@ impl Config {
         Ok(Config {
             session_idle_minutes: number("SESSION_IDLE_MINUTES", 2 * 24 * 60)?,
             session_max_days: number("SESSION_MAX_DAYS", 14)?,
+            pending_expiry_hours: number("PENDING_EXPIRY_HOURS", 48)?,
             initial_admin,
             public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}")),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),

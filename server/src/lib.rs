@@ -61,6 +61,7 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             public_url: config.public_url.trim_end_matches('/').to_string(),
             session_idle_secs: config.session_idle_minutes * 60,
             session_max_secs: config.session_max_days * 86_400,
+            pending_expiry_secs: config.pending_expiry_hours * 3600,
         }),
     })
 }
@@ -256,13 +257,30 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
         .await
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
+    let jobs = tokio::spawn(run_jobs(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    jobs.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The in-process scheduler (no cron): every minute, the jobs that are due. Each job claims its
+/// rows with guarded updates, so several server processes may run it side by side.
+async fn run_jobs(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) =
+            app::backend::bookings::expire_pending(&state, state.settings.pending_expiry_secs).await
+        {
+            tracing::error!(error = %err, "expiring pending requests");
+        }
+    }
 }
 
 async fn shutdown_signal() {

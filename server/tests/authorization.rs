@@ -32,8 +32,10 @@ const EVERYONE: [Who; 7] = [
 /// The demo zone's people and things the matrix acts on.
 struct Fixture {
     emails: Vec<(Who, String)>,
-    /// A future, active booking by the booker, of a resource of the owner institution.
+    /// A pending request by the booker, of a resource of the owner institution, two days ahead.
     booking: i64,
+    /// A confirmed booking of the same resource that has ended.
+    ended: i64,
     resource: i64,
     owner: i64,
     booker_id: i64,
@@ -42,18 +44,37 @@ struct Fixture {
 async fn fixture(app: &TestApp) -> Fixture {
     let pool = app.state.db.pool();
     let now = common::now().timestamp();
-    let (booking, resource, owner, booker_id, booker): (i64, i64, i64, i64, String) = sqlx::query_as(
-        "SELECT b.id, r.id, r.institution_id, u.id, u.email FROM bookings b \
-         JOIN resources r ON r.id = b.resource_id JOIN users u ON u.id = b.user_id \
-         JOIN booking_rules br ON br.resource_id = r.id \
-         WHERE b.status IN ('pending', 'confirmed') AND b.starts_at > $1 + br.cancel_cutoff_minutes * 60 + 3600 \
-           AND NOT EXISTS (SELECT 1 FROM user_roles x WHERE x.user_id = u.id) \
-         ORDER BY b.id LIMIT 1",
+    // A resource open around the clock, so that every time below passes the rules.
+    let resource = common::race::open_resource(app, (0, 0)).await;
+    let owner: i64 = sqlx::query_scalar("SELECT institution_id FROM resources WHERE id = $1")
+        .bind(resource)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let (booker_id, booker_org, booker): (i64, i64, String) = sqlx::query_as(
+        "SELECT id, organisation_id, email FROM users WHERE email = 'liu.fang@nk-furniture.example'",
     )
-    .bind(now)
     .fetch_one(pool)
     .await
-    .expect("a future booking in the demo zone");
+    .unwrap();
+    let insert = |starts: i64, status: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, status, \
+               customer_category, price_fen, purpose, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $4, $5, $6, 'sme', 10000, '矩阵测试', $7, $7) RETURNING id",
+        )
+        .bind(resource)
+        .bind(booker_id)
+        .bind(booker_org)
+        .bind(starts)
+        .bind(starts + 3600)
+        .bind(status)
+        .bind(now)
+        .fetch_one(pool)
+    };
+    // A request two days ahead, and a confirmed booking that ended an hour ago.
+    let booking = insert(now + 2 * 86_400, "pending").await.unwrap();
+    let ended = insert(now - 7200, "confirmed").await.unwrap();
     let admin_of = |institution: i64, same: bool| {
         let sql = if same {
             "SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = 'institution_admin' AND r.scope_id = $1 LIMIT 1"
@@ -82,6 +103,7 @@ async fn fixture(app: &TestApp) -> Fixture {
             (Who::SiteAdmin, "siteadmin@jx-zone.example".into()),
         ],
         booking,
+        ended,
         resource,
         owner,
         booker_id,
@@ -142,6 +164,48 @@ fn cases() -> Vec<Case> {
             },
             effect: "SELECT status || ':' || (SELECT COUNT(*) FROM booking_events) || ':' || (SELECT COUNT(*) FROM outbox) FROM bookings ORDER BY id",
             allowed: &[Who::Booker, Who::AdminOfOwner],
+        },
+        Case {
+            name: "approve a request",
+            endpoint: "decide",
+            fields: |f| vec![("booking", f.booking.to_string()), ("decision", "approve".into())],
+            effect: "SELECT status || ':' || sequence FROM bookings ORDER BY id",
+            allowed: &[Who::AdminOfOwner],
+        },
+        Case {
+            name: "move someone's booking",
+            endpoint: "reschedule",
+            fields: |f| {
+                vec![
+                    ("booking", f.booking.to_string()),
+                    ("starts", "2026-12-20T09:00".into()),
+                    ("ends", "2026-12-20T10:00".into()),
+                ]
+            },
+            effect: "SELECT starts_at || ':' || sequence FROM bookings ORDER BY id",
+            allowed: &[Who::Booker, Who::AdminOfOwner],
+        },
+        Case {
+            name: "record an ended booking as a no-show",
+            endpoint: "record_outcome",
+            fields: |f| vec![("booking", f.ended.to_string()), ("outcome", "no_show".into())],
+            effect: "SELECT status FROM bookings ORDER BY id",
+            allowed: &[Who::AdminOfOwner],
+        },
+        Case {
+            name: "book a free slot",
+            endpoint: "book",
+            fields: |f| {
+                vec![
+                    ("resource", f.resource.to_string()),
+                    ("starts", "2026-12-21T09:00".into()),
+                    ("ends", "2026-12-21T10:00".into()),
+                    ("purpose", "矩阵测试".into()),
+                    ("contact_phone", "13900000000".into()),
+                ]
+            },
+            effect: "SELECT COUNT(*) || ':' || (SELECT COUNT(*) FROM outbox) FROM bookings",
+            allowed: SIGNED_IN,
         },
         Case {
             name: "invite a person to the owner institution",

@@ -298,3 +298,334 @@ async fn sixty_four_clients_racing_for_each_of_twenty_slots_get_exactly_one_book
     );
     assert_eq!(overlapping_pairs(&app, resource).await, 0);
 }
+
+async fn admin_of_resource(app: &TestApp, resource: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id JOIN resources x ON x.institution_id = r.scope_id \
+         WHERE r.role = 'institution_admin' AND x.id = $1",
+    )
+    .bind(resource)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap()
+}
+
+async fn status_of(app: &TestApp, id: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
+        .bind(id.parse::<i64>().unwrap())
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn pending_request(
+    app: &TestApp,
+    token: &str,
+    resource: &str,
+    starts: &str,
+    ends: &str,
+) -> String {
+    let (status, _, body) = app
+        .call("book", &booking(resource, starts, ends), Some(token), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "pending");
+    v["id"].as_i64().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn admins_approve_or_reject_requests_and_undecided_ones_expire() {
+    let app = TestApp::new().await;
+    let id = open_resource(&app, (0, 0)).await;
+    sqlx::query("UPDATE booking_rules SET approval_required = TRUE WHERE resource_id = $1")
+        .bind(id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let resource = id.to_string();
+    let booker = app.sign_in(BOOKER).await;
+    let admin = app.sign_in(&admin_of_resource(&app, id).await).await;
+    let first = pending_request(
+        &app,
+        &booker,
+        &resource,
+        "2026-12-04T09:00",
+        "2026-12-04T10:00",
+    )
+    .await;
+    let second = pending_request(
+        &app,
+        &booker,
+        &resource,
+        "2026-12-04T10:00",
+        "2026-12-04T11:00",
+    )
+    .await;
+    let third = pending_request(
+        &app,
+        &booker,
+        &resource,
+        "2026-12-04T11:00",
+        "2026-12-04T12:00",
+    )
+    .await;
+
+    // The queue shows them to the admin, and to nobody else.
+    let (status, _, body) = app.call("queue", &[], Some(&admin), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let queue: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let waiting: Vec<String> = queue["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resource"] == id)
+        .map(|r| r["id"].to_string())
+        .collect();
+    assert_eq!(waiting, [first.clone(), second.clone(), third.clone()]);
+    let (status, _, _) = app.call("queue", &[], Some(&booker), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app
+        .call(
+            "decide",
+            &[("booking", &first), ("decision", "approve")],
+            Some(&booker),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a booker cannot approve their own request"
+    );
+
+    let (status, _, body) = app
+        .call(
+            "decide",
+            &[("booking", &first), ("decision", "approve")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(status_of(&app, &first).await, "confirmed");
+    assert!(app
+        .last_mail_to(BOOKER)
+        .await
+        .unwrap()
+        .0
+        .starts_with("预约已确认"));
+    let (status, _, body) = app
+        .call(
+            "decide",
+            &[("booking", &first), ("decision", "reject"), ("reason", "x")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "decided once: {body}");
+
+    let (status, _, body) = app
+        .call(
+            "decide",
+            &[("booking", &second), ("decision", "reject")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a rejection needs a reason: {body}"
+    );
+    let (status, _, _) = app
+        .call(
+            "decide",
+            &[
+                ("booking", &second),
+                ("decision", "reject"),
+                ("reason", "设备当天校准"),
+            ],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status_of(&app, &second).await, "rejected");
+    let (subject, text) = app.last_mail_to(BOOKER).await.unwrap();
+    assert!(
+        subject.starts_with("预约申请未通过") && text.contains("设备当天校准"),
+        "{subject}"
+    );
+
+    // The third is never decided: past the expiry it expires, once, however many runs race.
+    sqlx::query("UPDATE bookings SET created_at = created_at - 49 * 3600 WHERE id = $1")
+        .bind(third.parse::<i64>().unwrap())
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let limit = app.state.settings.pending_expiry_secs;
+    let due = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE status = 'pending' AND (created_at <= {} OR starts_at <= {})",
+            common::now().timestamp() - limit,
+            common::now().timestamp()
+        ))
+        .await;
+    assert!(due >= 1);
+    let (a, b) = tokio::join!(
+        app::backend::bookings::expire_pending(&app.state, limit),
+        app::backend::bookings::expire_pending(&app.state, limit)
+    );
+    assert_eq!(
+        (a.unwrap() + b.unwrap()) as i64,
+        due,
+        "each due request expires once"
+    );
+    assert_eq!(status_of(&app, &third).await, "expired");
+    assert_eq!(
+        app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE booking_id = {third} AND template = 'booking_expired'")).await,
+        1
+    );
+    assert_eq!(
+        app.scalar(&format!("SELECT COUNT(*) FROM booking_events WHERE booking_id = {third} AND to_status = 'expired' AND actor_id IS NULL")).await,
+        1
+    );
+    // Its slot is free again.
+    pending_request(
+        &app,
+        &booker,
+        &resource,
+        "2026-12-04T11:00",
+        "2026-12-04T12:00",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rescheduling_moves_atomically_or_not_at_all() {
+    let app = TestApp::new().await;
+    let resource = open_resource(&app, (0, 0)).await.to_string();
+    let token = app.sign_in(BOOKER).await;
+    let book = |s: &'static str, e: &'static str| {
+        let (app, token, resource) = (&app, &token, &resource);
+        async move {
+            let (status, _, body) = app
+                .call("book", &booking(resource, s, e), Some(token), &[])
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let mine = book("2026-12-05T09:00", "2026-12-05T11:00").await;
+    let _other = book("2026-12-05T13:00", "2026-12-05T15:00").await;
+    let times = |id: String| {
+        let app = &app;
+        async move {
+            sqlx::query_as::<_, (i64, i64, i64)>(
+                "SELECT starts_at, ends_at, sequence FROM bookings WHERE id = $1",
+            )
+            .bind(id.parse::<i64>().unwrap())
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap()
+        }
+    };
+    let before = times(mine.clone()).await;
+    // Onto the other booking: refused, nothing moved.
+    let (status, _, body) = app
+        .call(
+            "reschedule",
+            &[
+                ("booking", &mine),
+                ("starts", "2026-12-05T12:00"),
+                ("ends", "2026-12-05T14:00"),
+            ],
+            Some(&token),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(times(mine.clone()).await, before);
+    // Overlapping its own old time is fine: it moves out of its own way.
+    let (status, _, body) = app
+        .call(
+            "reschedule",
+            &[
+                ("booking", &mine),
+                ("starts", "2026-12-05T10:00"),
+                ("ends", "2026-12-05T12:00"),
+            ],
+            Some(&token),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after = times(mine.clone()).await;
+    assert_eq!(
+        (after.0 - before.0, after.1 - before.1, after.2),
+        (3600, 3600, before.2 + 1)
+    );
+    let (subject, _) = app.last_mail_to(BOOKER).await.unwrap();
+    assert!(subject.starts_with("预约已改期"), "{subject}");
+    // The old first hour is free again for someone else.
+    book("2026-12-05T09:00", "2026-12-05T10:00").await;
+}
+
+#[tokio::test]
+async fn ended_bookings_are_marked_completed_or_no_show_by_the_owner() {
+    let app = TestApp::new().await;
+    let resource = open_resource(&app, (0, 0)).await;
+    let now = common::now().timestamp();
+    let id = common::insert_booking(&app, resource, now - 7200, now - 3600, "confirmed")
+        .await
+        .unwrap();
+    // Not yet ended: nothing to record.
+    let later = common::insert_booking(&app, resource, now + 3600, now + 7200, "confirmed")
+        .await
+        .unwrap()
+        .to_string();
+    let booking_id = id.to_string();
+    let admin = app.sign_in(&admin_of_resource(&app, resource).await).await;
+    let (status, _, _) = app
+        .call(
+            "record_outcome",
+            &[("booking", &later), ("outcome", "completed")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let booker = app.sign_in(BOOKER).await;
+    let (status, _, _) = app
+        .call(
+            "record_outcome",
+            &[("booking", &booking_id), ("outcome", "completed")],
+            Some(&booker),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app
+        .call(
+            "record_outcome",
+            &[("booking", &booking_id), ("outcome", "no_show")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status_of(&app, &booking_id).await, "no_show");
+    let (status, _, _) = app
+        .call(
+            "record_outcome",
+            &[("booking", &booking_id), ("outcome", "completed")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "recorded once");
+}

@@ -117,3 +117,80 @@ pub async fn cancel_booking(booking: i64, reason: Option<String>) -> Result<(), 
     })
     .await
 }
+
+/// Approves (`decision` = "approve") or rejects a pending request, with a reason for a rejection.
+#[server(endpoint = "decide")]
+pub async fn decide_booking(
+    booking: i64,
+    decision: String,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    super::reply(async move {
+        let approve = match decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => return Err(AppError::validation("decision", "choice_unknown")),
+        };
+        let state = state()?;
+        bookings::decide(
+            &state,
+            session::actor().as_ref(),
+            BookingId(booking),
+            approve,
+            reason.as_deref().unwrap_or_default(),
+        )
+        .await?;
+        super::after_form("/institution/requests");
+        Ok(())
+    })
+    .await
+}
+
+/// Records that a finished booking was used (`completed`) or not (`no_show`).
+#[server(endpoint = "record_outcome")]
+pub async fn record_outcome(booking: i64, outcome: String) -> Result<(), AppError> {
+    use crate::domain::catalogue::BookingStatus;
+    super::reply(async move {
+        let outcome = BookingStatus::parse(&outcome)
+            .ok_or_else(|| AppError::validation("outcome", "choice_unknown"))?;
+        let state = state()?;
+        bookings::record_outcome(
+            &state,
+            session::actor().as_ref(),
+            BookingId(booking),
+            outcome,
+        )
+        .await?;
+        super::after_form("/institution/requests");
+        Ok(())
+    })
+    .await
+}
+
+/// Moves a booking to another time of the same resource, atomically.
+#[server(endpoint = "reschedule")]
+pub async fn reschedule_booking(
+    booking: i64,
+    starts: String,
+    ends: String,
+) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let slot = slot(&state.tz, &starts, &ends)?;
+        bookings::reschedule(&state, session::actor().as_ref(), BookingId(booking), slot).await?;
+        super::after_form(&format!("/bookings/{booking}"));
+        Ok(())
+    })
+    .await
+}
+
+/// An institution's requests and bookings (default: the first the person administers).
+#[server(endpoint = "queue")]
+pub async fn institution_queue(
+    institution: Option<i64>,
+) -> Result<crate::domain::booking::InstitutionQueue, AppError> {
+    super::reply(async move {
+        bookings::institution_queue(&state()?, session::actor().as_ref(), institution).await
+    })
+    .await
+}

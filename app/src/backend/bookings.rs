@@ -738,3 +738,334 @@ pub async fn detail(
         utc_offset_seconds: super::utc_offset(state),
     })
 }
+
+/// Moves a booking from `from` to `to` inside `tx`, guarded on `from`, with its audit row. Returns
+/// false when someone else changed it first.
+async fn transition(
+    tx: &mut AnyConnection,
+    facts: &BookingFacts,
+    actor: Option<&Actor>,
+    (from, to): (BookingStatus, BookingStatus),
+    reason: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let changed = sqlx::query(
+        "UPDATE bookings SET status = $1, status_reason = $2, sequence = sequence + 1, updated_at = $3, \
+           decided_by = $4, decided_at = $3 WHERE id = $5 AND status = $6",
+    )
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(actor.map(|a| a.user.0))
+    .bind(facts.id)
+    .bind(from.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(facts.id)
+    .bind(actor.map(|a| a.user.0))
+    .bind(now)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// Approves or rejects a pending request (the owning institution's admins). A rejection needs a
+/// reason, which the booker reads.
+pub async fn decide(
+    state: &AppState,
+    actor: Option<&Actor>,
+    booking: BookingId,
+    approve: bool,
+    reason: &str,
+) -> Result<(), AppError> {
+    let facts = state
+        .db
+        .booking_facts(booking)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let institution = Target::Institution {
+        id: OrganisationId(facts.institution_id),
+        zone: None,
+    };
+    require(actor, Action::RunInstitution, institution)?;
+    let reason = check_text(reason, "reason", MAX_REASON_CHARS, !approve)?;
+    if facts.status() != BookingStatus::Pending {
+        return Err(AppError::validation("booking", "not_pending"));
+    }
+    let to = if approve {
+        BookingStatus::Confirmed
+    } else {
+        BookingStatus::Rejected
+    };
+    let now = state.clock.now().timestamp();
+    let mut tx = state.db.pool().begin().await?;
+    if !transition(
+        &mut tx,
+        &facts,
+        actor,
+        (BookingStatus::Pending, to),
+        &reason,
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::validation("booking", "not_pending"));
+    }
+    let template = if approve {
+        "booking_confirmed"
+    } else {
+        "booking_rejected"
+    };
+    let by = actor.map(|a| a.name.clone()).unwrap_or_default();
+    let mail = facts.mail_to_booker(state, template, json!({ "reason": reason, "by": by }));
+    enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
+    tx.commit().await?;
+    tracing::info!(booking = facts.id, approve, "request decided");
+    Ok(())
+}
+
+/// After the fact: a confirmed booking that has ended was used (completed) or not (no-show).
+pub async fn record_outcome(
+    state: &AppState,
+    actor: Option<&Actor>,
+    booking: BookingId,
+    outcome: BookingStatus,
+) -> Result<(), AppError> {
+    let facts = state
+        .db
+        .booking_facts(booking)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let institution = Target::Institution {
+        id: OrganisationId(facts.institution_id),
+        zone: None,
+    };
+    require(actor, Action::RunInstitution, institution)?;
+    if !matches!(outcome, BookingStatus::Completed | BookingStatus::NoShow) {
+        return Err(AppError::validation("outcome", "choice_unknown"));
+    }
+    let now = state.clock.now().timestamp();
+    if facts.status() != BookingStatus::Confirmed || facts.ends_at > now {
+        return Err(AppError::validation("booking", "not_finished"));
+    }
+    let mut tx = state.db.pool().begin().await?;
+    if !transition(
+        &mut tx,
+        &facts,
+        actor,
+        (BookingStatus::Confirmed, outcome),
+        "",
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::validation("booking", "not_finished"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a booking to another slot of the same resource in one statement: the new time is taken
+/// and the old released together, or (if the database refuses the new time) nothing changes.
+pub async fn reschedule(
+    state: &AppState,
+    actor: Option<&Actor>,
+    booking: BookingId,
+    slot: TimeSlot,
+) -> Result<(), AppError> {
+    let facts = state
+        .db
+        .booking_facts(booking)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(actor, Action::CancelBooking, facts.target())?;
+    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let now = state.clock.now();
+    may_cancel(actor, &facts, now.timestamp())?;
+    let resource = ResourceId(facts.resource_id);
+    let mut context = state.db.booking_context(resource, &slot, &state.tz).await?;
+    // The booking's own time does not stand in its way.
+    let old = TimeSlot::from_unix(facts.starts_at, facts.ends_at)
+        .map_err(|e| AppError::internal("slot", e))?;
+    let own = context.rules.blocked(&old);
+    context.taken.retain(|t| *t != own);
+    let customer = Customer {
+        organisation: OrganisationId(0),
+        zone: None,
+        is_sme: false,
+    };
+    // Who may book was settled when it was booked; the time rules apply to the new slot.
+    let mut quote = quote_in(&context, customer, &slot, &state.tz, now);
+    quote
+        .violations
+        .retain(|v| !matches!(v, RuleViolation::NotAllowed(_)));
+    if quote.violations == [RuleViolation::Taken] {
+        return Err(AppError::Conflict {
+            alternatives: quote.alternatives,
+        });
+    }
+    if !quote.violations.is_empty() {
+        return Err(AppError::Refused {
+            violations: quote.violations,
+            alternatives: quote.alternatives,
+        });
+    }
+    let blocked = context.rules.blocked(&slot);
+    let at = now.timestamp();
+    let old_when = time_span(Language::ZhCn, &state.tz, facts.starts_at, facts.ends_at);
+    let mut tx = state.db.pool().begin().await?;
+    let moved = sqlx::query(
+        "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $3, blocked_until = $4, sequence = sequence + 1, \
+           updated_at = $5 WHERE id = $6 AND status = $7 AND starts_at = $8",
+    )
+    .bind(slot.start().timestamp())
+    .bind(slot.end().timestamp())
+    .bind(blocked.start().timestamp())
+    .bind(blocked.end().timestamp())
+    .bind(at)
+    .bind(facts.id)
+    .bind(facts.status().as_str())
+    .bind(facts.starts_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(AppError::from);
+    match moved {
+        Ok(r) if r.rows_affected() == 1 => {}
+        Ok(_) => return Err(AppError::validation("booking", "not_cancellable")),
+        Err(AppError::Conflict { .. }) => {
+            drop(tx);
+            let context = state.db.booking_context(resource, &slot, &state.tz).await?;
+            let fresh = quote_in(&context, customer, &slot, &state.tz, now);
+            return Err(AppError::Conflict {
+                alternatives: fresh.alternatives,
+            });
+        }
+        Err(e) => return Err(e),
+    }
+    let status = facts.status();
+    sqlx::query(
+        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $4, $5)",
+    )
+    .bind(facts.id)
+    .bind(actor.user.0)
+    .bind(at)
+    .bind(status.as_str())
+    .bind(format!("改期 / rescheduled: {old_when}"))
+    .execute(&mut *tx)
+    .await?;
+    let moved_facts = facts_on(&mut tx, facts.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mail =
+        moved_facts.mail_to_booker(state, "booking_rescheduled", json!({ "by": actor.name }));
+    enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;
+    tx.commit().await?;
+    tracing::info!(booking = facts.id, "rescheduled");
+    Ok(())
+}
+
+/// Expires pending requests nobody decided in time (or whose start has come), releasing their
+/// slots, and tells each booker. Safe to run from several processes at once: each row is claimed
+/// by a guarded update, so it expires (and is mailed) once. Returns how many expired.
+pub async fn expire_pending(state: &AppState, max_pending_secs: i64) -> Result<usize, AppError> {
+    let now = state.clock.now().timestamp();
+    let due: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM bookings WHERE status = 'pending' AND (created_at <= $1 OR starts_at <= $2) ORDER BY id LIMIT 500",
+    )
+    .bind(now - max_pending_secs)
+    .bind(now)
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut expired = 0;
+    for (id,) in due {
+        let Some(facts) = state.db.booking_facts(BookingId(id)).await? else {
+            continue;
+        };
+        let mut tx = state.db.pool().begin().await?;
+        if transition(
+            &mut tx,
+            &facts,
+            None,
+            (BookingStatus::Pending, BookingStatus::Expired),
+            "",
+            now,
+        )
+        .await?
+        {
+            let mail = facts.mail_to_booker(state, "booking_expired", json!({}));
+            enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
+            tx.commit().await?;
+            expired += 1;
+        }
+    }
+    if expired > 0 {
+        tracing::info!(expired, "expired pending requests");
+    }
+    Ok(expired)
+}
+
+/// An institution's requests and bookings, for its admins: pending requests first, then what is
+/// coming, then what has ended without an outcome recorded.
+pub async fn institution_queue(
+    state: &AppState,
+    actor: Option<&Actor>,
+    institution: Option<i64>,
+) -> Result<InstitutionQueue, AppError> {
+    let me = actor.ok_or(AppError::NotSignedIn)?;
+    let id = match institution {
+        Some(id) => OrganisationId(id),
+        None => me.administered().next().ok_or(AppError::Forbidden)?,
+    };
+    let (name, zone) = state.db.institution(id).await?.ok_or(AppError::NotFound)?;
+    require(
+        actor,
+        Action::RunInstitution,
+        Target::Institution { id, zone },
+    )?;
+    let now = state.clock.now().timestamp();
+    let rows = |sql: String| {
+        let state = state.clone();
+        async move {
+            let rows: Vec<RowDb> = sqlx::query_as(&sql)
+                .bind(id.0)
+                .bind(now)
+                .fetch_all(state.db.pool())
+                .await?;
+            Ok::<_, AppError>(
+                rows.into_iter()
+                    .map(|r| r.into_row(me, now))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let pending = rows(format!(
+        "{ROW_SQL} WHERE r.institution_id = $1 AND b.status = 'pending' AND b.ends_at > $2 ORDER BY b.starts_at LIMIT 200"
+    ))
+    .await?;
+    let upcoming = rows(format!(
+        "{ROW_SQL} WHERE r.institution_id = $1 AND b.status = 'confirmed' AND b.ends_at > $2 ORDER BY b.starts_at LIMIT 200"
+    ))
+    .await?;
+    let to_record = rows(format!(
+        "{ROW_SQL} WHERE r.institution_id = $1 AND b.status = 'confirmed' AND b.ends_at <= $2 ORDER BY b.ends_at DESC LIMIT 200"
+    ))
+    .await?;
+    Ok(InstitutionQueue {
+        institution: id,
+        name,
+        pending,
+        upcoming,
+        to_record,
+        utc_offset_seconds: super::utc_offset(state),
+    })
+}

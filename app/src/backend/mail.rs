@@ -29,6 +29,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "booking_confirmed",
     "booking_received",
     "booking_request",
+    "booking_rejected",
+    "booking_expired",
+    "booking_rescheduled",
 );
 
 fn environment() -> &'static Environment<'static> {

@@ -157,6 +157,8 @@ pub struct Settings {
     pub session_idle_secs: i64,
     /// …and in any case this long after sign-in.
     pub session_max_secs: i64,
+    /// A pending request nobody decides within this long expires.
+    pub pending_expiry_secs: i64,
 }
 
 impl Settings {

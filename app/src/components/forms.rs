@@ -39,6 +39,8 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "sample_count_invalid" => t_string!(i18n, invalid.sample_count_invalid),
         "time_invalid" => t_string!(i18n, invalid.time_invalid),
         "time_order" => t_string!(i18n, invalid.time_order),
+        "not_pending" => t_string!(i18n, invalid.not_pending),
+        "not_finished" => t_string!(i18n, invalid.not_finished),
         "reason_missing" => t_string!(i18n, invalid.reason_missing),
         "reason_long" => t_string!(i18n, invalid.reason_long),
         "not_cancellable" => t_string!(i18n, invalid.not_cancellable),

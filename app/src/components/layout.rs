@@ -55,7 +55,7 @@ fn PersonalNav(actor: Actor) -> impl IntoView {
     view! {
         <a href="/bookings" class="site-nav__link" aria-current=current("/bookings")>{t!(i18n, nav.bookings)}</a>
         {runs_institution.then(|| view! {
-            <a href="/institution/members" class="site-nav__link" aria-current=current("/institution")>{t!(i18n, nav.institution)}</a>
+            <a href="/institution/requests" class="site-nav__link" aria-current=current("/institution")>{t!(i18n, nav.institution)}</a>
         })}
         {site_admin.then(|| view! {
             <a href="/admin/people" class="site-nav__link" aria-current=current("/admin")>{t!(i18n, nav.admin)}</a>

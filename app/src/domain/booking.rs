@@ -146,6 +146,18 @@ pub struct MyBookings {
     pub utc_offset_seconds: i32,
 }
 
+/// An institution's queue: requests to decide, what is coming, and what ended without an
+/// outcome recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionQueue {
+    pub institution: OrganisationId,
+    pub name: Bilingual,
+    pub pending: Vec<BookingRow>,
+    pub upcoming: Vec<BookingRow>,
+    pub to_record: Vec<BookingRow>,
+    pub utc_offset_seconds: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,7 @@ pub fn MembersPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, admin.members_title).to_string() />
         <h1>{t!(i18n, admin.members_title)}</h1>
+        <crate::pages::booking::InstitutionTabs />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match members.await {

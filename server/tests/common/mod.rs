@@ -41,6 +41,7 @@ pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> 
         production: true,
         session_idle_minutes: 120,
         session_max_days: 14,
+        pending_expiry_hours: 48,
         initial_admin: None,
     }
 }
