@@ -37,3 +37,39 @@ test("a lab books a free slot from the week view, sees it confirmed, and cancels
   await expect(page.locator(`tr[data-booking="${id}"]`).getByRole("button", { name: "取消预约" })).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test("a request for an instrument that needs approval waits, and the institution's admin approves it", async ({ page, browser }) => {
+  const errors = watchErrors(page);
+  await signIn(page, "liu.fang@nk-furniture.example");
+  await expect(page.getByTestId("who")).toContainText("刘芳");
+  await page.goto("/");
+  await page.getByRole("link", { name: "电感耦合等离子体质谱仪" }).first().click();
+  await expect(page).toHaveURL(/\/resources\/\d+$/);
+  const week = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);
+  await page.goto(`${page.url()}?week=${week}`);
+  // Straight from the week grid: a free cell is a link that books from there.
+  await page.getByTestId("week-grid").locator("a.cell__book").first().click();
+  await expect(page.getByTestId("verdict")).toHaveText("该时段可以预约。");
+  await expect(page.getByTestId("quote")).toContainText("需机构审核");
+  await page.getByLabel("检测用途").fill("锂电池材料痕量元素分析");
+  await page.getByLabel("电话").fill("13970001000");
+  await page.getByRole("button", { name: "确认预约" }).click();
+  await expect(page.getByTestId("booked")).toContainText("等待审核");
+  const id = page.url().match(/\/bookings\/(\d+)/)![1];
+
+  const admin = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  const adminErrors = watchErrors(admin);
+  await signIn(admin, "admin@jxiic.example");
+  await admin.getByRole("link", { name: "机构管理" }).click();
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("申请与预约");
+  const request = admin.locator(`li[data-booking="${id}"]`);
+  await expect(request).toContainText("刘芳");
+  await request.getByRole("button", { name: "通过" }).click();
+  await expect(admin.locator(`li[data-booking="${id}"]`)).toHaveCount(0);
+  await expect(admin.getByTestId("upcoming")).toContainText(`#${id}`);
+
+  await page.reload();
+  await expect(page.getByTestId("history")).toContainText("待审核 → 已确认");
+  expect(errors).toEqual([]);
+  expect(adminErrors).toEqual([]);
+});

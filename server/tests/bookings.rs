@@ -458,18 +458,19 @@ async fn admins_approve_or_reject_requests_and_undecided_ones_expire() {
         "{subject}"
     );
 
-    // The third is never decided: past the expiry it expires, once, however many runs race.
-    sqlx::query("UPDATE bookings SET created_at = created_at - 49 * 3600 WHERE id = $1")
-        .bind(third.parse::<i64>().unwrap())
-        .execute(app.state.db.pool())
+    // The third is never decided: two days and an hour later (the clock moved, nobody slept) it
+    // expires, once, however many runs race.
+    let limit = app.state.settings.pending_expiry_secs;
+    app::backend::bookings::expire_pending(&app.state, limit)
         .await
         .unwrap();
-    let limit = app.state.settings.pending_expiry_secs;
+    assert_eq!(status_of(&app, &third).await, "pending", "not yet");
+    app.clock.advance(chrono::Duration::hours(49));
     let due = app
         .scalar(&format!(
             "SELECT COUNT(*) FROM bookings WHERE status = 'pending' AND (created_at <= {} OR starts_at <= {})",
-            common::now().timestamp() - limit,
-            common::now().timestamp()
+            app.state.clock.now().timestamp() - limit,
+            app.state.clock.now().timestamp()
         ))
         .await;
     assert!(due >= 1);
@@ -491,7 +492,8 @@ async fn admins_approve_or_reject_requests_and_undecided_ones_expire() {
         app.scalar(&format!("SELECT COUNT(*) FROM booking_events WHERE booking_id = {third} AND to_status = 'expired' AND actor_id IS NULL")).await,
         1
     );
-    // Its slot is free again.
+    // Its slot is free again (a new session: the old one went idle in those two days).
+    let booker = app.sign_in(BOOKER).await;
     pending_request(
         &app,
         &booker,

@@ -140,11 +140,24 @@ impl Clock for SystemClock {
     }
 }
 
-pub struct FixedClock(pub DateTime<Utc>);
+/// A clock that stands still until moved, so tests can let hours pass without sleeping.
+pub struct ManualClock(std::sync::atomic::AtomicI64);
 
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> ManualClock {
+        ManualClock(std::sync::atomic::AtomicI64::new(at.timestamp()))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
         self.0
+            .fetch_add(by.num_seconds(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst), 0)
+            .unwrap_or_default()
     }
 }
 

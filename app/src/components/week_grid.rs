@@ -45,6 +45,7 @@ pub fn WeekGridView(
             view! { <th scope="col">{move || day_label(i18n, date)}</th> }
         })
         .collect_view();
+    let free = grid.free_windows.clone();
     let rows = (0..grid.rows())
         .map(|i| {
             let start = grid.row_minute(i);
@@ -52,9 +53,30 @@ pub fn WeekGridView(
                 .iter()
                 .map(|d| {
                     let state = d.cells[i];
+                    // A cell where a booking of the shortest length may start is a link to book it,
+                    // judged by the rule-aware free windows, not by the cell's colour alone.
+                    let at = d
+                        .date
+                        .and_hms_opt(u32::from(start / 60), u32::from(start % 60), 0)
+                        .and_then(|local| local.and_local_timezone(offset).single())
+                        .map(|t| t.with_timezone(&chrono::Utc));
+                    let book = at.and_then(|from| {
+                        let to = from + chrono::Duration::minutes(min_minutes);
+                        free.iter()
+                            .any(|w| w.start() <= from && to <= w.end())
+                            .then(|| crate::pages::booking::book_href(resource, from, to, offset))
+                    });
+                    let date = d.date;
                     view! {
                         <td class=cell_class(state) title=move || cell_label(i18n, state)>
-                            <span class="visually-hidden">{move || cell_label(i18n, state)}</span>
+                            {match book {
+                                Some(href) => view! {
+                                    <a class="cell__book" href=href>
+                                        <span class="visually-hidden">{move || format!("{} {} {}", t_string!(i18n, booking.book_title), day_label(i18n, date), minute_of_day(start))}</span>
+                                    </a>
+                                }.into_any(),
+                                None => view! { <span class="visually-hidden">{move || cell_label(i18n, state)}</span> }.into_any(),
+                            }}
                         </td>
                     }
                 })
@@ -66,8 +88,8 @@ pub fn WeekGridView(
         .into_iter()
         .map(|s| view! { <li><span class=cell_class(s) aria-hidden="true"></span>{move || cell_label(i18n, s)}</li> })
         .collect_view();
-    let free: Vec<_> = grid.free_windows.iter().take(5).copied().collect();
-    let has_free = !free.is_empty();
+    let next: Vec<_> = grid.free_windows.iter().take(5).copied().collect();
+    let has_free = !next.is_empty();
     view! {
         <div class="week-grid__scroll">
             <table class="week-grid" data-testid="week-grid">
@@ -80,7 +102,7 @@ pub fn WeekGridView(
         {if has_free {
             view! {
                 <ul class="free-list" data-testid="free-list">
-                    {free.into_iter().map(|f| view! {
+                    {next.into_iter().map(|f| view! {
                         <li>{move || moment(i18n, f.start(), offset)}" – "{move || {
                                 let (start, end) = (f.start().with_timezone(&offset), f.end().with_timezone(&offset));
                                 // A window running past midnight names its end day too.

@@ -226,13 +226,13 @@ fn BookForm(d: ResourceDetail) -> impl IntoView {
                     <div class="field">
                         <label for="field-starts">{t!(i18n, booking.starts)}<span class="required" aria-hidden="true">" *"</span></label>
                         <input id="field-starts" name="starts" type="datetime-local" required
-                            step=rules.slot_minutes * 60 prop:value=move || starts.get()
+                            step=rules.slot_minutes * 60 value=starts.get_untracked()
                             on:change=move |ev| starts.set(event_target_value(&ev)) />
                     </div>
                     <div class="field">
                         <label for="field-ends">{t!(i18n, booking.ends)}<span class="required" aria-hidden="true">" *"</span></label>
                         <input id="field-ends" name="ends" type="datetime-local" required
-                            step=rules.slot_minutes * 60 prop:value=move || ends.get()
+                            step=rules.slot_minutes * 60 value=ends.get_untracked()
                             on:change=move |ev| ends.set(event_target_value(&ev)) />
                         <p class="field__hint">{move || t_string!(i18n, booking.length_hint,
                             step = duration(i18n, rules.slot_minutes),

@@ -2,7 +2,7 @@
 // Each test binary uses a different part of these helpers.
 #![allow(dead_code)]
 
-use app::backend::{AppState, FixedClock};
+use app::backend::{AppState, ManualClock};
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use chrono::{DateTime, TimeZone, Utc};
@@ -13,6 +13,8 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub state: AppState,
+    /// The app's clock: starts at [`now`], moves only when a test moves it.
+    pub clock: Arc<ManualClock>,
     pub router: axum::Router,
     pub dir: tempfile::TempDir,
 }
@@ -58,14 +60,17 @@ impl TestApp {
     /// On the given database (default: a new SQLite file).
     pub async fn on(database_url: Option<&str>, demo: bool) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let state = server::prepare_state(
-            &config(dir.path(), database_url, demo),
-            Arc::new(FixedClock(now())),
-        )
-        .await
-        .expect("state");
+        let clock = Arc::new(ManualClock::new(now()));
+        let state = server::prepare_state(&config(dir.path(), database_url, demo), clock.clone())
+            .await
+            .expect("state");
         let router = server::router(state.clone());
-        TestApp { state, router, dir }
+        TestApp {
+            state,
+            clock,
+            router,
+            dir,
+        }
     }
 
     pub async fn request(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
