@@ -18,6 +18,15 @@ test("a lab books a free slot from the week view, sees it confirmed, and cancels
 
   // The quote: the rules' verdict and the price at this customer's rate, before confirming.
   await expect(page.getByTestId("verdict")).toHaveText("该时段可以预约。");
+  // The browser runs the same rules at once: too short a booking is flagged as it is typed.
+  const starts = await page.getByLabel("开始时间").inputValue();
+  const ends = await page.getByLabel("结束时间").inputValue();
+  const tooSoon = starts.slice(0, 14) + (starts.slice(14) === "00" ? "30" : "59");
+  await page.getByLabel("结束时间").fill(tooSoon);
+  await expect(page.getByTestId("instant")).toContainText("每次预约至少");
+  await page.getByLabel("结束时间").fill(ends);
+  await expect(page.getByTestId("instant")).toHaveCount(0);
+  await expect(page.getByTestId("verdict")).toHaveText("该时段可以预约。");
   await expect(page.getByTestId("price")).toContainText("¥");
   await page.getByLabel("检测用途").fill("出口家具有害物质检测");
   await page.getByLabel("电话").fill("13970001000");

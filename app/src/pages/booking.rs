@@ -213,6 +213,39 @@ fn BookForm(d: ResourceDetail) -> impl IntoView {
     let name = d.summary.name.clone();
     let institution = d.summary.institution.name.clone();
     let rules = d.rules.clone();
+    // Instant feedback in the browser from the same rule code the server runs: step, length,
+    // notice and opening hours. What depends on others (taken times, who may book, the price)
+    // comes with the server's quote beside it.
+    let instant = {
+        let (rules, hours, status) = (d.rules.clone(), d.opening_hours.clone(), d.summary.status);
+        move || {
+            let parse = |raw: String| {
+                chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M")
+                    .ok()
+                    .and_then(|t| t.and_local_timezone(off).single())
+                    .map(|t| t.with_timezone(&Utc))
+            };
+            let (Some(from), Some(to)) = (parse(starts.get()), parse(ends.get())) else {
+                return Vec::new();
+            };
+            let Ok(slot) = crate::domain::time::TimeSlot::new(from, to) else {
+                return Vec::new();
+            };
+            let situation = crate::domain::rules::Situation {
+                tz: &off,
+                now: Utc::now(),
+                status,
+                hours: &hours,
+                closed_days: &[],
+                taken: &[],
+            };
+            rules.check(
+                &situation,
+                crate::domain::rules::Relation::OwnInstitution,
+                &slot,
+            )
+        }
+    };
     view! {
         <p><a class="back-link" href=format!("/resources/{resource}")>"← "{move || name.pick(english()).to_string()}</a></p>
         <h1>{t!(i18n, booking.book_title)}</h1>
@@ -256,6 +289,14 @@ fn BookForm(d: ResourceDetail) -> impl IntoView {
             </section>
             <section class="panel" aria-labelledby="h-quote" aria-live="polite">
                 <h2 id="h-quote">{t!(i18n, booking.quote)}</h2>
+                {move || {
+                    let broken = instant();
+                    (!broken.is_empty()).then(|| view! {
+                        <div class="notice notice--warning" data-testid="instant">
+                            <ul>{broken.into_iter().map(|v| view! { <li>{move || violation_text(i18n, v)}</li> }).collect_view()}</ul>
+                        </div>
+                    })
+                }}
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                     {move || Suspend::new(async move {
                         match quote.await {
