@@ -403,3 +403,54 @@ async fn restricted_pages_and_reads_answer_by_role() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn the_resource_page_offers_management_to_the_owners_admins_only() {
+    let app = TestApp::new().await;
+    let f = fixture(&app).await;
+    let path = format!("/resources/{}", f.resource);
+    for who in EVERYONE {
+        let session = session_of(&app, &f, who).await;
+        let cookie = session
+            .map(|s| format!("labshare_session={s}"))
+            .unwrap_or_default();
+        let (status, _, html) = app.get(&path, &[("cookie", &cookie)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            html.contains("data-testid=\"manage\""),
+            who == Who::AdminOfOwner,
+            "{who:?}"
+        );
+    }
+    // Used, the form changes the status; the page then shows the reason to everyone.
+    let admin = app.sign_in(f.email(Who::AdminOfOwner).unwrap()).await;
+    let resource = f.resource.to_string();
+    let (status, _, body) = app
+        .call(
+            "set_resource_status",
+            &[
+                ("resource", &resource),
+                ("status", "maintenance"),
+                ("reason", "年度校准，12 月 15 日恢复"),
+            ],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, html) = app.get(&path, &[]).await;
+    assert!(common::text(&html).contains("年度校准，12 月 15 日恢复"));
+    let (status, _, body) = app
+        .call(
+            "set_resource_status",
+            &[("resource", &resource), ("status", "retired")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "retiring needs a reason: {body}"
+    );
+}

@@ -28,7 +28,9 @@ pub async fn set_resource_status(
             status,
             reason.as_deref().unwrap_or_default(),
         )
-        .await
+        .await?;
+        super::after_form(&format!("/resources/{resource}"));
+        Ok(())
     })
     .await
 }

@@ -9,12 +9,16 @@ use leptos_i18n::I18nContext;
 #[component]
 pub fn StatusBadge(status: ResourceStatus) -> impl IntoView {
     let i18n = use_i18n();
-    let label = move || match status {
+    let label = move || status_label(i18n, status);
+    view! { <span class=format!("badge badge--status-{}", status.as_str())>{label}</span> }
+}
+
+pub fn status_label(i18n: I18nContext<Locale>, status: ResourceStatus) -> &'static str {
+    match status {
         ResourceStatus::Available => t_string!(i18n, status.available),
         ResourceStatus::Maintenance => t_string!(i18n, status.maintenance),
         ResourceStatus::Retired => t_string!(i18n, status.retired),
-    };
-    view! { <span class=format!("badge badge--status-{}", status.as_str())>{label}</span> }
+    }
 }
 
 pub fn kind_label(i18n: I18nContext<Locale>, kind: ResourceKind) -> &'static str {

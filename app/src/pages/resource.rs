@@ -24,17 +24,31 @@ pub fn ResourcePage() -> impl IntoView {
             query.get().get("week"),
         )
     };
-    let data = Resource::new(key, |(id, week)| async move {
-        match id {
-            Some(id) => get_resource(id, week).await,
-            None => Err(crate::error::AppError::NotFound),
-        }
-    });
+    let manage = ServerAction::<crate::api::manage::SetResourceStatus>::new();
+    let me = Resource::new(|| (), |_| crate::api::account::current_user());
+    let data = Resource::new(
+        move || (key(), manage.version().get()),
+        |((id, week), _)| async move {
+            match id {
+                Some(id) => get_resource(id, week).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(detail) => view! { <Detail d=detail /> }.into_any(),
+                    Ok(detail) => {
+                        let actor = me.await.ok().flatten();
+                        let summary = detail.summary.clone();
+                        // Erased first: the page's view type is deep enough as it is.
+                        let detail = view! { <Detail d=detail /> }.into_any();
+                        view! {
+                            {detail}
+                            <crate::pages::manage::ManagePanel summary actor action=manage />
+                        }.into_any()
+                    }
                     Err(crate::error::AppError::NotFound) => view! {
                         <Title text=move || t_string!(i18n, resource.not_found_title).to_string() />
                         <h1>{t!(i18n, resource.not_found_title)}</h1>
