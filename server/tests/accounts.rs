@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{session_from, token_in, TestApp};
+use common::{session_from, sign_up_fields, token_in, TestApp};
 
 const BOOKER: &str = "liu.fang@nk-furniture.example";
 const GOOD_PASSWORD: &str = "Kiln-violet-42";
@@ -13,22 +13,6 @@ async fn me(app: &TestApp, token: &str) -> serde_json::Value {
     let (status, _, body) = app.call("me", &[], Some(token), &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     serde_json::from_str(&body).expect("json")
-}
-
-fn sign_up_fields<'a>(email: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("name", "王芳"),
-        ("email", email),
-        ("phone", "+86 138 0000 1234"),
-        ("password", password),
-        ("language", "en"),
-        ("organisation", "new"),
-        ("org_name", "南昌小微检测实验室"),
-        ("org_kind", "lab"),
-        ("org_in_zone", "on"),
-        ("org_sme", "on"),
-        ("credit_code", "91350100M000100Y43"),
-    ]
 }
 
 #[tokio::test]

@@ -3,23 +3,10 @@
 
 mod common;
 
-use common::TestApp;
+use common::{sign_up_fields, TestApp};
 
 const BOOKER: &str = "liu.fang@nk-furniture.example";
 const GOOD_PASSWORD: &str = "Kiln-violet-42";
-
-fn sign_up_fields<'a>(email: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("name", "王芳"),
-        ("email", email),
-        ("phone", "+86 138 0000 1234"),
-        ("password", password),
-        ("language", "en"),
-        ("organisation", "new"),
-        ("org_name", "南昌小微检测实验室"),
-        ("org_kind", "lab"),
-    ]
-}
 
 #[tokio::test]
 async fn passwords_never_reach_the_log() {

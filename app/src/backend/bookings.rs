@@ -779,15 +779,12 @@ async fn transition(
     Ok(true)
 }
 
-/// Approves or rejects a pending request (the owning institution's admins). A rejection needs a
-/// reason, which the booker reads.
-pub async fn decide(
+/// A booking's facts, for a change only the owning institution's admins may make.
+async fn facts_for_admins(
     state: &AppState,
     actor: Option<&Actor>,
     booking: BookingId,
-    approve: bool,
-    reason: &str,
-) -> Result<(), AppError> {
+) -> Result<BookingFacts, AppError> {
     let facts = state
         .db
         .booking_facts(booking)
@@ -798,6 +795,19 @@ pub async fn decide(
         zone: None,
     };
     require(actor, Action::RunInstitution, institution)?;
+    Ok(facts)
+}
+
+/// Approves or rejects a pending request (the owning institution's admins). A rejection needs a
+/// reason, which the booker reads.
+pub async fn decide(
+    state: &AppState,
+    actor: Option<&Actor>,
+    booking: BookingId,
+    approve: bool,
+    reason: &str,
+) -> Result<(), AppError> {
+    let facts = facts_for_admins(state, actor, booking).await?;
     let reason = check_text(reason, "reason", MAX_REASON_CHARS, !approve)?;
     if facts.status() != BookingStatus::Pending {
         return Err(AppError::validation("booking", "not_pending"));
@@ -841,16 +851,7 @@ pub async fn record_outcome(
     booking: BookingId,
     outcome: BookingStatus,
 ) -> Result<(), AppError> {
-    let facts = state
-        .db
-        .booking_facts(booking)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let institution = Target::Institution {
-        id: OrganisationId(facts.institution_id),
-        zone: None,
-    };
-    require(actor, Action::RunInstitution, institution)?;
+    let facts = facts_for_admins(state, actor, booking).await?;
     if !matches!(outcome, BookingStatus::Completed | BookingStatus::NoShow) {
         return Err(AppError::validation("outcome", "choice_unknown"));
     }

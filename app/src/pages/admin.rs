@@ -85,7 +85,7 @@ fn MembersView(id: i64, m: Members, invite: ServerAction<InviteMember>) -> impl 
         </section>
         <section class="panel panel--wide" aria-labelledby="h-people">
             <h2 id="h-people">{t!(i18n, admin.people)}</h2>
-            <PeopleTable people=m.people.clone() />
+            <PeopleTable people=m.people.clone() revoke=None />
         </section>
         <section class="panel panel--wide" aria-labelledby="h-invitations">
             <h2 id="h-invitations">{t!(i18n, admin.invitations)}</h2>
@@ -112,8 +112,9 @@ fn MembersView(id: i64, m: Members, invite: ServerAction<InviteMember>) -> impl 
     }
 }
 
+/// People with their roles; with `revoke`, each role carries a button that revokes it.
 #[component]
-fn PeopleTable(people: Vec<PersonRow>) -> impl IntoView {
+fn PeopleTable(people: Vec<PersonRow>, revoke: Option<ServerAction<SetRole>>) -> impl IntoView {
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
     view! {
@@ -133,7 +134,10 @@ fn PeopleTable(people: Vec<PersonRow>) -> impl IntoView {
                             <td>{p.name.clone()}{(!p.verified).then(|| view! { " " <span class="badge badge--status-maintenance">{t!(i18n, admin.unverified)}</span> })}</td>
                             <td>{p.email.clone()}</td>
                             <td>{move || org.pick(english()).to_string()}</td>
-                            <td>{move || role_list(i18n, &roles)}</td>
+                            <td>{match revoke {
+                                Some(set) => roles.into_iter().map(|role| view! { <RevokeButton user=p.id.0 role set /> }).collect_view().into_any(),
+                                None => view! { {move || role_list(i18n, &roles)} }.into_any(),
+                            }}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -239,30 +243,7 @@ fn RolesView(p: PeoplePage, set: ServerAction<SetRole>) -> impl IntoView {
         </section>
         <section class="panel panel--wide" aria-labelledby="h-everyone">
             <h2 id="h-everyone">{t!(i18n, admin.people)}</h2>
-            <div class="table-wrap"><table class="table" data-testid="people">
-                <thead><tr>
-                    <th scope="col">{t!(i18n, account.name)}</th>
-                    <th scope="col">{t!(i18n, account.email)}</th>
-                    <th scope="col">{t!(i18n, account.organisation)}</th>
-                    <th scope="col">{t!(i18n, account.roles)}</th>
-                </tr></thead>
-                <tbody>
-                    {p.people.into_iter().map(|person| {
-                        let org = person.organisation.clone();
-                        let roles = person.roles.clone();
-                        view! {
-                            <tr>
-                                <td>{person.name.clone()}</td>
-                                <td>{person.email.clone()}</td>
-                                <td>{move || org.pick(english()).to_string()}</td>
-                                <td>
-                                    {roles.into_iter().map(|role| view! { <RevokeButton user=person.id.0 role set /> }).collect_view()}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table></div>
+            <PeopleTable people=p.people revoke=Some(set) />
         </section>
     }
 }

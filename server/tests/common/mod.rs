@@ -249,3 +249,20 @@ pub fn token_in(body: &str, path: &str) -> String {
         .take_while(char::is_ascii_hexdigit)
         .collect()
 }
+
+/// A complete sign-up form for a new SME lab in the zone.
+pub fn sign_up_fields<'a>(email: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", "王芳"),
+        ("email", email),
+        ("phone", "+86 138 0000 1234"),
+        ("password", password),
+        ("language", "en"),
+        ("organisation", "new"),
+        ("org_name", "南昌小微检测实验室"),
+        ("org_kind", "lab"),
+        ("org_in_zone", "on"),
+        ("org_sme", "on"),
+        ("credit_code", "91350100M000100Y43"),
+    ]
+}
