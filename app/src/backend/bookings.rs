@@ -309,6 +309,44 @@ fn quote_in(
     }
 }
 
+/// A quote as an answer: itself when every rule passes; "just taken" when only the time fails;
+/// the broken rules otherwise. Each refusal carries the nearby slots that would work.
+fn verdict(quote: Quote) -> Result<Quote, AppError> {
+    if quote.violations.is_empty() {
+        Ok(quote)
+    } else if quote.violations == [RuleViolation::Taken] {
+        Err(AppError::Conflict {
+            alternatives: quote.alternatives,
+        })
+    } else {
+        Err(AppError::Refused {
+            violations: quote.violations,
+            alternatives: quote.alternatives,
+        })
+    }
+}
+
+/// The answer when the database refused a write as overlapping (someone was quicker between the
+/// check and the write): "just taken", with what is free now. `own` is the blocked interval of
+/// the booking being moved, which does not stand in its own way.
+async fn taken_now(
+    state: &AppState,
+    resource: ResourceId,
+    slot: &TimeSlot,
+    customer: Customer,
+    own: Option<TimeSlot>,
+) -> AppError {
+    let mut context = match state.db.booking_context(resource, slot, &state.tz).await {
+        Ok(context) => context,
+        Err(e) => return e,
+    };
+    context.taken.retain(|t| Some(*t) != own);
+    let fresh = quote_in(&context, customer, slot, &state.tz, state.clock.now());
+    AppError::Conflict {
+        alternatives: fresh.alternatives,
+    }
+}
+
 /// The price and the rule check for a slot, before anything is written.
 pub async fn quote(
     state: &AppState,
@@ -390,17 +428,7 @@ pub async fn create(
     let customer = state.db.customer(actor).await?;
     let now = state.clock.now();
     let quote = quote_in(&context, customer, &new.slot, &state.tz, now);
-    if quote.violations == [RuleViolation::Taken] {
-        return Err(AppError::Conflict {
-            alternatives: quote.alternatives,
-        });
-    }
-    if !quote.violations.is_empty() {
-        return Err(AppError::Refused {
-            violations: quote.violations,
-            alternatives: quote.alternatives,
-        });
-    }
+    let quote = verdict(quote)?;
     let status = if context.rules.approval_required {
         BookingStatus::Pending
     } else {
@@ -441,15 +469,7 @@ pub async fn create(
         Ok((id,)) => id,
         Err(AppError::Conflict { .. }) => {
             drop(tx);
-            // Taken between the check and the write: say so, with what is free now.
-            let context = state
-                .db
-                .booking_context(new.resource, &new.slot, &state.tz)
-                .await?;
-            let fresh = quote_in(&context, customer, &new.slot, &state.tz, now);
-            return Err(AppError::Conflict {
-                alternatives: fresh.alternatives,
-            });
+            return Err(taken_now(state, new.resource, &new.slot, customer, None).await);
         }
         Err(e) => return Err(e),
     };
@@ -910,20 +930,18 @@ pub async fn reschedule(
     quote
         .violations
         .retain(|v| !matches!(v, RuleViolation::NotAllowed(_)));
-    if quote.violations == [RuleViolation::Taken] {
-        return Err(AppError::Conflict {
-            alternatives: quote.alternatives,
-        });
-    }
-    if !quote.violations.is_empty() {
-        return Err(AppError::Refused {
-            violations: quote.violations,
-            alternatives: quote.alternatives,
-        });
-    }
+    verdict(quote)?;
     let blocked = context.rules.blocked(&slot);
     let at = now.timestamp();
-    let old_when = time_span(Language::ZhCn, &state.tz, facts.starts_at, facts.ends_at);
+    // The history records the old time in numbers, readable in either language.
+    let local = |t: i64| {
+        DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .with_timezone(&state.tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let old_when = format!("{} – {}", local(facts.starts_at), local(facts.ends_at));
     let mut tx = state.db.pool().begin().await?;
     let moved = sqlx::query(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $3, blocked_until = $4, sequence = sequence + 1, \
@@ -945,11 +963,7 @@ pub async fn reschedule(
         Ok(_) => return Err(AppError::validation("booking", "not_cancellable")),
         Err(AppError::Conflict { .. }) => {
             drop(tx);
-            let context = state.db.booking_context(resource, &slot, &state.tz).await?;
-            let fresh = quote_in(&context, customer, &slot, &state.tz, now);
-            return Err(AppError::Conflict {
-                alternatives: fresh.alternatives,
-            });
+            return Err(taken_now(state, resource, &slot, customer, Some(own)).await);
         }
         Err(e) => return Err(e),
     }
@@ -961,7 +975,7 @@ pub async fn reschedule(
     .bind(actor.user.0)
     .bind(at)
     .bind(status.as_str())
-    .bind(format!("改期 / rescheduled: {old_when}"))
+    .bind(format!("{old_when} →"))
     .execute(&mut *tx)
     .await?;
     let moved_facts = facts_on(&mut tx, facts.id)
