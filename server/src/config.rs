@@ -34,6 +34,19 @@ pub struct Config {
     /// `INITIAL_ADMIN_EMAIL`, `INITIAL_ADMIN_PASSWORD` (and optional `INITIAL_ADMIN_NAME`): a site
     /// administrator created at start-up when there is none yet.
     pub initial_admin: Option<(String, String, String)>,
+    /// `SMTP_URL`: where mail goes, e.g. `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465` (TLS). Unset: the dev mailbox, `.eml` files in
+    /// `<DATA_DIR>/mailbox`.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`: the sender address (default `noreply@<host of PUBLIC_URL>`).
+    pub mail_from: String,
+    /// `MAIL_GIVE_UP_HOURS`: a message still undelivered this long after it was queued (or
+    /// retried) is marked failed and shown to site admins (default 72).
+    pub mail_give_up_hours: i64,
+    /// `MAIL_POLL_SECONDS`: how often the sender looks for due mail (default 5).
+    pub mail_poll_seconds: u64,
+    /// `REMINDER_LEAD_HOURS`: bookers are reminded this long before the start (default 24).
+    pub reminder_lead_hours: i64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -76,12 +89,21 @@ impl Config {
             (None, None) => None,
             _ => anyhow::bail!("INITIAL_ADMIN_EMAIL and INITIAL_ADMIN_PASSWORD go together"),
         };
+        let public_url = var("PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
+        let mail_from = var("MAIL_FROM").unwrap_or_else(|| {
+            format!("noreply@{}", app::backend::mail::mail_host(&public_url))
+        });
         Ok(Config {
+            smtp_url: var("SMTP_URL"),
+            mail_from,
+            mail_give_up_hours: number("MAIL_GIVE_UP_HOURS", 72)?,
+            mail_poll_seconds: number("MAIL_POLL_SECONDS", 5)?.max(1) as u64,
+            reminder_lead_hours: number("REMINDER_LEAD_HOURS", 24)?,
             session_idle_minutes: number("SESSION_IDLE_MINUTES", 2 * 24 * 60)?,
             session_max_days: number("SESSION_MAX_DAYS", 14)?,
             pending_expiry_hours: number("PENDING_EXPIRY_HOURS", 48)?,
             initial_admin,
-            public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}")),
+            public_url,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             production: !matches!(var("LEPTOS_ENV").as_deref(), Some("DEV" | "dev")),
             database_url,

@@ -2,6 +2,7 @@
 //! separately from serving it, so tests drive the real router without a network.
 
 pub mod config;
+pub mod mailer;
 
 use anyhow::Context;
 use app::backend::session::{read_cookie, RequestSession, SESSION_COOKIE};
@@ -62,6 +63,8 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             session_idle_secs: config.session_idle_minutes * 60,
             session_max_secs: config.session_max_days * 86_400,
             pending_expiry_secs: config.pending_expiry_hours * 3600,
+            mail_from: config.mail_from.clone(),
+            reminder_lead_secs: config.reminder_lead_hours * 3600,
         }),
     })
 }
@@ -251,18 +254,25 @@ async fn switch_language(Path(locale): Path<String>, Query(q): Query<Back>) -> R
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight and closes the pool.
-pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(
+    state: AppState,
+    addr: std::net::SocketAddr,
+    sender: mailer::Sender,
+    mail_poll: std::time::Duration,
+) -> anyhow::Result<()> {
     let db = state.db.clone();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let jobs = tokio::spawn(run_jobs(state.clone()));
+    let mail = tokio::spawn(sender.run(state.clone(), mail_poll));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     jobs.abort();
+    mail.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -279,6 +289,11 @@ async fn run_jobs(state: AppState) {
             app::backend::bookings::expire_pending(&state, state.settings.pending_expiry_secs).await
         {
             tracing::error!(error = %err, "expiring pending requests");
+        }
+        if let Err(err) =
+            app::backend::bookings::send_reminders(&state, state.settings.reminder_lead_secs).await
+        {
+            tracing::error!(error = %err, "queuing booking reminders");
         }
     }
 }

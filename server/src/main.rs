@@ -15,8 +15,14 @@ async fn main() -> anyhow::Result<()> {
         return create_admin(&config, &args[1..]).await;
     }
     tracing::info!(database = %redact(&config.database_url), data_dir = %config.data_dir.display(), "starting");
+    let sender = server::mailer::Sender::from_config(&config)?;
+    match &config.smtp_url {
+        Some(url) => tracing::info!(smtp = %redact(url), "mail goes to the SMTP server"),
+        None => tracing::info!(mailbox = %config.data_dir.join("mailbox").display(), "SMTP_URL not set: mail goes to the dev mailbox"),
+    }
     let state = server::prepare_state_with_system_clock(&config).await?;
-    server::serve(state, config.site_addr).await
+    let poll = std::time::Duration::from_secs(config.mail_poll_seconds);
+    server::serve(state, config.site_addr, sender, poll).await
 }
 
 /// `server create-admin <email> [name]`: creates a site administrator (or makes an existing account

@@ -420,14 +420,36 @@ pub async fn set_role(
 }
 
 #[server(endpoint = "outbox")]
-pub async fn outbox_messages() -> Result<OutboxPage, AppError> {
+pub async fn outbox_messages(filter: Option<String>) -> Result<OutboxPage, AppError> {
     super::reply(async move {
-        require(session::actor().as_ref(), Action::ReadOutbox, Target::Site)?;
+        require(session::actor().as_ref(), Action::ManageOutbox, Target::Site)?;
         let state = state()?;
+        let filter = filter.filter(|f| matches!(f.as_str(), "queued" | "sending" | "sent" | "failed"));
+        let (waiting, failed) = state.db.outbox_counts().await?;
         Ok(OutboxPage {
             utc_offset_seconds: crate::backend::utc_offset(&state),
-            messages: state.db.outbox(200).await?,
+            messages: state.db.outbox(filter.as_deref(), 200).await?,
+            filter,
+            waiting,
+            failed,
         })
+    })
+    .await
+}
+
+/// A site admin sends a failed message again: a new round of attempts starts now.
+#[server(endpoint = "retry_mail")]
+pub async fn retry_mail(message: i64) -> Result<(), AppError> {
+    super::reply(async move {
+        let actor = session::actor();
+        require(actor.as_ref(), Action::ManageOutbox, Target::Site)?;
+        let state = state()?;
+        if !state.db.retry_mail(message, now(&state)).await? {
+            return Err(AppError::validation("message", "not_failed"));
+        }
+        tracing::info!(outbox_id = message, by = actor.map(|a| a.user.0), "mail retry requested");
+        super::after_form("/admin/outbox?filter=failed");
+        Ok(())
     })
     .await
 }

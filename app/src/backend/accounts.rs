@@ -338,6 +338,7 @@ impl Db {
                     "reset_link": format!("{}/forgot-password", settings.public_url),
                 }),
                 booking: None,
+                invite: None,
             };
             enqueue(&mut tx, &mail, now, &settings.public_url).await?;
             tx.commit().await?;
@@ -541,6 +542,7 @@ impl Db {
                 "minutes": RESET_MINUTES,
             }),
             booking: None,
+            invite: None,
         };
         enqueue(&mut tx, &mail, now, &settings.public_url).await?;
         tx.commit().await?;
@@ -794,6 +796,7 @@ impl Db {
                 "days": INVITE_DAYS,
             }),
             booking: None,
+            invite: None,
         };
         enqueue(&mut tx, &mail, now, &settings.public_url).await?;
         tx.commit().await?;
@@ -1000,13 +1003,31 @@ impl Db {
         Ok(())
     }
 
-    pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    /// The newest `limit` messages, all or only those in state `status`.
+    pub async fn outbox(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT id, to_address, subject, body_text, status, attempts, last_error, created_at \
-             FROM outbox ORDER BY id DESC LIMIT $1",
+            "SELECT id, to_address, subject, body_text, status, attempts, last_error, created_at, sent_at, \
+               next_attempt_at, CASE WHEN ics IS NULL THEN '' WHEN ics LIKE '%METHOD:CANCEL%' THEN 'CANCEL' \
+               ELSE 'REQUEST' END AS invite \
+             FROM outbox WHERE $1 = '' OR status = $1 ORDER BY id DESC LIMIT $2",
         )
+        .bind(status.unwrap_or(""))
         .bind(limit)
         .fetch_all(self.pool())
+        .await
+    }
+
+    /// How many messages wait for delivery, and how many failed for good.
+    pub async fn outbox_counts(&self) -> Result<(i64, i64), sqlx::Error> {
+        sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN status IN ('queued', 'sending') THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM outbox",
+        )
+        .fetch_one(self.pool())
         .await
     }
 
@@ -1163,6 +1184,7 @@ async fn send_verification(
             "hours": VERIFY_HOURS,
         }),
         booking: None,
+        invite: None,
     };
     enqueue(conn, &mail, now, &settings.public_url).await?;
     Ok(())

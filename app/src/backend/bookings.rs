@@ -3,7 +3,7 @@
 //! row, and queues its mail. The rules are checked first for a good answer; the database's overlap
 //! guard is what makes a booking safe.
 
-use super::mail::{enqueue, time_span, Mail};
+use super::mail::{enqueue, mail_host, time_span, Invite, InviteMethod, Mail};
 use super::{AppState, Db};
 use crate::domain::account::{check_phone, Actor, Language, Role};
 use crate::domain::booking::*;
@@ -50,6 +50,8 @@ pub struct BookingFacts {
     pub booker_email: String,
     pub booker_name: String,
     pub booker_locale: String,
+    /// Counts the booking's changes: the calendar invitation's SEQUENCE.
+    pub sequence: i64,
 }
 
 const FACTS_SQL: &str = "SELECT b.id, b.resource_id, b.user_id, r.institution_id, b.status, b.starts_at, b.ends_at, \
@@ -58,7 +60,7 @@ const FACTS_SQL: &str = "SELECT b.id, b.resource_id, b.user_id, r.institution_id
         r.name_zh AS resource_zh, r.name_en AS resource_en, r.building, r.room, \
         o.name_zh AS institution_zh, o.name_en AS institution_en, \
         c.name_zh AS organisation_zh, c.name_en AS organisation_en, \
-        u.email AS booker_email, u.display_name AS booker_name, u.locale AS booker_locale \
+        u.email AS booker_email, u.display_name AS booker_name, u.locale AS booker_locale, b.sequence \
      FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN organisations o ON o.id = r.institution_id \
      JOIN organisations c ON c.id = b.organisation_id JOIN users u ON u.id = b.user_id \
      LEFT JOIN booking_rules br ON br.resource_id = r.id \
@@ -125,12 +127,43 @@ impl BookingFacts {
             }
         }
         Mail {
-            to: to.to_string(),
-            to_name: to_name.to_string(),
-            language,
-            template,
-            context,
             booking: Some(self.id),
+            ..Mail::new((to, to_name, language), template, context)
+        }
+    }
+
+    /// The calendar event for this booking as the booker sees it, at change number `sequence`.
+    fn invite(&self, state: &AppState, method: InviteMethod, sequence: i64) -> Invite {
+        let english = self.booker_locale == Language::En.as_str();
+        let pick = |zh: &str, en: &str| {
+            if english && !en.is_empty() {
+                en.to_string()
+            } else {
+                zh.to_string()
+            }
+        };
+        let resource = pick(&self.resource_zh, &self.resource_en);
+        let institution = pick(&self.institution_zh, &self.institution_en);
+        Invite {
+            method,
+            uid: format!(
+                "booking-{}@{}",
+                self.id,
+                mail_host(&state.settings.public_url)
+            ),
+            sequence,
+            starts: self.starts_at,
+            ends: self.ends_at,
+            summary: resource.clone(),
+            location: format!("{institution} {} {}", self.building, self.room)
+                .trim()
+                .to_string(),
+            description: format!(
+                "{}/bookings/{}",
+                state.settings.public_url, self.id
+            ),
+            organizer: (state.settings.mail_from.clone(), institution),
+            attendee: (self.booker_email.clone(), self.booker_name.clone()),
         }
     }
 
@@ -488,13 +521,11 @@ pub async fn create(
     } else {
         "booking_confirmed"
     };
-    enqueue(
-        &mut tx,
-        &facts.mail_to_booker(state, template, json!({})),
-        at,
-        &state.settings.public_url,
-    )
-    .await?;
+    let mut mail = facts.mail_to_booker(state, template, json!({}));
+    if status == BookingStatus::Confirmed {
+        mail.invite = Some(facts.invite(state, InviteMethod::Request, facts.sequence));
+    }
+    enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;
     for (email, name, locale) in &admins {
         let language = Language::parse(locale).unwrap_or(Language::ZhCn);
         let mail = facts.mail(state, "booking_request", (email, name, language), json!({}));
@@ -584,11 +615,15 @@ pub async fn cancel(
     .bind(reason)
     .execute(&mut *tx)
     .await?;
-    let mail = facts.mail_to_booker(
+    let mut mail = facts.mail_to_booker(
         state,
         "booking_cancelled",
         json!({ "reason": reason, "by": actor.name }),
     );
+    if from == BookingStatus::Confirmed {
+        // Only a confirmed booking was ever sent to the booker's calendar.
+        mail.invite = Some(facts.invite(state, InviteMethod::Cancel, facts.sequence + 1));
+    }
     enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
     tx.commit().await?;
     tracing::info!(
@@ -857,7 +892,10 @@ pub async fn decide(
         "booking_rejected"
     };
     let by = actor.map(|a| a.name.clone()).unwrap_or_default();
-    let mail = facts.mail_to_booker(state, template, json!({ "reason": reason, "by": by }));
+    let mut mail = facts.mail_to_booker(state, template, json!({ "reason": reason, "by": by }));
+    if approve {
+        mail.invite = Some(facts.invite(state, InviteMethod::Request, facts.sequence + 1));
+    }
     enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
     tx.commit().await?;
     tracing::info!(booking = facts.id, approve, "request decided");
@@ -945,7 +983,7 @@ pub async fn reschedule(
     let mut tx = state.db.pool().begin().await?;
     let moved = sqlx::query(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $3, blocked_until = $4, sequence = sequence + 1, \
-           updated_at = $5 WHERE id = $6 AND status = $7 AND starts_at = $8",
+           updated_at = $5, reminded_at = NULL WHERE id = $6 AND status = $7 AND starts_at = $8",
     )
     .bind(slot.start().timestamp())
     .bind(slot.end().timestamp())
@@ -981,8 +1019,11 @@ pub async fn reschedule(
     let moved_facts = facts_on(&mut tx, facts.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mail =
+    let mut mail =
         moved_facts.mail_to_booker(state, "booking_rescheduled", json!({ "by": actor.name }));
+    if status == BookingStatus::Confirmed {
+        mail.invite = Some(moved_facts.invite(state, InviteMethod::Request, moved_facts.sequence));
+    }
     enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;
     tx.commit().await?;
     tracing::info!(booking = facts.id, "rescheduled");
@@ -1083,4 +1124,48 @@ pub async fn institution_queue(
         to_record,
         utc_offset_seconds: super::utc_offset(state),
     })
+}
+
+/// Reminds bookers of confirmed bookings starting within `lead_secs`, once per booked time (a
+/// reschedule clears the mark). A booking confirmed or moved when it was already that close gets
+/// no separate reminder: its confirmation was sent then. Several processes may run this at once:
+/// the mark is set by a guarded update in the same transaction as the mail.
+pub async fn send_reminders(state: &AppState, lead_secs: i64) -> Result<usize, AppError> {
+    let now = state.clock.now().timestamp();
+    let due: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM bookings WHERE status = 'confirmed' AND starts_at > $1 AND starts_at <= $2 \
+           AND reminded_at IS NULL AND updated_at <= starts_at - $3 ORDER BY starts_at LIMIT 500",
+    )
+    .bind(now)
+    .bind(now + lead_secs)
+    .bind(lead_secs)
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut sent = 0;
+    for (id,) in due {
+        let Some(facts) = state.db.booking_facts(BookingId(id)).await? else {
+            continue;
+        };
+        let mut tx = state.db.pool().begin().await?;
+        let marked = sqlx::query(
+            "UPDATE bookings SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL \
+               AND status = 'confirmed' AND starts_at = $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(facts.starts_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if marked == 1 {
+            let mail = facts.mail_to_booker(state, "booking_reminder", json!({}));
+            enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
+            tx.commit().await?;
+            sent += 1;
+        }
+    }
+    if sent > 0 {
+        tracing::info!(sent, "queued booking reminders");
+    }
+    Ok(sent)
 }

@@ -32,21 +32,58 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "booking_rejected",
     "booking_expired",
     "booking_rescheduled",
+    "booking_reminder",
 );
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        // Plain text: nothing to escape. The HTML part (when added) gets its own environment.
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        // The text parts: nothing to escape. The HTML layout escapes everything it is given.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.add_filter("linkify", linkify);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .expect("mail templates are checked by the test below");
         }
+        env.add_template("layout.html", include_str!("../../templates/mail/layout.html"))
+            .expect("mail layout is checked by the test below");
         env
     })
+}
+
+/// HTML-escapes a line of text and makes its web addresses links.
+fn linkify(line: &str) -> minijinja::Value {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("http://").or_else(|| rest.find("https://")) {
+        let at = match (rest.find("http://"), rest.find("https://")) {
+            (Some(a), Some(b)) => a.min(b),
+            _ => at,
+        };
+        out.push_str(&escape(&rest[..at]));
+        let url_len = rest[at..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '）' | '，' | '。'))
+            .unwrap_or(rest.len() - at);
+        let url = escape(&rest[at..at + url_len]);
+        out.push_str(&format!(r#"<a href="{url}" style="color:#0b5cad">{url}</a>"#));
+        rest = &rest[at + url_len..];
+    }
+    out.push_str(&escape(rest));
+    minijinja::Value::from_safe_string(out)
 }
 
 pub fn platform_name(language: Language) -> &'static str {
@@ -56,14 +93,16 @@ pub fn platform_name(language: Language) -> &'static str {
     }
 }
 
-/// A rendered message: subject and plain-text body.
+/// A rendered message: subject, plain-text body and the same body as HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub subject: String,
     pub body_text: String,
+    pub body_html: String,
 }
 
-/// Renders `template` in `language` with `context` (plus `platform`).
+/// Renders `template` in `language` with `context` (plus `platform`): the text template gives the
+/// subject and the plain-text part; the HTML layout sets the same paragraphs for mail readers.
 pub fn render(
     template: &str,
     language: Language,
@@ -74,15 +113,34 @@ pub fn render(
     if let Some(map) = ctx.as_object_mut() {
         map.insert("platform".into(), platform_name(language).into());
     }
-    let text = environment()
+    let env = environment();
+    let text = env
         .get_template(&name)
         .and_then(|t| t.render(&ctx))
         .map_err(|e| AppError::internal("mail template", e))?;
     let (first, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
     let subject = first.strip_prefix("Subject: ").unwrap_or(first).trim();
+    let body_text = body.trim_start_matches('\n').to_string();
+    let paragraphs: Vec<Vec<&str>> = body_text
+        .split("\n\n")
+        .map(|p| p.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let body_html = env
+        .get_template("layout.html")
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                lang => language.as_str(),
+                subject => subject,
+                paragraphs => paragraphs,
+                platform => platform_name(language),
+            })
+        })
+        .map_err(|e| AppError::internal("mail layout", e))?;
     Ok(Rendered {
         subject: subject.to_string(),
-        body_text: body.trim_start_matches('\n').to_string(),
+        body_text,
+        body_html,
     })
 }
 
@@ -95,6 +153,115 @@ pub struct Mail {
     pub template: &'static str,
     pub context: serde_json::Value,
     pub booking: Option<i64>,
+    /// A calendar invitation (or its cancellation) to attach.
+    pub invite: Option<Invite>,
+}
+
+impl Mail {
+    pub fn new(
+        (to, to_name, language): (&str, &str, Language),
+        template: &'static str,
+        context: serde_json::Value,
+    ) -> Mail {
+        Mail {
+            to: to.to_string(),
+            to_name: to_name.to_string(),
+            language,
+            template,
+            context,
+            booking: None,
+            invite: None,
+        }
+    }
+}
+
+/// Whether an invitation asks the calendar to add (or update) the event, or to remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InviteMethod {
+    Request,
+    Cancel,
+}
+
+impl InviteMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteMethod::Request => "REQUEST",
+            InviteMethod::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// An RFC 5545 event for one booking. The UID is the booking's for ever; SEQUENCE is the
+/// booking's change counter, so each update or cancellation supersedes the invitation before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invite {
+    pub method: InviteMethod,
+    pub uid: String,
+    pub sequence: i64,
+    pub starts: i64,
+    pub ends: i64,
+    pub summary: String,
+    pub location: String,
+    pub description: String,
+    pub organizer: (String, String),
+    pub attendee: (String, String),
+}
+
+impl Invite {
+    /// The calendar object, times in UTC (no VTIMEZONE needed), stamped `now`.
+    pub fn ics(&self, now: i64) -> String {
+        use chrono::TimeZone;
+        use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+        let at = |t: i64| chrono::Utc.timestamp_opt(t, 0).single().unwrap_or_default();
+        let person = |key: &str, (email, name): &(String, String)| {
+            let mut p = Property::new(key, format!("mailto:{email}"));
+            if !name.is_empty() {
+                p.add_parameter("CN", name);
+            }
+            p
+        };
+        let mut attendee = person("ATTENDEE", &self.attendee);
+        attendee
+            .add_parameter("ROLE", "REQ-PARTICIPANT")
+            .add_parameter("PARTSTAT", "ACCEPTED")
+            .add_parameter("RSVP", "FALSE");
+        let event = Event::new()
+            .uid(&self.uid)
+            .sequence(u32::try_from(self.sequence).unwrap_or(0))
+            .timestamp(at(now))
+            .starts(at(self.starts))
+            .ends(at(self.ends))
+            .summary(&self.summary)
+            .location(&self.location)
+            .description(&self.description)
+            .status(match self.method {
+                InviteMethod::Request => EventStatus::Confirmed,
+                InviteMethod::Cancel => EventStatus::Cancelled,
+            })
+            .append_property(person("ORGANIZER", &self.organizer))
+            .append_property(attendee)
+            .done();
+        let mut calendar = Calendar::empty();
+        calendar
+            .append_property(Property::new("VERSION", "2.0"))
+            .append_property(Property::new("PRODID", "-//labshare//booking//EN"))
+            .append_property(Property::new("CALSCALE", "GREGORIAN"))
+            .append_property(Property::new("METHOD", self.method.as_str()))
+            .push(event);
+        calendar.done().to_string()
+    }
+}
+
+/// The host part of the public address, for Message-IDs and calendar UIDs.
+pub fn mail_host(public_url: &str) -> &str {
+    public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(public_url)
+        .split(['/', ':'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost")
 }
 
 /// Writes `mail` into the outbox on `conn` (the caller's transaction). Returns the row id.
@@ -105,18 +272,16 @@ pub async fn enqueue(
     public_url: &str,
 ) -> Result<i64, AppError> {
     let rendered = render(mail.template, mail.language, &mail.context)?;
-    let host = public_url
-        .split("://")
-        .nth(1)
-        .unwrap_or(public_url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("localhost");
-    let message_id = format!("<{}@{host}>", super::secrets::new_token());
+    let message_id = format!(
+        "<{}@{}>",
+        super::secrets::new_token(),
+        mail_host(public_url)
+    );
+    let ics = mail.invite.as_ref().map(|invite| invite.ics(now));
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO outbox (message_id, to_address, to_name, locale, template, payload, subject, body_text, \
-           booking_id, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+           body_html, ics, booking_id, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
     )
     .bind(&message_id)
     .bind(&mail.to)
@@ -126,14 +291,145 @@ pub async fn enqueue(
     .bind(mail.context.to_string())
     .bind(&rendered.subject)
     .bind(&rendered.body_text)
+    .bind(&rendered.body_html)
+    .bind(ics)
     .bind(mail.booking)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    // Until a mail server is configured the outbox is the dev mailbox: say so in the log, with the
-    // text, so a link is never out of reach.
-    tracing::info!(outbox_id = id, to = %mail.to, subject = %rendered.subject, body = %rendered.body_text, "queued mail");
+    tracing::info!(outbox_id = id, to = %mail.to, subject = %rendered.subject, "queued mail");
     Ok(id)
+}
+
+/// A message claimed for delivery.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Outgoing {
+    pub id: i64,
+    pub message_id: String,
+    pub to_address: String,
+    pub to_name: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub ics: Option<String>,
+    pub attempts: i64,
+    pub created_at: i64,
+    /// When this round of attempts began: creation, or the site admin's retry.
+    pub round_started: i64,
+}
+
+/// What became of a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Queued again for the given time.
+    RetryAt(i64),
+    /// Given up: listed as failed for a site admin to retry.
+    Failed,
+}
+
+const DUE: &str = "((status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND claimed_until < $1))";
+
+/// The wait before attempt `attempts + 1`: one minute, doubling, at most an hour.
+pub fn backoff_secs(attempts: i64) -> i64 {
+    let exponent = attempts.clamp(1, 7) - 1;
+    (60_i64 << exponent).min(3600)
+}
+
+impl super::Db {
+    /// Claims up to `limit` messages that are due (or whose sender died holding them) for
+    /// `lease_secs`. Each claim is a guarded update: when several senders race for a row, exactly
+    /// one update matches it, so a message is handed to one sender at a time.
+    pub async fn claim_due_mail(
+        &self,
+        now: i64,
+        lease_secs: i64,
+        limit: i64,
+    ) -> Result<Vec<Outgoing>, sqlx::Error> {
+        let candidates: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT id FROM outbox WHERE {DUE} ORDER BY id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for (id,) in candidates {
+            let row: Option<Outgoing> = sqlx::query_as(&format!(
+                "UPDATE outbox SET status = 'sending', claimed_until = $2, attempts = attempts + 1 \
+                 WHERE id = $3 AND {DUE} \
+                 RETURNING id, message_id, to_address, to_name, subject, body_text, body_html, ics, attempts, \
+                   created_at, COALESCE(retried_at, created_at) AS round_started"
+            ))
+            .bind(now)
+            .bind(now + lease_secs)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+            claimed.extend(row);
+        }
+        Ok(claimed)
+    }
+
+    pub async fn record_mail_sent(&self, id: i64, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = '' \
+             WHERE id = $2 AND status = 'sending'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: queued again after the backoff, or failed for good when the
+    /// server refused it permanently or this round has lasted longer than `give_up_secs`.
+    pub async fn record_mail_failure(
+        &self,
+        mail: &Outgoing,
+        now: i64,
+        error: &str,
+        permanent: bool,
+        give_up_secs: i64,
+    ) -> Result<AfterFailure, sqlx::Error> {
+        let next = now + backoff_secs(mail.attempts);
+        let outcome = if permanent || next > mail.round_started + give_up_secs {
+            AfterFailure::Failed
+        } else {
+            AfterFailure::RetryAt(next)
+        };
+        let status = match outcome {
+            AfterFailure::Failed => "failed",
+            AfterFailure::RetryAt(_) => "queued",
+        };
+        let error: String = error.chars().take(500).collect();
+        sqlx::query(
+            "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3 \
+             WHERE id = $4 AND status = 'sending'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(mail.id)
+        .execute(self.pool())
+        .await?;
+        Ok(outcome)
+    }
+
+    /// A site admin's retry of a failed message: a new round of attempts, starting now. Returns
+    /// false when the message is not (or no longer) failed.
+    pub async fn retry_mail(&self, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+        let changed = sqlx::query(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = $1, retried_at = $1 \
+             WHERE id = $2 AND status = 'failed'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
 }
 
 #[cfg(test)]

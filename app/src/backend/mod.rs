@@ -172,6 +172,10 @@ pub struct Settings {
     pub session_max_secs: i64,
     /// A pending request nobody decides within this long expires.
     pub pending_expiry_secs: i64,
+    /// The address mail comes from (also the organizer of calendar invitations).
+    pub mail_from: String,
+    /// Bookers are reminded this long before a confirmed booking starts.
+    pub reminder_lead_secs: i64,
 }
 
 impl Settings {

@@ -40,6 +40,7 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "time_invalid" => t_string!(i18n, invalid.time_invalid),
         "time_order" => t_string!(i18n, invalid.time_order),
         "not_pending" => t_string!(i18n, invalid.not_pending),
+        "not_failed" => t_string!(i18n, invalid.not_failed),
         "not_finished" => t_string!(i18n, invalid.not_finished),
         "reason_missing" => t_string!(i18n, invalid.reason_missing),
         "reason_long" => t_string!(i18n, invalid.reason_long),

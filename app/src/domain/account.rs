@@ -277,6 +277,10 @@ pub struct PeoplePage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxPage {
     pub utc_offset_seconds: i32,
+    /// Which messages are listed: every one, or only those in one state.
+    pub filter: Option<String>,
+    pub waiting: i64,
+    pub failed: i64,
     pub messages: Vec<OutboxRow>,
 }
 
@@ -292,6 +296,10 @@ pub struct OutboxRow {
     pub attempts: i64,
     pub last_error: String,
     pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub next_attempt_at: i64,
+    /// "REQUEST" or "CANCEL" when a calendar invitation is attached, else empty.
+    pub invite: String,
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! | read an institution report  | –              | their institution       | its zone's   | –          |
 //! | read the zone report        | –              | –                       | their zone   | –          |
 //! | grant and revoke roles      | –              | –                       | –            | yes        |
-//! | read the mail outbox        | –              | –                       | –            | yes        |
+//! | read and retry the outbox   | –              | –                       | –            | yes        |
 
 use super::account::{Actor, Role};
 use super::ids::{OrganisationId, UserId, ZoneId};
@@ -29,7 +29,7 @@ pub enum Action {
     ReadInstitutionReport,
     ReadZoneReport,
     ManageRoles,
-    ReadOutbox,
+    ManageOutbox,
 }
 
 /// What an action is done to, with the facts the policy needs about it.
@@ -75,7 +75,7 @@ pub fn can(actor: &Actor, action: Action, target: Target) -> bool {
             admin_of(id) || manager_of(zone)
         }
         (Action::ReadZoneReport, Target::Zone(zone)) => manager_of(Some(zone)),
-        (Action::ManageRoles | Action::ReadOutbox, Target::Site) => actor.is_site_admin(),
+        (Action::ManageRoles | Action::ManageOutbox, Target::Site) => actor.is_site_admin(),
         // An action asked about the wrong kind of target is a programming error: refuse it.
         _ => false,
     }
@@ -180,16 +180,16 @@ mod tests {
     fn the_gate_tells_signed_out_from_forbidden() {
         let booker = person(5, vec![]);
         assert_eq!(
-            require(None, Action::ReadOutbox, Target::Site),
+            require(None, Action::ManageOutbox, Target::Site),
             Err(AppError::NotSignedIn)
         );
         assert_eq!(
-            require(Some(&booker), Action::ReadOutbox, Target::Site),
+            require(Some(&booker), Action::ManageOutbox, Target::Site),
             Err(AppError::Forbidden)
         );
         let site = person(7, vec![Role::SiteAdmin]);
         assert_eq!(
-            require(Some(&site), Action::ReadOutbox, Target::Site),
+            require(Some(&site), Action::ManageOutbox, Target::Site),
             Ok(())
         );
         // A mismatched action and target is refused, never allowed by accident.

@@ -266,7 +266,13 @@ fn RevokeButton(user: i64, role: Role, set: ServerAction<SetRole>) -> impl IntoV
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let i18n = use_i18n();
-    let page = Resource::new(|| (), |_| outbox_messages());
+    let query = use_query_map();
+    let filter = move || query.read().get("filter").filter(|f| !f.is_empty());
+    let retry = ServerAction::<RetryMail>::new();
+    let page = Resource::new(
+        move || (filter(), retry.version().get()),
+        |(filter, _)| outbox_messages(filter),
+    );
     view! {
         <Title text=move || t_string!(i18n, admin.outbox_title).to_string() />
         <h1>{t!(i18n, admin.outbox_title)}</h1>
@@ -275,7 +281,7 @@ pub fn OutboxPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => view! { <Messages p /> }.into_any(),
+                    Ok(p) => view! { <Messages p retry /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
@@ -293,26 +299,78 @@ fn status_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> &'stati
 }
 
 #[component]
-fn Messages(p: OutboxPage) -> impl IntoView {
+fn Messages(p: OutboxPage, retry: ServerAction<RetryMail>) -> impl IntoView {
     let i18n = use_i18n();
     let off = offset(p.utc_offset_seconds);
-    if p.messages.is_empty() {
-        return view! { <p class="muted">{t!(i18n, admin.outbox_empty)}</p> }.into_any();
-    }
+    let error = action_error(retry);
+    let current = p.filter.clone().unwrap_or_default();
+    let tab = move |value: &'static str| {
+        let current = current.clone();
+        let href = if value.is_empty() {
+            "/admin/outbox".to_string()
+        } else {
+            format!("/admin/outbox?filter={value}")
+        };
+        (href, (current == value).then_some("page"))
+    };
+    let (all_href, all_current) = tab("");
+    let (queued_href, queued_current) = tab("queued");
+    let (failed_href, failed_current) = tab("failed");
+    let (sent_href, sent_current) = tab("sent");
+    let (waiting, failed) = (p.waiting, p.failed);
     view! {
-        <ul class="messages" data-testid="outbox">
-            {p.messages.into_iter().map(|m| view! {
-                <li class="panel message">
-                    <details>
-                        <summary>
-                            <strong>{m.subject.clone()}</strong>
-                            <span class="muted">" → "{m.to_address.clone()}" · "{move || moment(i18n, at(m.created_at), off)}" · "{move || status_label(i18n, &m.status)}</span>
-                        </summary>
-                        <pre class="message__body">{m.body_text.clone()}</pre>
-                        {(!m.last_error.is_empty()).then(|| view! { <p class="muted">{m.last_error.clone()}</p> })}
-                    </details>
-                </li>
-            }).collect_view()}
-        </ul>
-    }.into_any()
+        <nav class="tabs tabs--small" aria-label=move || t_string!(i18n, admin.outbox_filter)>
+            <a href=all_href aria-current=all_current>{t!(i18n, admin.outbox_all)}</a>
+            <a href=queued_href aria-current=queued_current>{t!(i18n, admin.status_queued)}" ("{waiting}")"</a>
+            <a href=failed_href aria-current=failed_current data-testid="failed-tab">{t!(i18n, admin.status_failed)}" ("{failed}")"</a>
+            <a href=sent_href aria-current=sent_current>{t!(i18n, admin.status_sent)}</a>
+        </nav>
+        <div class="notice notice--error" role="alert" hidden=move || error.get().is_none()>
+            <p>{move || error.get().map(|e| error_text(i18n, &e))}</p>
+        </div>
+        {if p.messages.is_empty() {
+            view! { <p class="muted">{t!(i18n, admin.outbox_empty)}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="messages" data-testid="outbox">
+                    {p.messages.into_iter().map(|m| {
+                        let failed = m.status == "failed";
+                        let status = m.status.clone();
+                        let waiting = m.status == "queued" && m.attempts > 0;
+                        let invite = match m.invite.as_str() {
+                            "REQUEST" => Some(t_string!(i18n, admin.invite_request)),
+                            "CANCEL" => Some(t_string!(i18n, admin.invite_cancel)),
+                            _ => None,
+                        };
+                        view! {
+                            <li class="panel message" data-status=status>
+                                <details>
+                                    <summary>
+                                        <strong>{m.subject.clone()}</strong>
+                                        <span class="muted">" → "{m.to_address.clone()}" · "{move || moment(i18n, at(m.created_at), off)}" · "{move || status_label(i18n, &m.status)}</span>
+                                        {invite.map(|label| view! { <span class="badge">{label}</span> })}
+                                    </summary>
+                                    <pre class="message__body">{m.body_text.clone()}</pre>
+                                </details>
+                                {m.sent_at.map(|sent| view! { <p class="muted">{t!(i18n, admin.sent_at)}" "{move || moment(i18n, at(sent), off)}</p> })}
+                                {(m.attempts > 0 && m.sent_at.is_none()).then(|| view! {
+                                    <p class="muted">
+                                        {t!(i18n, admin.attempts)}" "{m.attempts}
+                                        {waiting.then(|| view! { " · "{t!(i18n, admin.next_attempt)}" "{move || moment(i18n, at(m.next_attempt_at), off)}})}
+                                    </p>
+                                })}
+                                {(!m.last_error.is_empty()).then(|| view! { <p class="message__error">{m.last_error.clone()}</p> })}
+                                {failed.then(|| view! {
+                                    <ActionForm action=retry attr:class="form form--inline">
+                                        <input type="hidden" name="message" value=m.id />
+                                        <Submit label=tr!(i18n, admin.retry) pending=retry.pending() />
+                                    </ActionForm>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
 }

@@ -45,6 +45,11 @@ pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> 
         session_max_days: 14,
         pending_expiry_hours: 48,
         initial_admin: None,
+        smtp_url: None,
+        mail_from: "noreply@labshare.test".into(),
+        mail_give_up_hours: 72,
+        mail_poll_seconds: 1,
+        reminder_lead_hours: 24,
     }
 }
 
