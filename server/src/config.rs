@@ -90,9 +90,8 @@ impl Config {
             _ => anyhow::bail!("INITIAL_ADMIN_EMAIL and INITIAL_ADMIN_PASSWORD go together"),
         };
         let public_url = var("PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
-        let mail_from = var("MAIL_FROM").unwrap_or_else(|| {
-            format!("noreply@{}", app::backend::mail::mail_host(&public_url))
-        });
+        let mail_from = var("MAIL_FROM")
+            .unwrap_or_else(|| format!("noreply@{}", app::backend::mail::mail_host(&public_url)));
         Ok(Config {
             smtp_url: var("SMTP_URL"),
             mail_from,

@@ -60,7 +60,11 @@ impl Sender {
             ),
             None => Transport::Mailbox(config.data_dir.join("mailbox")),
         };
-        Sender::new(transport, &config.mail_from, config.mail_give_up_hours * 3600)
+        Sender::new(
+            transport,
+            &config.mail_from,
+            config.mail_give_up_hours * 3600,
+        )
     }
 
     pub fn new(transport: Transport, from: &str, give_up_secs: i64) -> anyhow::Result<Sender> {
@@ -198,15 +202,11 @@ fn build(from: &Mailbox, mail: &Outgoing) -> Result<Message, Failure> {
             } else {
                 "REQUEST"
             };
-            let calendar = ContentType::parse(&format!(
-                "text/calendar; charset=UTF-8; method={method}"
-            ))
-            .map_err(|e| permanent(e.to_string()))?;
-            alternatives = alternatives.singlepart(
-                SinglePart::builder()
-                    .header(calendar)
-                    .body(ics.clone()),
-            );
+            let calendar =
+                ContentType::parse(&format!("text/calendar; charset=UTF-8; method={method}"))
+                    .map_err(|e| permanent(e.to_string()))?;
+            alternatives =
+                alternatives.singlepart(SinglePart::builder().header(calendar).body(ics.clone()));
             let attachment = ContentType::parse("application/ics; name=\"invite.ics\"")
                 .map_err(|e| permanent(e.to_string()))?;
             MultiPart::mixed()

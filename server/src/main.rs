@@ -18,7 +18,9 @@ async fn main() -> anyhow::Result<()> {
     let sender = server::mailer::Sender::from_config(&config)?;
     match &config.smtp_url {
         Some(url) => tracing::info!(smtp = %redact(url), "mail goes to the SMTP server"),
-        None => tracing::info!(mailbox = %config.data_dir.join("mailbox").display(), "SMTP_URL not set: mail goes to the dev mailbox"),
+        None => {
+            tracing::info!(mailbox = %config.data_dir.join("mailbox").display(), "SMTP_URL not set: mail goes to the dev mailbox")
+        }
     }
     let state = server::prepare_state_with_system_clock(&config).await?;
     let poll = std::time::Duration::from_secs(config.mail_poll_seconds);

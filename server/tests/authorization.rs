@@ -39,6 +39,7 @@ struct Fixture {
     resource: i64,
     owner: i64,
     booker_id: i64,
+    failed_mail: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -75,6 +76,17 @@ async fn fixture(app: &TestApp) -> Fixture {
     // A request two days ahead, and a confirmed booking that ended an hour ago.
     let booking = insert(now + 2 * 86_400, "pending").await.unwrap();
     let ended = insert(now - 7200, "confirmed").await.unwrap();
+    // A message the sender gave up on.
+    let failed_mail: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (message_id, to_address, locale, template, subject, body_text, status, attempts, \
+           next_attempt_at, last_error, created_at) \
+         VALUES ('<failed@test>', 'nobody@example.com', 'zh-CN', 'verify_email', '主题', '正文', 'failed', 9, $1, '550', $1) \
+         RETURNING id",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .unwrap();
     let admin_of = |institution: i64, same: bool| {
         let sql = if same {
             "SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = 'institution_admin' AND r.scope_id = $1 LIMIT 1"
@@ -107,6 +119,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         resource,
         owner,
         booker_id,
+        failed_mail,
     }
 }
 
@@ -218,6 +231,13 @@ fn cases() -> Vec<Case> {
             },
             effect: "SELECT (SELECT COUNT(*) FROM invitations) || ':' || (SELECT COUNT(*) FROM outbox)",
             allowed: &[Who::AdminOfOwner, Who::SiteAdmin],
+        },
+        Case {
+            name: "send a failed mail again",
+            endpoint: "retry_mail",
+            fields: |f| vec![("message", f.failed_mail.to_string())],
+            effect: "SELECT status || ':' || COALESCE(retried_at, 0) FROM outbox ORDER BY id",
+            allowed: &[Who::SiteAdmin],
         },
         Case {
             name: "grant the booker institution admin",

@@ -93,3 +93,11 @@ async fn postgres_serves_the_catalogue_and_refuses_overlaps() {
     assert_eq!(overlapping_pairs(&app, resource).await, 0);
     app.state.db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_mail_senders_on_one_postgres_database_deliver_each_message_once() {
+    let pg = PgServer::start();
+    let url = pg.create_database("labshare_mail").await;
+    let app = TestApp::on(Some(&url), false).await;
+    common::smtp::two_senders_deliver_each_message_once(&app, 60).await;
+}

@@ -422,9 +422,14 @@ pub async fn set_role(
 #[server(endpoint = "outbox")]
 pub async fn outbox_messages(filter: Option<String>) -> Result<OutboxPage, AppError> {
     super::reply(async move {
-        require(session::actor().as_ref(), Action::ManageOutbox, Target::Site)?;
+        require(
+            session::actor().as_ref(),
+            Action::ManageOutbox,
+            Target::Site,
+        )?;
         let state = state()?;
-        let filter = filter.filter(|f| matches!(f.as_str(), "queued" | "sending" | "sent" | "failed"));
+        let filter =
+            filter.filter(|f| matches!(f.as_str(), "queued" | "sending" | "sent" | "failed"));
         let (waiting, failed) = state.db.outbox_counts().await?;
         Ok(OutboxPage {
             utc_offset_seconds: crate::backend::utc_offset(&state),
@@ -447,7 +452,11 @@ pub async fn retry_mail(message: i64) -> Result<(), AppError> {
         if !state.db.retry_mail(message, now(&state)).await? {
             return Err(AppError::validation("message", "not_failed"));
         }
-        tracing::info!(outbox_id = message, by = actor.map(|a| a.user.0), "mail retry requested");
+        tracing::info!(
+            outbox_id = message,
+            by = actor.map(|a| a.user.0),
+            "mail retry requested"
+        );
         super::after_form("/admin/outbox?filter=failed");
         Ok(())
     })

@@ -158,10 +158,7 @@ impl BookingFacts {
             location: format!("{institution} {} {}", self.building, self.room)
                 .trim()
                 .to_string(),
-            description: format!(
-                "{}/bookings/{}",
-                state.settings.public_url, self.id
-            ),
+            description: format!("{}/bookings/{}", state.settings.public_url, self.id),
             organizer: (state.settings.mail_from.clone(), institution),
             attendee: (self.booker_email.clone(), self.booker_name.clone()),
         }

@@ -53,8 +53,11 @@ fn environment() -> &'static Environment<'static> {
             env.add_template(name, source)
                 .expect("mail templates are checked by the test below");
         }
-        env.add_template("layout.html", include_str!("../../templates/mail/layout.html"))
-            .expect("mail layout is checked by the test below");
+        env.add_template(
+            "layout.html",
+            include_str!("../../templates/mail/layout.html"),
+        )
+        .expect("mail layout is checked by the test below");
         env
     })
 }
@@ -79,7 +82,9 @@ fn linkify(line: &str) -> minijinja::Value {
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '）' | '，' | '。'))
             .unwrap_or(rest.len() - at);
         let url = escape(&rest[at..at + url_len]);
-        out.push_str(&format!(r#"<a href="{url}" style="color:#0b5cad">{url}</a>"#));
+        out.push_str(&format!(
+            r#"<a href="{url}" style="color:#0b5cad">{url}</a>"#
+        ));
         rest = &rest[at + url_len..];
     }
     out.push_str(&escape(rest));
@@ -123,7 +128,11 @@ pub fn render(
     let body_text = body.trim_start_matches('\n').to_string();
     let paragraphs: Vec<Vec<&str>> = body_text
         .split("\n\n")
-        .map(|p| p.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>())
+        .map(|p| {
+            p.lines()
+                .filter(|l| !l.trim().is_empty())
+                .collect::<Vec<_>>()
+        })
         .filter(|p| !p.is_empty())
         .collect();
     let body_html = env
@@ -460,6 +469,27 @@ mod tests {
             "Please confirm your email address · Testing Instrument Sharing Platform"
         );
         assert!(r.body_text.contains("http://x/verify?token=t"));
+    }
+
+    #[test]
+    fn the_html_part_escapes_what_people_typed_and_links_addresses() {
+        let ctx = serde_json::json!({
+            "name": "<script>alert(1)</script> & Co", "link": "http://x/verify?token=t&a=1", "hours": 48,
+        });
+        let r = render("verify_email", Language::En, &ctx).unwrap();
+        assert!(r.body_html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
+        assert!(!r.body_html.contains("<script>"));
+        assert!(r
+            .body_html
+            .contains(r#"<a href="http://x/verify?token=t&amp;a=1" style="color:#0b5cad">"#));
+        assert!(r.body_html.starts_with("<!DOCTYPE html>"));
+        assert!(r.body_text.contains("<script>"), "the text part is the text");
+    }
+
+    #[test]
+    fn retries_wait_one_minute_doubling_to_an_hour() {
+        let waits: Vec<i64> = (1..=9).map(backoff_secs).collect();
+        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
     }
 
     #[test]
