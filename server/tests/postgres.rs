@@ -101,3 +101,78 @@ async fn two_mail_senders_on_one_postgres_database_deliver_each_message_once() {
     let app = TestApp::on(Some(&url), false).await;
     common::smtp::two_senders_deliver_each_message_once(&app, 60).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_searches_chinese_text_and_standards_with_trigrams() {
+    let pg = PgServer::start();
+    let url = pg.create_database("labshare_search").await;
+    let app = TestApp::on(Some(&url), true).await;
+    let ids = |body: String| -> Vec<i64> {
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let mut ids: Vec<i64> = json["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let pool = app.state.db.pool().clone();
+    let expected = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let mut ids: Vec<i64> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    let (status, _, body) = app
+        .call(
+            "catalogue",
+            &[("query[q]", "电波暗室"), ("english", "false")],
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let found = ids(body);
+    assert!(!found.is_empty());
+    assert_eq!(
+        found,
+        expected(
+            "SELECT id FROM resources WHERE name_zh LIKE '%电波暗室%' AND status <> 'retired'"
+        )
+        .await
+    );
+    let (_, _, body) = app
+        .call(
+            "catalogue",
+            &[("query[q]", "chamber"), ("english", "true")],
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        ids(body),
+        expected("SELECT r.id FROM resources r JOIN categories c ON c.id = r.category_id WHERE r.status <> 'retired' \
+                  AND LOWER(r.name_zh || r.name_en || r.model || r.manufacturer || c.name_zh || c.name_en) LIKE '%chamber%'").await
+    );
+    let (_, _, body) = app
+        .call(
+            "catalogue",
+            &[("query[standard]", "IEC 61000-4-3"), ("english", "false")],
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        ids(body),
+        expected(
+            "SELECT DISTINCT a.resource_id FROM accreditations a JOIN accreditation_standards s ON s.accreditation_id = a.id \
+             JOIN resources r ON r.id = a.resource_id \
+             WHERE s.code = 'IEC 61000-4-3' AND a.valid_from <= '2026-11-25' AND a.valid_until >= '2026-11-25' AND r.status <> 'retired'"
+        )
+        .await
+    );
+}

@@ -7,30 +7,79 @@ use {
     crate::domain::ids::{CategoryId, OrganisationId, ResourceId},
 };
 
-/// The catalogue, filtered. Filter values arrive as text from a plain GET form, so unknown values
-/// are refused here rather than silently ignored.
+/// What a catalogue search asks for, as the GET form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CatalogueQuery {
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub category: Option<i64>,
+    pub institution: Option<i64>,
+    pub body: Option<String>,
+    pub standard: Option<String>,
+    /// Yuan per hour.
+    pub max_price: Option<String>,
+    pub status: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+}
+
+/// The catalogue, filtered, sorted and paged. Filter values arrive as text from a plain GET form,
+/// so unknown values are refused here rather than silently ignored.
 #[server(endpoint = "catalogue")]
+/// `english` orders names by their English form.
 pub async fn list_resources(
-    kind: Option<String>,
-    category: Option<i64>,
-    institution: Option<i64>,
+    query: CatalogueQuery,
+    english: bool,
 ) -> Result<CataloguePage, AppError> {
+    use crate::domain::catalogue::{AccreditationBody, CatalogueSort, ResourceStatus};
+    use crate::domain::money::Money;
     super::reply(async move {
-        let kind = match kind.as_deref().filter(|k| !k.is_empty()) {
-            Some(k) => Some(
-                ResourceKind::parse(k)
-                    .ok_or_else(|| AppError::validation("kind", "unknown_kind"))?,
+        fn choice<T>(
+            raw: &Option<String>,
+            field: &str,
+            parse: impl Fn(&str) -> Option<T>,
+        ) -> Result<Option<T>, AppError> {
+            match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                Some(v) => parse(v)
+                    .map(Some)
+                    .ok_or_else(|| AppError::validation(field, "choice_unknown")),
+                None => Ok(None),
+            }
+        }
+        let max_per_hour = match query
+            .max_price
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) => Some(
+                Money::parse(v).map_err(|_| AppError::validation("max_price", "price_invalid"))?,
             ),
             None => None,
         };
         let filter = CatalogueFilter {
-            kind,
-            category: category.map(CategoryId),
-            institution: institution.map(OrganisationId),
+            kind: choice(&query.kind, "kind", ResourceKind::parse)?,
+            category: query.category.map(CategoryId),
+            institution: query.institution.map(OrganisationId),
+            text: CatalogueFilter::words(query.q.as_deref().unwrap_or_default()),
+            body: choice(&query.body, "body", AccreditationBody::parse)?,
+            standard: query
+                .standard
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(60).collect()),
+            max_per_hour,
+            status: choice(&query.status, "status", ResourceStatus::parse)?,
         };
+        let sort =
+            choice(&query.sort, "sort", CatalogueSort::parse)?.unwrap_or(CatalogueSort::Category);
         let state = crate::backend::state()?;
         let today = state.clock.now().with_timezone(&state.tz).date_naive();
-        Ok(state.db.catalogue(&filter, today).await?)
+        Ok(state
+            .db
+            .catalogue(&filter, sort, query.page.unwrap_or(1), english, today)
+            .await?)
     })
     .await
 }
@@ -76,6 +125,8 @@ pub async fn find_free_time(
     kind: Option<String>,
     category: Option<i64>,
     institution: Option<i64>,
+    q: Option<String>,
+    standard: Option<String>,
 ) -> Result<crate::domain::availability::FreeSearchPage, AppError> {
     use crate::domain::availability::{FreeQuery, FreeSearchPage, MAX_RANGE_DAYS};
     use chrono::{Duration, NaiveDate, Offset, TimeZone};
@@ -122,6 +173,13 @@ pub async fn find_free_time(
             kind,
             category: category.map(CategoryId),
             institution: institution.map(OrganisationId),
+            text: CatalogueFilter::words(q.as_deref().unwrap_or_default()),
+            standard: standard
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(60).collect()),
+            ..CatalogueFilter::default()
         };
         let mut results = state
             .db
@@ -137,17 +195,14 @@ pub async fn find_free_time(
             .await?;
         // Bookable first, earliest free window first.
         results.sort_by_key(|r| (r.windows.is_empty(), r.windows.first().map(|w| w.start())));
-        let page = state
-            .db
-            .catalogue(&CatalogueFilter::default(), today)
-            .await?;
+        let (categories, institutions) = state.db.filter_choices().await?;
         Ok(FreeSearchPage {
             from,
             to,
             minutes: hours * 60,
             results,
-            categories: page.categories,
-            institutions: page.institutions,
+            categories,
+            institutions,
             utc_offset_seconds: state
                 .tz
                 .offset_from_utc_datetime(&now.naive_utc())

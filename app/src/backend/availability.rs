@@ -23,8 +23,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Vec<FreeResult>, sqlx::Error> {
         let today = now.with_timezone(tz).date_naive();
-        let resources = self.catalogue(&query.filter, today).await?.resources;
-        let (where_sql, args) = filter_sql(&query.filter);
+        let resources = self.summaries(&query.filter, today).await?;
+        let (where_sql, args) = filter_sql(&query.filter, today, self.backend());
 
         let sql = format!("SELECT {RULES_COLUMNS} FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}");
         let rules: Vec<RulesRow> = bind_all!(sqlx::query_as(&sql), &args)

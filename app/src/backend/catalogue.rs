@@ -188,27 +188,100 @@ fn badges(
     Ok(out)
 }
 
-/// Appends `AND …` conditions for the filter, with `$n` placeholders numbered from 1.
-pub(super) fn filter_sql(filter: &CatalogueFilter) -> (String, Vec<FilterArg>) {
+/// The `WHERE` clause for the filter, with `$n` placeholders numbered from 1. Accreditation
+/// filters count only accreditation valid on `today`.
+pub(super) fn filter_sql(
+    filter: &CatalogueFilter,
+    today: NaiveDate,
+    backend: super::Backend,
+) -> (String, Vec<FilterArg>) {
     let mut sql = String::from(" WHERE r.status <> 'retired'");
     let mut args = Vec::new();
+    let mut push = |sql: &mut String, arg: FilterArg, condition: &str| {
+        args.push(arg);
+        sql.push_str(&condition.replace("$?", &format!("${}", args.len())));
+    };
     if let Some(kind) = filter.kind {
-        args.push(FilterArg::Text(kind.as_str()));
-        sql.push_str(&format!(" AND r.kind = ${}", args.len()));
+        push(
+            &mut sql,
+            FilterArg::Text(kind.as_str().into()),
+            " AND r.kind = $?",
+        );
     }
     if let Some(category) = filter.category {
-        args.push(FilterArg::Id(category.0));
-        sql.push_str(&format!(" AND r.category_id = ${}", args.len()));
+        push(
+            &mut sql,
+            FilterArg::Id(category.0),
+            " AND r.category_id = $?",
+        );
     }
     if let Some(institution) = filter.institution {
-        args.push(FilterArg::Id(institution.0));
-        sql.push_str(&format!(" AND r.institution_id = ${}", args.len()));
+        push(
+            &mut sql,
+            FilterArg::Id(institution.0),
+            " AND r.institution_id = $?",
+        );
+    }
+    if let Some(status) = filter.status {
+        push(
+            &mut sql,
+            FilterArg::Text(status.as_str().into()),
+            " AND r.status = $?",
+        );
+    }
+    for word in &filter.text {
+        let condition = match backend {
+            super::Backend::Sqlite => {
+                " AND r.id IN (SELECT rowid FROM resource_search WHERE body LIKE $?)"
+            }
+            super::Backend::Postgres => {
+                " AND r.id IN (SELECT resource_id FROM resource_search WHERE body ILIKE $?)"
+            }
+        };
+        push(&mut sql, FilterArg::Text(format!("%{word}%")), condition);
+    }
+    if let Some(price) = filter.max_per_hour {
+        push(
+            &mut sql,
+            FilterArg::Id(price.fen()),
+            " AND EXISTS (SELECT 1 FROM rates x WHERE x.resource_id = r.id AND x.per_hour_fen <= $?)",
+        );
+    }
+    if filter.body.is_some() || filter.standard.is_some() {
+        let day = today.format("%Y-%m-%d").to_string();
+        push(
+            &mut sql,
+            FilterArg::Text(day.clone()),
+            " AND EXISTS (SELECT 1 FROM accreditations a WHERE a.resource_id = r.id AND a.valid_from <= $?",
+        );
+        push(&mut sql, FilterArg::Text(day), " AND a.valid_until >= $?");
+        if let Some(body) = filter.body {
+            push(
+                &mut sql,
+                FilterArg::Text(body.as_str().into()),
+                " AND a.body = $?",
+            );
+        }
+        if let Some(standard) = &filter.standard {
+            let compact: String = standard
+                .chars()
+                .filter(|c| !c.is_whitespace() && !matches!(c, '%' | '_'))
+                .flat_map(char::to_uppercase)
+                .collect();
+            push(
+                &mut sql,
+                FilterArg::Text(format!("%{compact}%")),
+                " AND EXISTS (SELECT 1 FROM accreditation_standards s WHERE s.accreditation_id = a.id \
+                   AND REPLACE(UPPER(s.code), ' ', '') LIKE $?)",
+            );
+        }
+        sql.push(')');
     }
     (sql, args)
 }
 
 pub(super) enum FilterArg {
-    Text(&'static str),
+    Text(String),
     Id(i64),
 }
 
@@ -217,7 +290,7 @@ macro_rules! bind_all {
         let mut q = $query;
         for arg in $args {
             q = match arg {
-                FilterArg::Text(t) => q.bind(*t),
+                FilterArg::Text(t) => q.bind(t.clone()),
                 FilterArg::Id(i) => q.bind(*i),
             };
         }
@@ -239,35 +312,49 @@ impl Db {
         })
     }
 
-    /// The catalogue: every resource that is not retired, matching the filter, with the choices
-    /// for the filters themselves. Four queries, whatever the number of resources.
-    pub async fn catalogue(
+    /// Every resource matching `filter` (not retired), in catalogue order, as cards.
+    pub async fn summaries(
         &self,
         filter: &CatalogueFilter,
         today: NaiveDate,
-    ) -> Result<CataloguePage, sqlx::Error> {
-        let (where_sql, args) = filter_sql(filter);
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}{where_sql} ORDER BY c.code, o.id, r.id"
-        );
-        let rows: Vec<SummaryRow> = bind_all!(sqlx::query_as(&sql), &args)
-            .fetch_all(self.pool())
-            .await?;
+    ) -> Result<Vec<ResourceSummary>, sqlx::Error> {
+        let (where_sql, args) = filter_sql(filter, today, self.backend());
+        self.summaries_where(&where_sql, &args, "c.code, o.id, r.id", "", today)
+            .await
+    }
 
-        let acc_sql = format!(
-            "SELECT a.id, a.resource_id, a.body, a.certificate_number, a.valid_from, a.valid_until \
-             FROM accreditations a JOIN resources r ON r.id = a.resource_id{where_sql}"
-        );
-        let acc: Vec<AccreditationRow> = bind_all!(sqlx::query_as(&acc_sql), &args)
+    /// Cards for the resources `where_sql` selects, in `order`, with `limit`: two queries.
+    async fn summaries_where(
+        &self,
+        where_sql: &str,
+        args: &[FilterArg],
+        order: &str,
+        limit: &str,
+        today: NaiveDate,
+    ) -> Result<Vec<ResourceSummary>, sqlx::Error> {
+        let sql =
+            format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}{where_sql} ORDER BY {order} {limit}");
+        let rows: Vec<SummaryRow> = bind_all!(sqlx::query_as(&sql), args)
             .fetch_all(self.pool())
             .await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        let acc: Vec<AccreditationRow> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(&format!(
+                "SELECT a.id, a.resource_id, a.body, a.certificate_number, a.valid_from, a.valid_until \
+                 FROM accreditations a WHERE a.resource_id IN ({})",
+                ids.join(",")
+            ))
+            .fetch_all(self.pool())
+            .await?
+        };
         let mut by_resource: HashMap<i64, Vec<&AccreditationRow>> = HashMap::new();
         for a in &acc {
             by_resource.entry(a.resource_id).or_default().push(a);
         }
 
-        let resources = rows
-            .into_iter()
+        rows.into_iter()
             .map(|row| {
                 let b = badges(
                     by_resource
@@ -278,8 +365,60 @@ impl Db {
                 )?;
                 row.into_summary(b)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+    }
 
+    /// The catalogue: page `page` (from 1) of the resources that are not retired and match the
+    /// filter, in `sort` order, with the choices for the filters themselves. Six queries,
+    /// whatever the number of resources.
+    pub async fn catalogue(
+        &self,
+        filter: &CatalogueFilter,
+        sort: CatalogueSort,
+        page: i64,
+        english: bool,
+        today: NaiveDate,
+    ) -> Result<CataloguePage, sqlx::Error> {
+        let (where_sql, args) = filter_sql(filter, today, self.backend());
+        let count_sql = format!("SELECT COUNT(*) FROM resources r{where_sql}");
+        let (total,): (i64,) = bind_all!(sqlx::query_as(&count_sql), &args)
+            .fetch_one(self.pool())
+            .await?;
+        let order = match (sort, english) {
+            (CatalogueSort::Category, _) => "c.code, o.id, r.id",
+            (CatalogueSort::Name, false) => "r.name_zh, r.id",
+            (CatalogueSort::Name, true) => "LOWER(r.name_en), r.id",
+            (CatalogueSort::Price, _) => {
+                "CASE WHEN from_fen IS NULL THEN 1 ELSE 0 END, from_fen, r.id"
+            }
+            (CatalogueSort::Institution, _) => "o.id, c.code, r.id",
+        };
+        let pages = ((total + CATALOGUE_PAGE_SIZE - 1) / CATALOGUE_PAGE_SIZE).max(1);
+        let page = page.clamp(1, pages);
+        let limit = format!(
+            "LIMIT {CATALOGUE_PAGE_SIZE} OFFSET {}",
+            (page - 1) * CATALOGUE_PAGE_SIZE
+        );
+        let resources = self
+            .summaries_where(&where_sql, &args, order, &limit, today)
+            .await?;
+
+        let (categories, institutions) = self.filter_choices().await?;
+        Ok(CataloguePage {
+            zone_name: self.zone_name().await?,
+            total,
+            page,
+            resources,
+            categories,
+            institutions,
+        })
+    }
+
+    /// The categories and institutions search forms offer.
+    #[allow(clippy::type_complexity)]
+    pub async fn filter_choices(
+        &self,
+    ) -> Result<(Vec<Named<CategoryId>>, Vec<Named<OrganisationId>>), sqlx::Error> {
         let categories: Vec<NamedRow> =
             sqlx::query_as("SELECT id, name_zh, name_en FROM categories ORDER BY code")
                 .fetch_all(self.pool())
@@ -293,24 +432,22 @@ impl Db {
             zh: r.name_zh.clone(),
             en: r.name_en.clone(),
         };
-        Ok(CataloguePage {
-            zone_name: self.zone_name().await?,
-            resources,
-            categories: categories
+        Ok((
+            categories
                 .iter()
                 .map(|r| Named {
                     id: CategoryId(r.id),
                     name: name(r),
                 })
                 .collect(),
-            institutions: institutions
+            institutions
                 .iter()
                 .map(|r| Named {
                     id: OrganisationId(r.id),
                     name: name(r),
                 })
                 .collect(),
-        })
+        ))
     }
 
     /// Everything on a resource page, with the week that starts on `week_start` (a Monday).

@@ -477,13 +477,18 @@ mod tests {
             "name": "<script>alert(1)</script> & Co", "link": "http://x/verify?token=t&a=1", "hours": 48,
         });
         let r = render("verify_email", Language::En, &ctx).unwrap();
-        assert!(r.body_html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
+        assert!(r
+            .body_html
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
         assert!(!r.body_html.contains("<script>"));
         assert!(r
             .body_html
             .contains(r#"<a href="http://x/verify?token=t&amp;a=1" style="color:#0b5cad">"#));
         assert!(r.body_html.starts_with("<!DOCTYPE html>"));
-        assert!(r.body_text.contains("<script>"), "the text part is the text");
+        assert!(
+            r.body_text.contains("<script>"),
+            "the text part is the text"
+        );
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "time_order" => t_string!(i18n, invalid.time_order),
         "not_pending" => t_string!(i18n, invalid.not_pending),
         "not_failed" => t_string!(i18n, invalid.not_failed),
+        "price_invalid" => t_string!(i18n, invalid.price_invalid),
+        "choice_unknown" => t_string!(i18n, invalid.choice_unknown),
         "not_finished" => t_string!(i18n, invalid.not_finished),
         "reason_missing" => t_string!(i18n, invalid.reason_missing),
         "reason_long" => t_string!(i18n, invalid.reason_long),

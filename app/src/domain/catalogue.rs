@@ -119,11 +119,49 @@ pub struct CatalogueFilter {
     pub kind: Option<ResourceKind>,
     pub category: Option<CategoryId>,
     pub institution: Option<OrganisationId>,
+    /// Words that must all appear in the name, model, manufacturer, category or a standard the
+    /// resource is accredited for (substring match, so Chinese needs no word segmentation).
+    pub text: Vec<String>,
+    /// Only resources with valid accreditation by this body…
+    pub body: Option<AccreditationBody>,
+    /// …or for a standard whose code contains this (spaces ignored: "GB/T17626" finds "GB/T 17626.3").
+    pub standard: Option<String>,
+    /// Only resources with some hourly rate at or under this.
+    pub max_per_hour: Option<Money>,
+    /// Only resources in this state (retired ones are never listed).
+    pub status: Option<ResourceStatus>,
 }
+
+impl CatalogueFilter {
+    /// Splits a search box's text into the words to match: at most 8, each at most 40 chars.
+    pub fn words(raw: &str) -> Vec<String> {
+        raw.split_whitespace()
+            .map(|w| {
+                w.chars()
+                    .filter(|c| !matches!(c, '%' | '_' | '\\'))
+                    .take(40)
+                    .collect::<String>()
+            })
+            .filter(|w| !w.is_empty())
+            .take(8)
+            .collect()
+    }
+}
+
+text_enum!(
+    /// The catalogue's order.
+    CatalogueSort { Category = "category", Name = "name", Price = "price", Institution = "institution" }
+);
+
+/// Cards per catalogue page.
+pub const CATALOGUE_PAGE_SIZE: i64 = 24;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CataloguePage {
     pub zone_name: Bilingual,
+    /// How many resources match in all; `resources` is page `page` (from 1) of them.
+    pub total: i64,
+    pub page: i64,
     pub resources: Vec<ResourceSummary>,
     pub categories: Vec<Named<CategoryId>>,
     pub institutions: Vec<Named<OrganisationId>>,

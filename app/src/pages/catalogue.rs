@@ -1,30 +1,45 @@
-use crate::api::catalogue::list_resources;
-use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
+use crate::api::catalogue::{list_resources, CatalogueQuery};
+use crate::components::badges::{
+    body_label, kind_label, status_label, AccreditationBadges, StatusBadge,
+};
 use crate::components::error_view::ErrorView;
 use crate::components::options::ResourceFilterFields;
-use crate::domain::catalogue::{CataloguePage as Page, ResourceSummary};
+use crate::domain::catalogue::{
+    AccreditationBody, CataloguePage as Page, CatalogueSort, ResourceStatus, ResourceSummary,
+    CATALOGUE_PAGE_SIZE,
+};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The catalogue: every shared resource of the zone, with simple filters. The filter form is a
-/// plain GET form, so it works the same with and without wasm, and every view has a URL.
+/// The catalogue: every shared resource of the zone, searched, filtered, sorted and paged. The
+/// form is a plain GET form, so it works the same with and without wasm, and every view has a URL.
 #[component]
 pub fn CataloguePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let params = move || {
         let q = query.get();
-        (
-            q.get("kind"),
-            q.get("category").and_then(|c| c.parse::<i64>().ok()),
-            q.get("institution").and_then(|c| c.parse::<i64>().ok()),
-        )
+        let text = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        let number = |k: &str| q.get(k).and_then(|c| c.parse::<i64>().ok());
+        CatalogueQuery {
+            q: text("q"),
+            kind: text("kind"),
+            category: number("category"),
+            institution: number("institution"),
+            body: text("body"),
+            standard: text("standard"),
+            max_price: text("max_price"),
+            status: text("status"),
+            sort: text("sort"),
+            page: number("page"),
+        }
     };
-    let data = Resource::new(params, |(kind, category, institution)| {
-        list_resources(kind, category, institution)
-    });
+    let data = Resource::new(
+        move || (params(), i18n.get_locale() == Locale::en),
+        |(query, english)| list_resources(query, english),
+    );
 
     view! {
         <Title text=move || t_string!(i18n, catalogue.title).to_string() />
@@ -41,24 +56,139 @@ pub fn CataloguePage() -> impl IntoView {
     }
 }
 
-#[component]
-fn Catalogue(page: Page, selected: (Option<String>, Option<i64>, Option<i64>)) -> impl IntoView {
-    let i18n = use_i18n();
-    let (kind, category, institution) = selected;
-    let filtered = kind.is_some() || category.is_some() || institution.is_some();
-    let count = page.resources.len();
+/// The URL of the catalogue with `query`, at `page`.
+fn page_href(query: &CatalogueQuery, page: i64) -> String {
+    use crate::components::layout::urlencode;
+    let mut parts = Vec::new();
+    let mut text = |k: &str, v: &Option<String>| {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            parts.push(format!("{k}={}", urlencode(v)));
+        }
+    };
+    text("q", &query.q);
+    text("kind", &query.kind);
+    text("body", &query.body);
+    text("standard", &query.standard);
+    text("max_price", &query.max_price);
+    text("status", &query.status);
+    text("sort", &query.sort);
+    for (k, v) in [
+        ("category", query.category),
+        ("institution", query.institution),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{k}={v}"));
+        }
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() {
+        "/".into()
+    } else {
+        format!("/?{}", parts.join("&"))
+    }
+}
 
-    view! {
+#[component]
+fn Catalogue(page: Page, selected: CatalogueQuery) -> impl IntoView {
+    let i18n = use_i18n();
+    let filtered = selected
+        != CatalogueQuery {
+            sort: selected.sort.clone(),
+            page: selected.page,
+            ..CatalogueQuery::default()
+        };
+    let more_open = selected.body.is_some()
+        || selected.standard.is_some()
+        || selected.max_price.is_some()
+        || selected.status.is_some();
+    let count = page.total;
+    let pages = ((page.total + CATALOGUE_PAGE_SIZE - 1) / CATALOGUE_PAGE_SIZE).max(1);
+    let current = page.page;
+    let option = |value: &'static str, chosen: &Option<String>| chosen.as_deref() == Some(value);
+    let bodies = AccreditationBody::ALL
+        .iter()
+        .map(|b| {
+            let b = *b;
+            let chosen = option(b.as_str(), &selected.body);
+            view! { <option value=b.as_str() selected=chosen>{move || body_label(i18n, b)}</option> }
+        })
+        .collect_view();
+    let statuses = [ResourceStatus::Available, ResourceStatus::Maintenance]
+        .into_iter()
+        .map(|st| {
+            let chosen = option(st.as_str(), &selected.status);
+            view! { <option value=st.as_str() selected=chosen>{move || status_label(i18n, st)}</option> }
+        })
+        .collect_view();
+    let sorts = CatalogueSort::ALL
+        .iter()
+        .map(|so| {
+            let so = *so;
+            let chosen = option(so.as_str(), &selected.sort);
+            let label = move || match so {
+                CatalogueSort::Category => t_string!(i18n, catalogue.sort_category),
+                CatalogueSort::Name => t_string!(i18n, catalogue.sort_name),
+                CatalogueSort::Price => t_string!(i18n, catalogue.sort_price),
+                CatalogueSort::Institution => t_string!(i18n, catalogue.sort_institution),
+            };
+            view! { <option value=so.as_str() selected=chosen>{label}</option> }
+        })
+        .collect_view();
+    let more = view! {
+                <details class="filters__more" open=more_open>
+                    <summary>{t!(i18n, catalogue.more_filters)}</summary>
+                    <div class="filters__row">
+                        <div class="field">
+                            <label for="f-body">{t!(i18n, catalogue.accreditation)}</label>
+                            <select id="f-body" name="body"><option value="">{t!(i18n, catalogue.any)}</option>{bodies}</select>
+                        </div>
+                        <div class="field">
+                            <label for="f-standard">{t!(i18n, catalogue.standard)}</label>
+                            <input id="f-standard" name="standard" type="text" value=selected.standard.clone().unwrap_or_default()
+                                placeholder=move || t_string!(i18n, catalogue.standard_hint) />
+                        </div>
+                        <div class="field">
+                            <label for="f-price">{t!(i18n, catalogue.max_price)}</label>
+                            <input id="f-price" name="max_price" type="text" inputmode="decimal" value=selected.max_price.clone().unwrap_or_default() />
+                        </div>
+                        <div class="field">
+                            <label for="f-status">{t!(i18n, catalogue.status)}</label>
+                            <select id="f-status" name="status"><option value="">{t!(i18n, catalogue.any)}</option>{statuses}</select>
+                        </div>
+                    </div>
+                </details>
+    }
+    .into_any();
+    let previous = (current > 1).then(|| page_href(&selected, current - 1));
+    let next = (current < pages).then(|| page_href(&selected, current + 1));
+
+    let form = view! {
         <form class="filters" method="get" action="/" role="search">
             <fieldset>
                 <legend>{t!(i18n, catalogue.filters)}</legend>
-                <ResourceFilterFields categories=page.categories.clone() institutions=page.institutions.clone() kind=kind.clone() category institution />
+                <div class="field field--wide">
+                    <label for="f-q">{t!(i18n, catalogue.search)}</label>
+                    <input id="f-q" name="q" type="search" value=selected.q.clone().unwrap_or_default()
+                        placeholder=move || t_string!(i18n, catalogue.search_hint) />
+                </div>
+                <ResourceFilterFields categories=page.categories.clone() institutions=page.institutions.clone() kind=selected.kind.clone() category=selected.category institution=selected.institution />
+                <div class="field">
+                    <label for="f-sort">{t!(i18n, catalogue.sort)}</label>
+                    <select id="f-sort" name="sort">{sorts}</select>
+                </div>
+                {more}
                 <div class="filters__actions">
                     <button type="submit" class="button button--primary">{t!(i18n, catalogue.apply)}</button>
                     {filtered.then(|| view! { <a class="button button--quiet" href="/">{t!(i18n, catalogue.clear)}</a> })}
                 </div>
             </fieldset>
         </form>
+    }
+    .into_any();
+    view! {
+        {form}
         <p class="result-count" role="status" data-testid="result-count">{t!(i18n, catalogue.count, count = count)}</p>
         {if page.resources.is_empty() {
             view! {
@@ -73,6 +203,13 @@ fn Catalogue(page: Page, selected: (Option<String>, Option<i64>, Option<i64>)) -
                 <ul class="cards" data-testid="catalogue">
                     {page.resources.into_iter().map(|r| view! { <ResourceCard r /> }).collect_view()}
                 </ul>
+                {(pages > 1).then(|| view! {
+                    <nav class="pager" aria-label=move || t_string!(i18n, catalogue.pages)>
+                        {previous.map(|href| view! { <a class="button button--quiet" rel="prev" href=href>{t!(i18n, catalogue.previous)}</a> })}
+                        <span>{t!(i18n, catalogue.page_of, page = current, pages = pages)}</span>
+                        {next.map(|href| view! { <a class="button button--quiet" rel="next" href=href>{t!(i18n, catalogue.next)}</a> })}
+                    </nav>
+                })}
             }.into_any()
         }}
     }

@@ -32,20 +32,24 @@ pub fn FreeTimePage() -> impl IntoView {
             q.get("kind"),
             num("category"),
             num("institution"),
+            (q.get("q"), q.get("standard")),
         )
     };
-    let data = Resource::new(params, |(from, to, hours, kind, category, institution)| {
-        find_free_time(from, to, hours, kind, category, institution)
-    });
+    let data = Resource::new(
+        params,
+        |(from, to, hours, kind, category, institution, (text, standard))| {
+            find_free_time(from, to, hours, kind, category, institution, text, standard)
+        },
+    );
     view! {
         <Title text=move || t_string!(i18n, free.title).to_string() />
         <h1>{t!(i18n, free.title)}</h1>
         <p class="lead">{t!(i18n, free.intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
-                let (_, _, _, kind, category, institution) = params();
+                let (_, _, _, kind, category, institution, (text, standard)) = params();
                 match data.await {
-                    Ok(page) => view! { <Search page kind category institution /> }.into_any(),
+                    Ok(page) => view! { <Search page kind category institution text standard /> }.into_any(),
                     Err(AppError::Validation { key, .. }) => {
                         crate::components::error_view::set_status(400);
                         let message = move || match key.as_str() {
@@ -72,6 +76,8 @@ fn Search(
     kind: Option<String>,
     category: Option<i64>,
     institution: Option<i64>,
+    text: Option<String>,
+    standard: Option<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let offset = FixedOffset::east_opt(page.utc_offset_seconds)
@@ -108,6 +114,16 @@ fn Search(
                     <select id="f-hours" name="hours">{hour_options}</select>
                 </div>
                 <ResourceFilterFields categories=page.categories.clone() institutions=page.institutions.clone() kind=kind.clone() category institution />
+                <div class="field">
+                    <label for="f-q">{t!(i18n, catalogue.search)}</label>
+                    <input id="f-q" name="q" type="search" value=text.unwrap_or_default()
+                        placeholder=move || t_string!(i18n, catalogue.search_hint) />
+                </div>
+                <div class="field">
+                    <label for="f-standard">{t!(i18n, catalogue.standard)}</label>
+                    <input id="f-standard" name="standard" type="text" value=standard.unwrap_or_default()
+                        placeholder=move || t_string!(i18n, catalogue.standard_hint) />
+                </div>
                 <div class="filters__actions">
                     <button type="submit" class="button button--primary">{t!(i18n, free.search)}</button>
                 </div>
