@@ -34,19 +34,23 @@ async fn search(app: &TestApp, fields: &[(&str, &str)]) -> (Vec<i64>, i64) {
     (ids, total)
 }
 
-/// Each live resource with the text search covers, lower-cased, and its valid standards.
-async fn corpus(app: &TestApp) -> Vec<(i64, String, Vec<(String, String)>, Option<i64>, String)> {
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        String,
-    )> = sqlx::query_as(
+/// A live resource as the test reads it: id, the text search covers (lower-cased), its valid
+/// (body, standard without spaces), its lowest rate, its status.
+type Row = (i64, String, Vec<(String, String)>, Option<i64>, String);
+type Raw = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+);
+
+async fn corpus(app: &TestApp) -> Vec<Row> {
+    let rows: Vec<Raw> = sqlx::query_as(
         "SELECT r.id, r.name_zh, r.name_en, r.model, r.manufacturer, c.name_zh, c.name_en, \
            (SELECT MIN(per_hour_fen) FROM rates x WHERE x.resource_id = r.id), r.status \
          FROM resources r JOIN categories c ON c.id = r.category_id WHERE r.status <> 'retired'",
@@ -91,13 +95,12 @@ fn set(ids: &[i64]) -> BTreeSet<i64> {
 async fn search_and_filters_find_exactly_what_an_independent_scan_finds() {
     let app = TestApp::new().await;
     let rows = corpus(&app).await;
-    let expect =
-        |keep: &dyn Fn(&(i64, String, Vec<(String, String)>, Option<i64>, String)) -> bool| {
-            rows.iter()
-                .filter(|r| keep(r))
-                .map(|r| r.0)
-                .collect::<BTreeSet<i64>>()
-        };
+    let expect = |keep: &dyn Fn(&Row) -> bool| {
+        rows.iter()
+            .filter(|r| keep(r))
+            .map(|r| r.0)
+            .collect::<BTreeSet<i64>>()
+    };
 
     // Words: Chinese of two characters (shorter than a trigram), English any case, a model, a
     // manufacturer, a category, a standard; several words must all match.

@@ -115,19 +115,35 @@ pub async fn zone_info() -> Result<(crate::domain::catalogue::Bilingual, String)
     .await
 }
 
+/// What a time-first search asks for, as the GET form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FreeTimeQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub hours: Option<i64>,
+    pub kind: Option<String>,
+    pub category: Option<i64>,
+    pub institution: Option<i64>,
+    pub q: Option<String>,
+    pub standard: Option<String>,
+}
+
 /// Time-first search: resources free for at least `hours` between `from` and `to` (local dates,
 /// inclusive). Missing dates mean tomorrow to a week later.
 #[server(endpoint = "free")]
 pub async fn find_free_time(
-    from: Option<String>,
-    to: Option<String>,
-    hours: Option<i64>,
-    kind: Option<String>,
-    category: Option<i64>,
-    institution: Option<i64>,
-    q: Option<String>,
-    standard: Option<String>,
+    query: FreeTimeQuery,
 ) -> Result<crate::domain::availability::FreeSearchPage, AppError> {
+    let FreeTimeQuery {
+        from,
+        to,
+        hours,
+        kind,
+        category,
+        institution,
+        q,
+        standard,
+    } = query;
     use crate::domain::availability::{FreeQuery, FreeSearchPage, MAX_RANGE_DAYS};
     use chrono::{Duration, NaiveDate, Offset, TimeZone};
     super::reply(async move {

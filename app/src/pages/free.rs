@@ -1,4 +1,4 @@
-use crate::api::catalogue::find_free_time;
+use crate::api::catalogue::{find_free_time, FreeTimeQuery};
 use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, moment};
@@ -37,8 +37,17 @@ pub fn FreeTimePage() -> impl IntoView {
     };
     let data = Resource::new(
         params,
-        |(from, to, hours, kind, category, institution, (text, standard))| {
-            find_free_time(from, to, hours, kind, category, institution, text, standard)
+        |(from, to, hours, kind, category, institution, (q, standard))| {
+            find_free_time(FreeTimeQuery {
+                from,
+                to,
+                hours,
+                kind,
+                category,
+                institution,
+                q,
+                standard,
+            })
         },
     );
     view! {
