@@ -20,6 +20,12 @@ pub enum AppError {
         violations: Vec<crate::domain::rules::RuleViolation>,
         alternatives: Vec<(i64, i64)>,
     },
+    /// A blackout would cancel these active bookings; nothing was changed. Send it again with
+    /// the choice to cancel them (and a reason for their bookers).
+    #[error("the blackout hits bookings")]
+    BlackoutHits {
+        hits: Vec<crate::domain::editor::BlackoutHit>,
+    },
     #[error("not allowed")]
     Forbidden,
     #[error("not found")]
@@ -51,6 +57,7 @@ impl AppError {
             AppError::Validation { .. } => 400,
             AppError::Conflict { .. } => 409,
             AppError::Refused { .. } => 422,
+            AppError::BlackoutHits { .. } => 409,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::NotSignedIn => 401,

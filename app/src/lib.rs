@@ -68,6 +68,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("invitation") view=pages::account::InvitationPage ssr=SsrMode::Async />
                         <Route path=path!("institution/requests") view=pages::booking::InstitutionRequestsPage ssr=SsrMode::Async />
                         <Route path=path!("institution/members") view=pages::admin::MembersPage ssr=SsrMode::Async />
+                        <Route path=path!("institution/resources") view=pages::editor::MyResourcesPage ssr=SsrMode::Async />
+                        <Route path=path!("institution/resources/new") view=pages::editor::NewResourcePage ssr=SsrMode::Async />
+                        <Route path=path!("resources/:id/edit") view=pages::editor::EditResourcePage ssr=SsrMode::Async />
                         <Route path=path!("admin/people") view=pages::admin::PeoplePage ssr=SsrMode::Async />
                         <Route path=path!("admin/outbox") view=pages::admin::OutboxPage ssr=SsrMode::Async />
                     </Routes>

@@ -233,6 +233,67 @@ fn cases() -> Vec<Case> {
             allowed: &[Who::AdminOfOwner, Who::SiteAdmin],
         },
         Case {
+            name: "add equipment to the owner institution",
+            endpoint: "save_resource",
+            fields: |f| {
+                vec![
+                    ("form[institution]", f.owner.to_string()),
+                    ("form[kind]", "instrument".into()),
+                    ("form[category]", "1".into()),
+                    ("form[name_zh]", "矩阵测试仪".into()),
+                    ("form[audience]", "everyone".into()),
+                ]
+            },
+            effect: "SELECT COUNT(*) || '' FROM resources",
+            allowed: &[Who::AdminOfOwner],
+        },
+        Case {
+            name: "edit the owner's resource",
+            endpoint: "save_resource",
+            fields: |f| {
+                vec![
+                    ("form[id]", f.resource.to_string()),
+                    ("form[institution]", f.owner.to_string()),
+                    ("form[kind]", "instrument".into()),
+                    ("form[category]", "1".into()),
+                    ("form[name_zh]", "改名的测试仪".into()),
+                    ("form[audience]", "everyone".into()),
+                ]
+            },
+            effect: "SELECT name_zh FROM resources ORDER BY id",
+            allowed: &[Who::AdminOfOwner],
+        },
+        Case {
+            name: "add accreditation to the owner's resource",
+            endpoint: "add_accreditation",
+            fields: |f| {
+                vec![
+                    ("form[resource]", f.resource.to_string()),
+                    ("form[body]", "CNAS".into()),
+                    ("form[certificate_number]", "CNAS L0001".into()),
+                    ("form[standards]", "GB/T 2423.1".into()),
+                    ("form[valid_from]", "2026-01-01".into()),
+                    ("form[valid_until]", "2028-01-01".into()),
+                ]
+            },
+            effect: "SELECT COUNT(*) || '' FROM accreditations",
+            allowed: &[Who::AdminOfOwner],
+        },
+        Case {
+            name: "block time on the owner's resource",
+            endpoint: "add_blackout",
+            fields: |f| {
+                vec![
+                    ("form[resource]", f.resource.to_string()),
+                    ("form[kind]", "maintenance".into()),
+                    ("form[starts]", "2026-12-22T09:00".into()),
+                    ("form[ends]", "2026-12-22T12:00".into()),
+                ]
+            },
+            effect: "SELECT COUNT(*) || '' FROM blackouts",
+            allowed: &[Who::AdminOfOwner],
+        },
+        Case {
             name: "send a failed mail again",
             endpoint: "retry_mail",
             fields: |f| vec![("message", f.failed_mail.to_string())],
@@ -363,13 +424,19 @@ async fn every_role_may_do_exactly_what_the_policy_says() {
 async fn restricted_pages_and_reads_answer_by_role() {
     let app = TestApp::new().await;
     let f = fixture(&app).await;
-    let reads: [(&str, &[Who]); 4] = [
+    let edit = format!("/resources/{}/edit", f.resource);
+    let reads: [(&str, &[Who]); 6] = [
         ("/admin/people", &[Who::SiteAdmin]),
         ("/admin/outbox", &[Who::SiteAdmin]),
         (
             "/institution/members",
             &[Who::AdminOfOwner, Who::AdminOfOther],
         ),
+        (
+            "/institution/resources",
+            &[Who::AdminOfOwner, Who::AdminOfOther],
+        ),
+        (&edit, &[Who::AdminOfOwner]),
         ("/profile", SIGNED_IN),
     ];
     let mut failures = Vec::new();

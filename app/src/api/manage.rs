@@ -34,3 +34,107 @@ pub async fn set_resource_status(
     })
     .await
 }
+
+use crate::domain::editor::{
+    AccreditationForm, BlackoutForm, InstitutionResources, ResourceEditor, ResourceForm,
+};
+
+/// The editor for a new resource (of `institution`, default the first the person runs) or for
+/// resource `id`. Only the owning institution's admins get it.
+#[server(endpoint = "resource_editor")]
+pub async fn get_resource_editor(
+    id: Option<i64>,
+    institution: Option<i64>,
+) -> Result<ResourceEditor, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        crate::backend::editor::editor(
+            &state,
+            session::actor().as_ref(),
+            id.map(ResourceId),
+            institution.map(crate::domain::ids::OrganisationId),
+        )
+        .await
+    })
+    .await
+}
+
+/// Creates or updates a resource with its rules, opening hours and rates. Returns its id.
+#[server(endpoint = "save_resource")]
+pub async fn save_resource(form: ResourceForm) -> Result<i64, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let id =
+            crate::backend::editor::save(&state, session::actor().as_ref(), &form).await?;
+        super::after_form(&format!("/resources/{id}/edit?saved=1"));
+        Ok(id.0)
+    })
+    .await
+}
+
+#[server(endpoint = "add_accreditation")]
+pub async fn add_accreditation(form: AccreditationForm) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        crate::backend::editor::add_accreditation(&state, session::actor().as_ref(), &form)
+            .await?;
+        super::after_form(&format!("/resources/{}/edit", form.resource));
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "remove_accreditation")]
+pub async fn remove_accreditation(id: i64) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let resource =
+            crate::backend::editor::remove_accreditation(&state, session::actor().as_ref(), id)
+                .await?;
+        super::after_form(&format!("/resources/{resource}/edit"));
+        Ok(())
+    })
+    .await
+}
+
+/// Blocks a time for maintenance, calibration or internal use; see the backend for what happens
+/// to bookings it hits.
+#[server(endpoint = "add_blackout")]
+pub async fn add_blackout(form: BlackoutForm) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        crate::backend::editor::add_blackout(&state, session::actor().as_ref(), &form).await?;
+        super::after_form(&format!("/resources/{}/edit", form.resource));
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "remove_blackout")]
+pub async fn remove_blackout(id: i64) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let resource =
+            crate::backend::editor::remove_blackout(&state, session::actor().as_ref(), id).await?;
+        super::after_form(&format!("/resources/{resource}/edit"));
+        Ok(())
+    })
+    .await
+}
+
+/// An institution's own equipment list with accreditation warnings.
+#[server(endpoint = "institution_resources")]
+pub async fn list_institution_resources(
+    institution: Option<i64>,
+) -> Result<InstitutionResources, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        crate::backend::editor::institution_resources(
+            &state,
+            session::actor().as_ref(),
+            institution.map(crate::domain::ids::OrganisationId),
+        )
+        .await
+    })
+    .await
+}

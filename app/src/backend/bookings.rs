@@ -581,47 +581,12 @@ pub async fn cancel(
     if as_admin && actor.user.0 != facts.user_id && reason.is_empty() {
         return Err(AppError::validation("reason", "reason_missing"));
     }
-    let from = facts.status();
 
     let mut tx = state.db.pool().begin().await?;
-    let changed = sqlx::query(
-        "UPDATE bookings SET status = 'cancelled', status_reason = $1, sequence = sequence + 1, updated_at = $2, \
-           decided_by = $3, decided_at = $2 \
-         WHERE id = $4 AND status = $5",
-    )
-    .bind(reason)
-    .bind(now)
-    .bind(actor.user.0)
-    .bind(facts.id)
-    .bind(from.as_str())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed == 0 {
+    if !cancel_on(&mut tx, state, &facts, actor, reason, now).await? {
         // Someone else changed it first; nothing was done here.
         return Err(AppError::validation("booking", "not_cancellable"));
     }
-    sqlx::query(
-        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) \
-         VALUES ($1, $2, $3, $4, 'cancelled', $5)",
-    )
-    .bind(facts.id)
-    .bind(actor.user.0)
-    .bind(now)
-    .bind(from.as_str())
-    .bind(reason)
-    .execute(&mut *tx)
-    .await?;
-    let mut mail = facts.mail_to_booker(
-        state,
-        "booking_cancelled",
-        json!({ "reason": reason, "by": actor.name }),
-    );
-    if from == BookingStatus::Confirmed {
-        // Only a confirmed booking was ever sent to the booker's calendar.
-        mail.invite = Some(facts.invite(state, InviteMethod::Cancel, facts.sequence + 1));
-    }
-    enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
     tx.commit().await?;
     tracing::info!(
         booking = facts.id,
@@ -793,6 +758,43 @@ pub async fn detail(
 
 /// Moves a booking from `from` to `to` inside `tx`, guarded on `from`, with its audit row. Returns
 /// false when someone else changed it first.
+/// Cancels an active booking on `tx` (guarded on its current state), records it and queues the
+/// booker's mail, with the calendar cancellation when the booking had been confirmed. False when
+/// the booking had changed meanwhile (nothing done).
+pub(super) async fn cancel_on(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    facts: &BookingFacts,
+    actor: &Actor,
+    reason: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let from = facts.status();
+    if !transition(
+        tx,
+        facts,
+        Some(actor),
+        (from, BookingStatus::Cancelled),
+        reason,
+        now,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    let mut mail = facts.mail_to_booker(
+        state,
+        "booking_cancelled",
+        json!({ "reason": reason, "by": actor.name }),
+    );
+    if from == BookingStatus::Confirmed {
+        // Only a confirmed booking was ever sent to the booker's calendar.
+        mail.invite = Some(facts.invite(state, InviteMethod::Cancel, facts.sequence + 1));
+    }
+    enqueue(tx, &mail, now, &state.settings.public_url).await?;
+    Ok(true)
+}
+
 async fn transition(
     tx: &mut AnyConnection,
     facts: &BookingFacts,

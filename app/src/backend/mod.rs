@@ -6,6 +6,7 @@ pub mod availability;
 pub mod bookings;
 pub mod catalogue;
 pub mod demo;
+pub mod editor;
 pub mod mail;
 pub mod resources;
 pub mod secrets;

@@ -42,6 +42,14 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "not_pending" => t_string!(i18n, invalid.not_pending),
         "not_failed" => t_string!(i18n, invalid.not_failed),
         "price_invalid" => t_string!(i18n, invalid.price_invalid),
+        "number_invalid" => t_string!(i18n, invalid.number_invalid),
+        "duration_order" => t_string!(i18n, invalid.duration_order),
+        "slot_mismatch" => t_string!(i18n, invalid.slot_mismatch),
+        "hours_invalid" => t_string!(i18n, invalid.hours_invalid),
+        "date_invalid" => t_string!(i18n, invalid.date_invalid),
+        "rate_missing" => t_string!(i18n, invalid.rate_missing),
+        "specification_invalid" => t_string!(i18n, invalid.specification_invalid),
+        "date_order" => t_string!(i18n, invalid.date_order),
         "choice_unknown" => t_string!(i18n, invalid.choice_unknown),
         "not_finished" => t_string!(i18n, invalid.not_finished),
         "reason_missing" => t_string!(i18n, invalid.reason_missing),
@@ -63,6 +71,9 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::NotSignedIn => t_string!(i18n, error.not_signed_in).to_string(),
         AppError::Conflict { .. } => t_string!(i18n, error.conflict).to_string(),
         AppError::Refused { .. } => t_string!(i18n, error.refused).to_string(),
+        AppError::BlackoutHits { hits } => {
+            t_string!(i18n, error.blackout_hits, count = hits.len()).to_string()
+        }
         AppError::Transport => t_string!(i18n, error.transport).to_string(),
         AppError::TooManyAttempts { retry_after_secs } => t_string!(
             i18n,
@@ -106,8 +117,13 @@ pub fn Field(
     #[prop(optional, into)] value: Option<String>,
     #[prop(optional, into)] hint: Option<Signal<String>>,
     #[prop(into)] error: Signal<Option<AppError>>,
+    /// The server function's struct argument the field belongs to: its input is then named
+    /// `within[name]`.
+    #[prop(optional)]
+    within: Option<&'static str>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let input_name = within.map_or_else(|| name.to_string(), |w| format!("{w}[{name}]"));
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let message = move || match error.get() {
@@ -127,13 +143,30 @@ pub fn Field(
                 {move || label.get()}
                 {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
             </label>
-            <input id=id name=name type=kind required=required autocomplete=autocomplete
+            <input id=id name=input_name type=kind required=required autocomplete=autocomplete
                 value=value aria-invalid=invalid aria-describedby=described />
             {hint.map(|h| view! { <p class="field__hint">{move || h.get()}</p> })}
             <p class="field__error" id=error_id role="alert" hidden=move || message().is_none()>
                 {message}
             </p>
         </div>
+    }
+}
+
+/// The message for field `name`, when the error is about it (for inputs built by hand).
+#[component]
+pub fn FieldMessage(name: &'static str, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let message = move || match error.get() {
+        Some(AppError::Validation { field, key }) if field == name => {
+            Some(validation_text(i18n, &key))
+        }
+        _ => None,
+    };
+    view! {
+        <p class="field__error" id=format!("field-{name}-error") role="alert" hidden=move || message().is_none()>
+            {message}
+        </p>
     }
 }
 

@@ -167,7 +167,7 @@ pub struct CataloguePage {
     pub institutions: Vec<Named<OrganisationId>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Specification {
     pub label_zh: String,
     pub label_en: String,

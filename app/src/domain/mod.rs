@@ -27,6 +27,7 @@ pub mod account;
 pub mod availability;
 pub mod booking;
 pub mod catalogue;
+pub mod editor;
 pub mod email;
 pub mod ids;
 pub mod money;

@@ -569,6 +569,7 @@ pub fn InstitutionTabs() -> impl IntoView {
     view! {
         <nav class="tabs" aria-label=move || t_string!(i18n, nav.institution)>
             <a href="/institution/requests" aria-current=current("/institution/requests")>{t!(i18n, queue.tab)}</a>
+            <a href="/institution/resources" aria-current=current("/institution/resources")>{t!(i18n, editor.tab)}</a>
             <a href="/institution/members" aria-current=current("/institution/members")>{t!(i18n, admin.members_title)}</a>
         </nav>
     }

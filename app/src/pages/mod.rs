@@ -2,6 +2,7 @@ pub mod account;
 pub mod admin;
 pub mod booking;
 pub mod catalogue;
+pub mod editor;
 pub mod free;
 pub mod manage;
 pub mod not_found;

@@ -1,0 +1,611 @@
+//! Institutions' equipment pages: their own list with accreditation warnings, and the editor for
+//! a resource (description, rules, hours, rates; accreditation and blackouts once it exists).
+//! Plain forms: they work before and without the wasm; the server checks every field.
+
+use crate::api::manage::*;
+use crate::components::badges::{body_label, kind_label, standing_label, StatusBadge};
+use crate::components::error_view::ErrorView;
+use crate::components::format::moment;
+use crate::components::forms::{
+    action_error, error_text, Done, Field, FieldMessage, FormError, Submit,
+};
+use crate::domain::catalogue::{
+    AccreditationBody, Audience, BlackoutKind, CustomerCategory, ResourceKind,
+};
+use crate::domain::editor::{InstitutionResources, ResourceEditor, ResourceForm};
+use crate::error::AppError;
+use crate::i18n::*;
+use chrono::{DateTime, FixedOffset};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+macro_rules! tr {
+    ($i18n:ident, $($key:tt)+) => {
+        Signal::derive(move || t_string!($i18n, $($key)+).to_string())
+    };
+}
+
+fn blackout_label(i18n: leptos_i18n::I18nContext<Locale>, kind: BlackoutKind) -> &'static str {
+    match kind {
+        BlackoutKind::Maintenance => t_string!(i18n, blackout.maintenance),
+        BlackoutKind::Calibration => t_string!(i18n, blackout.calibration),
+        BlackoutKind::Internal => t_string!(i18n, blackout.internal),
+    }
+}
+
+fn audience_label(i18n: leptos_i18n::I18nContext<Locale>, audience: Audience) -> &'static str {
+    match audience {
+        Audience::Everyone => t_string!(i18n, audience.everyone),
+        Audience::Zone => t_string!(i18n, audience.zone),
+        Audience::Institution => t_string!(i18n, audience.institution),
+    }
+}
+
+fn customer_label(i18n: leptos_i18n::I18nContext<Locale>, c: CustomerCategory) -> &'static str {
+    match c {
+        CustomerCategory::Own => t_string!(i18n, customer.own),
+        CustomerCategory::Zone => t_string!(i18n, customer.zone),
+        CustomerCategory::External => t_string!(i18n, customer.external),
+        CustomerCategory::Sme => t_string!(i18n, customer.sme),
+    }
+}
+
+/// `/institution/resources`: the institution's equipment, every status, with what needs doing.
+#[component]
+pub fn MyResourcesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let q = use_query_map();
+    let institution = move || {
+        q.get()
+            .get("institution")
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let data = Resource::new(institution, list_institution_resources);
+    view! {
+        <Title text=move || t_string!(i18n, editor.my_title).to_string() />
+        <h1>{t!(i18n, editor.my_title)}</h1>
+        <crate::pages::booking::InstitutionTabs />
+        <p class="lead">{t!(i18n, editor.my_intro)}</p>
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(list) => view! { <ResourceList list /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ResourceList(list: InstitutionResources) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let new_href = format!("/institution/resources/new?institution={}", list.institution.id);
+    let warnings = list.warnings;
+    view! {
+        <p><a class="button button--primary" href=new_href data-testid="add-resource">{t!(i18n, editor.add)}</a></p>
+        {(!warnings.is_empty()).then(|| view! {
+            <section class="notice notice--warning" aria-labelledby="h-warnings">
+                <h2 id="h-warnings">{t!(i18n, editor.warnings)}</h2>
+                <ul>
+                    {warnings.into_iter().map(|w| {
+                        let date = w.valid_until.format("%Y-%m-%d").to_string();
+                        let name = w.name.clone();
+                        view! {
+                            <li>
+                                <a href=format!("/resources/{}/edit", w.resource)>{move || name.pick(english()).to_string()}</a>
+                                " · "{move || body_label(i18n, w.body)}" "{w.certificate_number.clone()}" · "
+                                {if w.expired {
+                                    view! { <strong>{t!(i18n, editor.warning_expired, date = date.clone())}</strong> }.into_any()
+                                } else {
+                                    view! { <span>{t!(i18n, editor.warning_expiring, date = date.clone())}</span> }.into_any()
+                                }}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        {if list.resources.is_empty() {
+            view! { <p class="muted">{t!(i18n, editor.none)}</p> }.into_any()
+        } else {
+            view! {
+                <table class="table" data-testid="my-resources">
+                    <thead><tr>
+                        <th scope="col">{t!(i18n, editor.name_zh)}</th>
+                        <th scope="col">{t!(i18n, editor.category)}</th>
+                        <th scope="col">{t!(i18n, catalogue.status)}</th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, editor.edit)}</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {list.resources.into_iter().map(|r| {
+                            let (name, category) = (r.name.clone(), r.category.name.clone());
+                            view! {
+                                <tr>
+                                    <td><a href=format!("/resources/{}", r.id)>{move || name.pick(english()).to_string()}</a></td>
+                                    <td>{move || kind_label(i18n, r.kind)}" · "{move || category.pick(english()).to_string()}</td>
+                                    <td><StatusBadge status=r.status /></td>
+                                    <td><a href=format!("/resources/{}/edit", r.id)>{t!(i18n, editor.edit)}</a></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+    }
+}
+
+/// `/institution/resources/new`: a new resource.
+#[component]
+pub fn NewResourcePage() -> impl IntoView {
+    let q = use_query_map();
+    let institution = move || {
+        q.get()
+            .get("institution")
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let data = Resource::new(institution, |institution| {
+        get_resource_editor(None, institution)
+    });
+    view! { <EditorPage data /> }
+}
+
+/// `/resources/:id/edit`: an existing resource.
+#[component]
+pub fn EditResourcePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.get().get("id").and_then(|v| v.parse::<i64>().ok());
+    let accreditation = ServerAction::<AddAccreditation>::new();
+    let remove_accreditation = ServerAction::<RemoveAccreditation>::new();
+    let blackout = ServerAction::<AddBlackout>::new();
+    let remove_blackout = ServerAction::<RemoveBlackout>::new();
+    let data = Resource::new(
+        move || {
+            (
+                id(),
+                accreditation.version().get(),
+                remove_accreditation.version().get(),
+                blackout.version().get(),
+                remove_blackout.version().get(),
+            )
+        },
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_resource_editor(Some(id), None).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    provide_context(EditActions {
+        accreditation,
+        remove_accreditation,
+        blackout,
+        remove_blackout,
+    });
+    view! { <EditorPage data /> }
+}
+
+#[derive(Clone, Copy)]
+struct EditActions {
+    accreditation: ServerAction<AddAccreditation>,
+    remove_accreditation: ServerAction<RemoveAccreditation>,
+    blackout: ServerAction<AddBlackout>,
+    remove_blackout: ServerAction<RemoveBlackout>,
+}
+
+#[component]
+fn EditorPage(data: Resource<Result<ResourceEditor, AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let q = use_query_map();
+    let saved = move || q.get().get("saved").is_some();
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(editor) => {
+                        let existing = editor.form.id;
+                        view! {
+                            <Title text=move || if existing.is_some() { t_string!(i18n, editor.title_edit) } else { t_string!(i18n, editor.title_new) }.to_string() />
+                            <h1>{move || if existing.is_some() { t_string!(i18n, editor.title_edit) } else { t_string!(i18n, editor.title_new) }}</h1>
+                            {existing.map(|id| view! { <p><a href=format!("/resources/{id}")>{t!(i18n, editor.view)}</a></p> })}
+                            {saved().then(|| view! { <Done>{t!(i18n, editor.saved)}</Done> })}
+                            <p class="lead">{t!(i18n, editor.intro)}</p>
+                            <EditorForm editor=editor.clone() />
+                            {existing.map(|id| view! {
+                                <AccreditationSection id editor=editor.clone() />
+                                <BlackoutSection id editor=editor.clone() />
+                            })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A labelled `<select>` in the `form` struct.
+#[component]
+fn Choice(
+    name: &'static str,
+    label: Signal<String>,
+    options: Vec<(String, Signal<String>)>,
+    selected: String,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{move || label.get()}</label>
+            <select id=id name=format!("form[{name}]")>
+                {options.into_iter().map(|(value, text)| {
+                    let chosen = value == selected;
+                    view! { <option value=value selected=chosen>{move || text.get()}</option> }
+                }).collect_view()}
+            </select>
+            <FieldMessage name error />
+        </div>
+    }
+}
+
+/// A labelled `<textarea>` in the `form` struct.
+#[component]
+fn Text(
+    name: &'static str,
+    label: Signal<String>,
+    value: String,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div class="field field--wide">
+            <label for=id.clone()>{move || label.get()}</label>
+            <textarea id=id name=format!("form[{name}]") rows="4">{value}</textarea>
+            {hint.map(|h| view! { <p class="field__hint">{move || h.get()}</p> })}
+            <FieldMessage name error />
+        </div>
+    }
+}
+
+#[component]
+fn EditorForm(editor: ResourceEditor) -> impl IntoView {
+    let i18n = use_i18n();
+    let save = ServerAction::<SaveResource>::new();
+    let error = action_error(save);
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = save.value().get() {
+            navigate(&format!("/resources/{id}/edit?saved=1"), Default::default());
+        }
+    });
+    let f = editor.form.clone();
+    view! {
+        <ActionForm action=save attr:class="form form--editor" attr:novalidate="" attr:data-testid="resource-form">
+            <FormError error fields=FIELDS />
+            {f.id.map(|id| view! { <input type="hidden" name="form[id]" value=id /> })}
+            <BasicsSection editor=editor.clone() error />
+            <RulesSection f=f.clone() error />
+            <HoursSection f=f.clone() error />
+            <RatesSection f error />
+            <div class="form__actions"><Submit label=tr!(i18n, editor.save) pending=save.pending() /></div>
+        </ActionForm>
+    }
+}
+
+/// Every field the editor shows its own message beside.
+const FIELDS: &[&str] = &[
+    "kind", "category", "name_zh", "name_en", "model", "manufacturer", "serial_number",
+    "purchase_year", "original_value", "building", "room", "description_zh", "description_en",
+    "specifications", "contact_name", "contact_phone", "slot_minutes", "min_duration_minutes",
+    "max_duration_minutes", "min_notice_hours", "max_notice_days", "buffer_before_minutes",
+    "buffer_after_minutes", "cancel_cutoff_hours", "audience", "hours_1", "hours_2", "hours_3",
+    "hours_4", "hours_5", "hours_6", "hours_7", "closed_days", "rate_own", "rate_zone",
+    "rate_external", "rate_sme", "minimum_own", "minimum_zone", "minimum_external", "minimum_sme",
+];
+
+#[component]
+fn BasicsSection(editor: ResourceEditor, error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let f = editor.form;
+    let kinds = ResourceKind::ALL
+        .iter()
+        .map(|k| {
+            let k = *k;
+            (k.as_str().to_string(), Signal::derive(move || kind_label(i18n, k).to_string()))
+        })
+        .collect();
+    let categories = editor
+        .categories
+        .into_iter()
+        .map(|c| {
+            let name = c.name.clone();
+            (c.id.0.to_string(), Signal::derive(move || name.pick(english()).to_string()))
+        })
+        .collect();
+    let institutions: Vec<(String, Signal<String>)> = editor
+        .institutions
+        .into_iter()
+        .map(|o| {
+            let name = o.name.clone();
+            (o.id.0.to_string(), Signal::derive(move || name.pick(english()).to_string()))
+        })
+        .collect();
+    view! {
+        <fieldset class="panel">
+            <legend>{t!(i18n, editor.basics)}</legend>
+            <div class="form__grid">
+                {if f.id.is_none() && institutions.len() > 1 {
+                    view! { <Choice name="institution" label=tr!(i18n, editor.institution) options=institutions selected=f.institution.to_string() error /> }.into_any()
+                } else {
+                    view! { <input type="hidden" name="form[institution]" value=f.institution /> }.into_any()
+                }}
+                <Choice name="kind" label=tr!(i18n, editor.kind) options=kinds selected=f.kind.clone() error />
+                <Choice name="category" label=tr!(i18n, editor.category) options=categories selected=f.category.to_string() error />
+                <Field name="name_zh" within="form" label=tr!(i18n, editor.name_zh) value=f.name_zh.clone() required=true error />
+                <Field name="name_en" within="form" label=tr!(i18n, editor.name_en) value=f.name_en.clone() error />
+                <Field name="model" within="form" label=tr!(i18n, editor.model) value=f.model.clone() error />
+                <Field name="manufacturer" within="form" label=tr!(i18n, editor.manufacturer) value=f.manufacturer.clone() error />
+                <Field name="serial_number" within="form" label=tr!(i18n, editor.serial_number) value=f.serial_number.clone() error />
+                <Field name="purchase_year" within="form" label=tr!(i18n, editor.purchase_year) value=f.purchase_year.clone() error />
+                <Field name="original_value" within="form" label=tr!(i18n, editor.original_value) value=f.original_value.clone() error />
+                <Field name="building" within="form" label=tr!(i18n, editor.building) value=f.building.clone() error />
+                <Field name="room" within="form" label=tr!(i18n, editor.room) value=f.room.clone() error />
+                <Field name="contact_name" within="form" label=tr!(i18n, editor.contact_name) value=f.contact_name.clone() error />
+                <Field name="contact_phone" within="form" kind="tel" label=tr!(i18n, editor.contact_phone) value=f.contact_phone.clone() error />
+            </div>
+            <Text name="description_zh" label=tr!(i18n, editor.description_zh) value=f.description_zh.clone() error />
+            <Text name="description_en" label=tr!(i18n, editor.description_en) value=f.description_en.clone() error />
+            <Text name="specifications" label=tr!(i18n, editor.specifications) value=f.specifications.clone() hint=tr!(i18n, editor.specifications_hint) error />
+        </fieldset>
+    }
+}
+
+#[component]
+fn RulesSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let audiences = Audience::ALL
+        .iter()
+        .map(|a| {
+            let a = *a;
+            (a.as_str().to_string(), Signal::derive(move || audience_label(i18n, a).to_string()))
+        })
+        .collect();
+    let approval = f.approval.is_some();
+    view! {
+        <fieldset class="panel">
+            <legend>{t!(i18n, editor.rules)}</legend>
+            <div class="form__grid">
+                <Field name="slot_minutes" within="form" kind="number" label=tr!(i18n, editor.slot_minutes) value=f.slot_minutes.clone() error />
+                <Field name="min_duration_minutes" within="form" kind="number" label=tr!(i18n, editor.min_duration_minutes) value=f.min_duration_minutes.clone() error />
+                <Field name="max_duration_minutes" within="form" kind="number" label=tr!(i18n, editor.max_duration_minutes) value=f.max_duration_minutes.clone() error />
+                <Field name="min_notice_hours" within="form" kind="number" label=tr!(i18n, editor.min_notice_hours) value=f.min_notice_hours.clone() error />
+                <Field name="max_notice_days" within="form" kind="number" label=tr!(i18n, editor.max_notice_days) value=f.max_notice_days.clone() error />
+                <Field name="buffer_before_minutes" within="form" kind="number" label=tr!(i18n, editor.buffer_before_minutes) value=f.buffer_before_minutes.clone() hint=tr!(i18n, editor.buffer_hint) error />
+                <Field name="buffer_after_minutes" within="form" kind="number" label=tr!(i18n, editor.buffer_after_minutes) value=f.buffer_after_minutes.clone() error />
+                <Field name="cancel_cutoff_hours" within="form" kind="number" label=tr!(i18n, editor.cancel_cutoff_hours) value=f.cancel_cutoff_hours.clone() error />
+                <Choice name="audience" label=tr!(i18n, editor.audience) options=audiences selected=f.audience.clone() error />
+                <div class="field field--check">
+                    <input id="field-approval" type="checkbox" name="form[approval]" checked=approval />
+                    <label for="field-approval">{t!(i18n, editor.approval)}</label>
+                </div>
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn HoursSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    const NAMES: [&str; 7] = [
+        "hours_1", "hours_2", "hours_3", "hours_4", "hours_5", "hours_6", "hours_7",
+    ];
+    let day_label = move |weekday: u8| match weekday {
+        1 => t_string!(i18n, weekday.mon),
+        2 => t_string!(i18n, weekday.tue),
+        3 => t_string!(i18n, weekday.wed),
+        4 => t_string!(i18n, weekday.thu),
+        5 => t_string!(i18n, weekday.fri),
+        6 => t_string!(i18n, weekday.sat),
+        _ => t_string!(i18n, weekday.sun),
+    };
+    view! {
+        <fieldset class="panel">
+            <legend>{t!(i18n, editor.hours)}</legend>
+            <p class="field__hint">{t!(i18n, editor.hours_hint)}</p>
+            <div class="form__grid">
+                {(1..=7u8).zip(NAMES).map(|(weekday, name)| view! {
+                    <Field name within="form" label=Signal::derive(move || day_label(weekday).to_string()) value=f.day_hours(weekday).to_string() error />
+                }).collect_view()}
+            </div>
+            <Text name="closed_days" label=tr!(i18n, editor.closed_days) value=f.closed_days.clone() hint=tr!(i18n, editor.closed_days_hint) error />
+        </fieldset>
+    }
+}
+
+#[component]
+fn RatesSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = [
+        (CustomerCategory::Own, "rate_own", "minimum_own", f.rate_own.clone(), f.minimum_own.clone()),
+        (CustomerCategory::Zone, "rate_zone", "minimum_zone", f.rate_zone.clone(), f.minimum_zone.clone()),
+        (CustomerCategory::Sme, "rate_sme", "minimum_sme", f.rate_sme.clone(), f.minimum_sme.clone()),
+        (
+            CustomerCategory::External,
+            "rate_external",
+            "minimum_external",
+            f.rate_external.clone(),
+            f.minimum_external.clone(),
+        ),
+    ];
+    view! {
+        <fieldset class="panel">
+            <legend>{t!(i18n, editor.rates)}</legend>
+            <p class="field__hint">{t!(i18n, editor.rate_hint)}</p>
+            <div class="form__grid">
+                {rows.into_iter().map(|(category, rate, minimum, rate_value, minimum_value)| {
+                    let label = move || customer_label(i18n, category);
+                    view! {
+                        <Field name=rate within="form" label=Signal::derive(move || format!("{} · {}", label(), t_string!(i18n, editor.per_hour))) value=rate_value error />
+                        <Field name=minimum within="form" label=Signal::derive(move || format!("{} · {}", label(), t_string!(i18n, editor.minimum))) value=minimum_value error />
+                    }
+                }).collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn AccreditationSection(id: i64, editor: ResourceEditor) -> impl IntoView {
+    let i18n = use_i18n();
+    let actions = expect_context::<EditActions>();
+    let add = actions.accreditation;
+    let remove = actions.remove_accreditation;
+    let error = action_error(add);
+    let remove_error = action_error(remove);
+    let bodies = AccreditationBody::ALL
+        .iter()
+        .map(|b| {
+            let b = *b;
+            view! { <option value=b.as_str()>{move || body_label(i18n, b)}</option> }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="h-accreditation" data-testid="accreditations">
+            <h2 id="h-accreditation">{t!(i18n, editor.accreditations)}</h2>
+            <div class="notice notice--error" role="alert" hidden=move || remove_error.get().is_none()>
+                <p>{move || remove_error.get().map(|e| error_text(i18n, &e))}</p>
+            </div>
+            {if editor.accreditations.is_empty() {
+                view! { <p class="muted">{t!(i18n, editor.no_accreditations)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="entries">
+                        {editor.accreditations.into_iter().map(|a| view! {
+                            <li>
+                                <strong>{move || body_label(i18n, a.view.body)}</strong>" "{a.view.certificate_number.clone()}
+                                " · "{a.view.standards.join(", ")}
+                                " · "{a.view.valid_from.format("%Y-%m-%d").to_string()}" – "{a.view.valid_until.format("%Y-%m-%d").to_string()}
+                                " ("{move || standing_label(i18n, a.view.standing)}")"
+                                <ActionForm action=remove attr:class="inline-form">
+                                    <input type="hidden" name="id" value=a.id />
+                                    <button type="submit" class="button button--quiet">{t!(i18n, editor.remove)}</button>
+                                </ActionForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <h3>{t!(i18n, editor.add_accreditation)}</h3>
+            <ActionForm action=add attr:class="form" attr:novalidate="">
+                <FormError error fields=&["body", "certificate_number", "standards", "valid_from", "valid_until"] />
+                <input type="hidden" name="form[resource]" value=id />
+                <div class="form__grid">
+                    <div class="field">
+                        <label for="field-body">{t!(i18n, editor.body)}</label>
+                        <select id="field-body" name="form[body]">{bodies}</select>
+                    </div>
+                    <Field name="certificate_number" within="form" label=tr!(i18n, editor.certificate_number) error />
+                    <Field name="valid_from" within="form" kind="date" label=tr!(i18n, editor.valid_from) error />
+                    <Field name="valid_until" within="form" kind="date" label=tr!(i18n, editor.valid_until) error />
+                </div>
+                <div class="field field--wide">
+                    <label for="field-standards">{t!(i18n, editor.standards)}</label>
+                    <textarea id="field-standards" name="form[standards]" rows="3"></textarea>
+                    <p class="field__hint">{t!(i18n, editor.standards_hint)}</p>
+                    <FieldMessage name="standards" error />
+                </div>
+                <div class="form__actions"><Submit label=tr!(i18n, editor.add_accreditation) pending=add.pending() /></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn BlackoutSection(id: i64, editor: ResourceEditor) -> impl IntoView {
+    let i18n = use_i18n();
+    let actions = expect_context::<EditActions>();
+    let add = actions.blackout;
+    let remove = actions.remove_blackout;
+    let error = action_error(add);
+    let off = FixedOffset::east_opt(editor.utc_offset_seconds)
+        .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
+    let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
+    let hits = move || match error.get() {
+        Some(AppError::BlackoutHits { hits }) => hits,
+        _ => Vec::new(),
+    };
+    let english = move || i18n.get_locale() == Locale::en;
+    let kinds = BlackoutKind::ALL
+        .iter()
+        .map(|k| {
+            let k = *k;
+            view! { <option value=k.as_str()>{move || blackout_label(i18n, k)}</option> }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="h-blackouts" data-testid="blackouts">
+            <h2 id="h-blackouts">{t!(i18n, editor.blackouts)}</h2>
+            {if editor.blackouts.is_empty() {
+                view! { <p class="muted">{t!(i18n, editor.no_blackouts)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="entries">
+                        {editor.blackouts.into_iter().map(|b| view! {
+                            <li>
+                                <strong>{move || blackout_label(i18n, b.kind)}</strong>" "
+                                {move || moment(i18n, at(b.starts_at), off)}" – "{move || moment(i18n, at(b.ends_at), off)}
+                                {(!b.note.is_empty()).then(|| view! { " · "{b.note.clone()} })}
+                                <ActionForm action=remove attr:class="inline-form">
+                                    <input type="hidden" name="id" value=b.id />
+                                    <button type="submit" class="button button--quiet">{t!(i18n, editor.remove)}</button>
+                                </ActionForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <h3>{t!(i18n, editor.add_blackout)}</h3>
+            <div class="notice notice--warning" role="alert" hidden=move || hits().is_empty() data-testid="blackout-hits">
+                <h4>{t!(i18n, editor.hits_title)}</h4>
+                <p>{t!(i18n, editor.hits_intro)}</p>
+                <ul>
+                    {move || hits().into_iter().map(|h| {
+                        let org = h.organisation.clone();
+                        view! {
+                            <li>
+                                <a href=format!("/bookings/{}", h.booking)>"#"{h.booking}</a>" · "
+                                {moment(i18n, at(h.starts_at), off)}" – "{moment(i18n, at(h.ends_at), off)}" · "
+                                {h.booker.clone()}" ("{org.pick(english()).to_string()}")"
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+            <ActionForm action=add attr:class="form" attr:novalidate="">
+                <FormError error fields=&["kind", "starts", "ends", "reason"] />
+                <input type="hidden" name="form[resource]" value=id />
+                <div class="form__grid">
+                    <div class="field">
+                        <label for="field-blackout-kind">{t!(i18n, editor.blackout_kind)}</label>
+                        <select id="field-blackout-kind" name="form[kind]">{kinds}</select>
+                    </div>
+                    <Field name="starts" within="form" kind="datetime-local" label=tr!(i18n, editor.starts) error />
+                    <Field name="ends" within="form" kind="datetime-local" label=tr!(i18n, editor.ends) error />
+                    <Field name="note" within="form" label=tr!(i18n, editor.note) error />
+                </div>
+                <div class="field field--check">
+                    <input id="field-cancel-hits" type="checkbox" name="form[cancel_hits]" />
+                    <label for="field-cancel-hits">{t!(i18n, editor.cancel_hits)}</label>
+                </div>
+                <Field name="reason" within="form" label=tr!(i18n, editor.reason) error />
+                <div class="form__actions"><Submit label=tr!(i18n, editor.add_blackout) pending=add.pending() /></div>
+            </ActionForm>
+        </section>
+    }
+}
