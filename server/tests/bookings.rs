@@ -299,17 +299,6 @@ async fn sixty_four_clients_racing_for_each_of_twenty_slots_get_exactly_one_book
     assert_eq!(overlapping_pairs(&app, resource).await, 0);
 }
 
-async fn admin_of_resource(app: &TestApp, resource: i64) -> String {
-    sqlx::query_scalar(
-        "SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id JOIN resources x ON x.institution_id = r.scope_id \
-         WHERE r.role = 'institution_admin' AND x.id = $1",
-    )
-    .bind(resource)
-    .fetch_one(app.state.db.pool())
-    .await
-    .unwrap()
-}
-
 async fn status_of(app: &TestApp, id: &str) -> String {
     sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
         .bind(id.parse::<i64>().unwrap())
@@ -345,7 +334,9 @@ async fn admins_approve_or_reject_requests_and_undecided_ones_expire() {
         .unwrap();
     let resource = id.to_string();
     let booker = app.sign_in(BOOKER).await;
-    let admin = app.sign_in(&admin_of_resource(&app, id).await).await;
+    let admin = app
+        .sign_in(&common::admin_of_resource(&app, id).await)
+        .await;
     let first = pending_request(
         &app,
         &booker,
@@ -591,7 +582,9 @@ async fn ended_bookings_are_marked_completed_or_no_show_by_the_owner() {
         .unwrap()
         .to_string();
     let booking_id = id.to_string();
-    let admin = app.sign_in(&admin_of_resource(&app, resource).await).await;
+    let admin = app
+        .sign_in(&common::admin_of_resource(&app, resource).await)
+        .await;
     let (status, _, _) = app
         .call(
             "record_outcome",

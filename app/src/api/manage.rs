@@ -64,8 +64,7 @@ pub async fn get_resource_editor(
 pub async fn save_resource(form: ResourceForm) -> Result<i64, AppError> {
     super::reply(async move {
         let state = state()?;
-        let id =
-            crate::backend::editor::save(&state, session::actor().as_ref(), &form).await?;
+        let id = crate::backend::editor::save(&state, session::actor().as_ref(), &form).await?;
         super::after_form(&format!("/resources/{id}/edit?saved=1"));
         Ok(id.0)
     })
@@ -76,8 +75,7 @@ pub async fn save_resource(form: ResourceForm) -> Result<i64, AppError> {
 pub async fn add_accreditation(form: AccreditationForm) -> Result<(), AppError> {
     super::reply(async move {
         let state = state()?;
-        crate::backend::editor::add_accreditation(&state, session::actor().as_ref(), &form)
-            .await?;
+        crate::backend::editor::add_accreditation(&state, session::actor().as_ref(), &form).await?;
         super::after_form(&format!("/resources/{}/edit", form.resource));
         Ok(())
     })

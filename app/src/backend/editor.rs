@@ -7,7 +7,7 @@ use super::resources::owner;
 use super::AppState;
 use crate::domain::account::{Actor, Role};
 use crate::domain::catalogue::{
-    AccreditationBody, AccreditationStanding, AccreditationView, BlackoutKind, Bilingual,
+    AccreditationBody, AccreditationStanding, AccreditationView, Bilingual, BlackoutKind,
     CatalogueFilter, Named,
 };
 use crate::domain::editor::*;
@@ -23,7 +23,11 @@ fn refused((field, key): Refusal) -> AppError {
 }
 
 fn manage(actor: Option<&Actor>, institution: OrganisationId) -> Result<&Actor, AppError> {
-    require(actor, Action::ManageResource, Target::Resource { institution })?;
+    require(
+        actor,
+        Action::ManageResource,
+        Target::Resource { institution },
+    )?;
     actor.ok_or(AppError::NotSignedIn)
 }
 
@@ -155,12 +159,11 @@ async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, App
     let rules = state.db.rules_of(id).await?.ok_or(AppError::NotFound)?;
     let hours = state.db.opening_hours_of(id).await?;
     let rates = state.db.rates_of(id).await?;
-    let closed: Vec<(String, String)> = sqlx::query_as(
-        "SELECT day, note_zh FROM closure_days WHERE resource_id = $1 ORDER BY day",
-    )
-    .bind(id.0)
-    .fetch_all(state.db.pool())
-    .await?;
+    let closed: Vec<(String, String)> =
+        sqlx::query_as("SELECT day, note_zh FROM closure_days WHERE resource_id = $1 ORDER BY day")
+            .bind(id.0)
+            .fetch_all(state.db.pool())
+            .await?;
     let specifications: Vec<crate::domain::catalogue::Specification> =
         serde_json::from_str(&r.specifications).unwrap_or_default();
     let day = |weekday: u8| {
@@ -515,7 +518,11 @@ pub async fn add_accreditation(
             .await?;
     }
     tx.commit().await?;
-    tracing::info!(resource = resource.0, accreditation = aid, "accreditation added");
+    tracing::info!(
+        resource = resource.0,
+        accreditation = aid,
+        "accreditation added"
+    );
     Ok(())
 }
 
@@ -590,14 +597,16 @@ pub async fn add_blackout(
         return Err(AppError::BlackoutHits {
             hits: hits
                 .into_iter()
-                .map(|(booking, starts_at, ends_at, booker, zh, en, status)| BlackoutHit {
-                    booking,
-                    starts_at,
-                    ends_at,
-                    booker,
-                    organisation: Bilingual { zh, en },
-                    status,
-                })
+                .map(
+                    |(booking, starts_at, ends_at, booker, zh, en, status)| BlackoutHit {
+                        booking,
+                        starts_at,
+                        ends_at,
+                        booker,
+                        organisation: Bilingual { zh, en },
+                        status,
+                    },
+                )
                 .collect(),
         });
     }

@@ -155,7 +155,10 @@ pub fn Field(
 
 /// The message for field `name`, when the error is about it (for inputs built by hand).
 #[component]
-pub fn FieldMessage(name: &'static str, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn FieldMessage(
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let message = move || match error.get() {
         Some(AppError::Validation { field, key }) if field == name => {

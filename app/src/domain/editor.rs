@@ -3,7 +3,7 @@
 //! translation of its message.
 
 use super::catalogue::{
-    AccreditationBody, Audience, BlackoutKind, Bilingual, CustomerCategory, ResourceKind,
+    AccreditationBody, Audience, Bilingual, BlackoutKind, CustomerCategory, ResourceKind,
     Specification,
 };
 use super::money::Money;
@@ -133,7 +133,9 @@ fn money(raw: &str, field: &'static str) -> Result<Option<Money>, Refusal> {
     if raw.is_empty() {
         return Ok(None);
     }
-    Money::parse(raw).map(Some).map_err(|_| (field, "price_invalid"))
+    Money::parse(raw)
+        .map(Some)
+        .map_err(|_| (field, "price_invalid"))
 }
 
 /// "HH:MM" → minutes after midnight; "24:00" is the end of the day.
@@ -263,8 +265,12 @@ impl ResourceForm {
             slot_minutes: slot,
             min_duration_minutes: min,
             max_duration_minutes: max,
-            min_notice_minutes: number(&self.min_notice_hours, "min_notice_hours", 0..=8760, Some(0))?
-                * 60,
+            min_notice_minutes: number(
+                &self.min_notice_hours,
+                "min_notice_hours",
+                0..=8760,
+                Some(0),
+            )? * 60,
             max_notice_days: number(&self.max_notice_days, "max_notice_days", 1..=730, Some(90))?,
             buffer_before_minutes: number(
                 &self.buffer_before_minutes,
@@ -294,7 +300,8 @@ impl ResourceForm {
         ];
         for (weekday, field) in (1..=7u8).zip(DAY_FIELDS) {
             hours.extend(
-                parse_day_hours(weekday, self.day_hours(weekday)).ok_or((field, "hours_invalid"))?,
+                parse_day_hours(weekday, self.day_hours(weekday))
+                    .ok_or((field, "hours_invalid"))?,
             );
         }
 
@@ -508,7 +515,11 @@ mod tests {
         assert!(!r.rules.approval_required);
         assert_eq!(r.hours.len(), 3);
         assert_eq!(
-            (r.hours[0].weekday, r.hours[0].opens_minute, r.hours[0].closes_minute),
+            (
+                r.hours[0].weekday,
+                r.hours[0].opens_minute,
+                r.hours[0].closes_minute
+            ),
             (1, 510, 720)
         );
         assert_eq!(r.specifications.len(), 2);
@@ -517,7 +528,11 @@ mod tests {
         assert_eq!(r.closed_days.len(), 1, "duplicates dropped");
         assert_eq!(
             r.rates,
-            [(CustomerCategory::External, Money::yuan(120), Money::yuan(240))]
+            [(
+                CustomerCategory::External,
+                Money::yuan(120),
+                Money::yuan(240)
+            )]
         );
     }
 
@@ -526,10 +541,22 @@ mod tests {
         let cases: Vec<(fn(&mut ResourceForm), Refusal)> = vec![
             (|f| f.name_zh = " ".into(), ("name_zh", "text_missing")),
             (|f| f.kind = "robot".into(), ("kind", "choice_unknown")),
-            (|f| f.purchase_year = "2031".into(), ("purchase_year", "number_invalid")),
-            (|f| f.original_value = "lots".into(), ("original_value", "price_invalid")),
-            (|f| f.hours_1 = "17:00-08:00".into(), ("hours_1", "hours_invalid")),
-            (|f| f.hours_2 = "08:00-12:00, 11:00-13:00".into(), ("hours_2", "hours_invalid")),
+            (
+                |f| f.purchase_year = "2031".into(),
+                ("purchase_year", "number_invalid"),
+            ),
+            (
+                |f| f.original_value = "lots".into(),
+                ("original_value", "price_invalid"),
+            ),
+            (
+                |f| f.hours_1 = "17:00-08:00".into(),
+                ("hours_1", "hours_invalid"),
+            ),
+            (
+                |f| f.hours_2 = "08:00-12:00, 11:00-13:00".into(),
+                ("hours_2", "hours_invalid"),
+            ),
             (|f| f.hours_3 = "9点".into(), ("hours_3", "hours_invalid")),
             (
                 |f| {
@@ -538,12 +565,30 @@ mod tests {
                 },
                 ("max_duration_minutes", "duration_order"),
             ),
-            (|f| f.min_duration_minutes = "45".into(), ("slot_minutes", "slot_mismatch")),
-            (|f| f.closed_days = "next monday".into(), ("closed_days", "date_invalid")),
-            (|f| f.minimum_sme = "50".into(), ("rate_sme", "rate_missing")),
-            (|f| f.specifications = "no colon".into(), ("specifications", "specification_invalid")),
-            (|f| f.contact_phone = "abc".into(), ("contact_phone", "phone_invalid")),
-            (|f| f.audience = "friends".into(), ("audience", "choice_unknown")),
+            (
+                |f| f.min_duration_minutes = "45".into(),
+                ("slot_minutes", "slot_mismatch"),
+            ),
+            (
+                |f| f.closed_days = "next monday".into(),
+                ("closed_days", "date_invalid"),
+            ),
+            (
+                |f| f.minimum_sme = "50".into(),
+                ("rate_sme", "rate_missing"),
+            ),
+            (
+                |f| f.specifications = "no colon".into(),
+                ("specifications", "specification_invalid"),
+            ),
+            (
+                |f| f.contact_phone = "abc".into(),
+                ("contact_phone", "phone_invalid"),
+            ),
+            (
+                |f| f.audience = "friends".into(),
+                ("audience", "choice_unknown"),
+            ),
         ];
         for (change, refusal) in cases {
             let mut f = form();
@@ -560,7 +605,10 @@ mod tests {
             "08:00-12:00, 13:30-17:30"
         );
         assert_eq!(parse_day_hours(3, "").unwrap(), []);
-        assert_eq!(parse_day_hours(3, "00:00-24:00").unwrap()[0].closes_minute, 1440);
+        assert_eq!(
+            parse_day_hours(3, "00:00-24:00").unwrap()[0].closes_minute,
+            1440
+        );
     }
 
     #[test]

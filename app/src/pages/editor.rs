@@ -83,7 +83,10 @@ pub fn MyResourcesPage() -> impl IntoView {
 fn ResourceList(list: InstitutionResources) -> impl IntoView {
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
-    let new_href = format!("/institution/resources/new?institution={}", list.institution.id);
+    let new_href = format!(
+        "/institution/resources/new?institution={}",
+        list.institution.id
+    );
     let warnings = list.warnings;
     view! {
         <p><a class="button button--primary" href=new_href data-testid="add-resource">{t!(i18n, editor.add)}</a></p>
@@ -299,13 +302,47 @@ fn EditorForm(editor: ResourceEditor) -> impl IntoView {
 
 /// Every field the editor shows its own message beside.
 const FIELDS: &[&str] = &[
-    "kind", "category", "name_zh", "name_en", "model", "manufacturer", "serial_number",
-    "purchase_year", "original_value", "building", "room", "description_zh", "description_en",
-    "specifications", "contact_name", "contact_phone", "slot_minutes", "min_duration_minutes",
-    "max_duration_minutes", "min_notice_hours", "max_notice_days", "buffer_before_minutes",
-    "buffer_after_minutes", "cancel_cutoff_hours", "audience", "hours_1", "hours_2", "hours_3",
-    "hours_4", "hours_5", "hours_6", "hours_7", "closed_days", "rate_own", "rate_zone",
-    "rate_external", "rate_sme", "minimum_own", "minimum_zone", "minimum_external", "minimum_sme",
+    "kind",
+    "category",
+    "name_zh",
+    "name_en",
+    "model",
+    "manufacturer",
+    "serial_number",
+    "purchase_year",
+    "original_value",
+    "building",
+    "room",
+    "description_zh",
+    "description_en",
+    "specifications",
+    "contact_name",
+    "contact_phone",
+    "slot_minutes",
+    "min_duration_minutes",
+    "max_duration_minutes",
+    "min_notice_hours",
+    "max_notice_days",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "cancel_cutoff_hours",
+    "audience",
+    "hours_1",
+    "hours_2",
+    "hours_3",
+    "hours_4",
+    "hours_5",
+    "hours_6",
+    "hours_7",
+    "closed_days",
+    "rate_own",
+    "rate_zone",
+    "rate_external",
+    "rate_sme",
+    "minimum_own",
+    "minimum_zone",
+    "minimum_external",
+    "minimum_sme",
 ];
 
 #[component]
@@ -317,7 +354,10 @@ fn BasicsSection(editor: ResourceEditor, error: Signal<Option<AppError>>) -> imp
         .iter()
         .map(|k| {
             let k = *k;
-            (k.as_str().to_string(), Signal::derive(move || kind_label(i18n, k).to_string()))
+            (
+                k.as_str().to_string(),
+                Signal::derive(move || kind_label(i18n, k).to_string()),
+            )
         })
         .collect();
     let categories = editor
@@ -325,7 +365,10 @@ fn BasicsSection(editor: ResourceEditor, error: Signal<Option<AppError>>) -> imp
         .into_iter()
         .map(|c| {
             let name = c.name.clone();
-            (c.id.0.to_string(), Signal::derive(move || name.pick(english()).to_string()))
+            (
+                c.id.0.to_string(),
+                Signal::derive(move || name.pick(english()).to_string()),
+            )
         })
         .collect();
     let institutions: Vec<(String, Signal<String>)> = editor
@@ -333,7 +376,10 @@ fn BasicsSection(editor: ResourceEditor, error: Signal<Option<AppError>>) -> imp
         .into_iter()
         .map(|o| {
             let name = o.name.clone();
-            (o.id.0.to_string(), Signal::derive(move || name.pick(english()).to_string()))
+            (
+                o.id.0.to_string(),
+                Signal::derive(move || name.pick(english()).to_string()),
+            )
         })
         .collect();
     view! {
@@ -373,7 +419,10 @@ fn RulesSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoVi
         .iter()
         .map(|a| {
             let a = *a;
-            (a.as_str().to_string(), Signal::derive(move || audience_label(i18n, a).to_string()))
+            (
+                a.as_str().to_string(),
+                Signal::derive(move || audience_label(i18n, a).to_string()),
+            )
         })
         .collect();
     let approval = f.approval.is_some();
@@ -432,9 +481,27 @@ fn HoursSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoVi
 fn RatesSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     let rows = [
-        (CustomerCategory::Own, "rate_own", "minimum_own", f.rate_own.clone(), f.minimum_own.clone()),
-        (CustomerCategory::Zone, "rate_zone", "minimum_zone", f.rate_zone.clone(), f.minimum_zone.clone()),
-        (CustomerCategory::Sme, "rate_sme", "minimum_sme", f.rate_sme.clone(), f.minimum_sme.clone()),
+        (
+            CustomerCategory::Own,
+            "rate_own",
+            "minimum_own",
+            f.rate_own.clone(),
+            f.minimum_own.clone(),
+        ),
+        (
+            CustomerCategory::Zone,
+            "rate_zone",
+            "minimum_zone",
+            f.rate_zone.clone(),
+            f.minimum_zone.clone(),
+        ),
+        (
+            CustomerCategory::Sme,
+            "rate_sme",
+            "minimum_sme",
+            f.rate_sme.clone(),
+            f.minimum_sme.clone(),
+        ),
         (
             CustomerCategory::External,
             "rate_external",

@@ -272,3 +272,15 @@ pub fn sign_up_fields<'a>(email: &'a str, password: &'a str) -> Vec<(&'a str, &'
         ("credit_code", "91350100M000100Y43"),
     ]
 }
+
+/// The email of an admin of the institution that owns `resource`.
+pub async fn admin_of_resource(app: &TestApp, resource: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id JOIN resources x ON x.institution_id = r.scope_id \
+         WHERE r.role = 'institution_admin' AND x.id = $1",
+    )
+    .bind(resource)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap()
+}
