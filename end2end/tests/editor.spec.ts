@@ -1,0 +1,85 @@
+import { test, expect } from "@playwright/test";
+import { signIn, watchErrors } from "./support";
+
+// A standard no demo resource is accredited for, so the search can only find the new chamber.
+const STANDARD = "GB/T 10587-2006";
+const NAME = "盐雾腐蚀试验室（端到端）";
+
+test("an institution admin adds a chamber with accreditation and rules; a booker finds it by standard and by free time", async ({ page, browser }) => {
+  const errors = watchErrors(page);
+  await signIn(page, "admin@jxiic.example");
+  await expect(page.getByTestId("who")).toBeVisible();
+
+  await page.goto("/institution/resources");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("本机构设备");
+  await page.getByTestId("add-resource").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("新增设备");
+
+  await page.getByLabel("类型", { exact: true }).selectOption("facility");
+  await page.getByLabel("类别", { exact: true }).selectOption({ label: "环境试验" });
+  await page.getByLabel("中文名称").fill(NAME);
+  await page.getByLabel("英文名称").fill("Salt spray room (e2e)");
+  await page.getByLabel("型号").fill("SST-2000");
+  await page.getByLabel("原值（元，用于共享统计）").fill("860000");
+  await page.getByLabel("技术参数").fill("容积 / Volume: 2 m³\n温度 / Temperature: 35 ℃");
+  // A mistake first: the server names the field and keeps everything else as typed.
+  await page.getByLabel("周一").fill("20:00-08:00");
+  await page.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator("#field-hours_1-error")).toContainText("08:30-12:00");
+  await expect(page.getByLabel("中文名称")).toHaveValue(NAME);
+
+  // Rules: two-hour steps, at least two hours, conditioning buffer; open every day.
+  await page.getByLabel("时间步长（分钟）").fill("60");
+  await page.getByLabel("最短预约时长（分钟）").fill("120");
+  await page.getByLabel("最长预约时长（分钟）").fill("480");
+  await page.getByLabel("前置缓冲（分钟）").fill("60");
+  for (const day of ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]) {
+    await page.getByLabel(day, { exact: true }).fill("08:00-20:00");
+  }
+  await page.getByLabel("小微企业 · 每小时").fill("80");
+  await page.getByLabel("区外客户 · 每小时").fill("160");
+  await page.getByRole("button", { name: "保存" }).click();
+  await expect(page).toHaveURL(/\/resources\/\d+\/edit\?saved=1$/);
+  await expect(page.getByText("已保存。")).toBeVisible();
+  const id = page.url().match(/resources\/(\d+)\/edit/)![1];
+
+  // Accreditation for the standard.
+  const accreditations = page.getByTestId("accreditations");
+  await accreditations.getByLabel("认定机构").selectOption("CNAS");
+  await accreditations.getByLabel("证书编号").fill("CNAS L9876");
+  await accreditations.getByLabel("覆盖标准").fill(STANDARD);
+  await accreditations.getByLabel("有效期自").fill("2025-06-01");
+  await accreditations.getByLabel("有效期至").fill("2028-05-31");
+  await accreditations.getByRole("button", { name: "添加资质" }).click();
+  await expect(accreditations.locator("ul.entries")).toContainText(STANDARD);
+  await page.screenshot({ path: "test-results/editor.png", fullPage: true });
+  expect(errors).toEqual([]);
+
+  // A booker, in a browser of their own, finds it by the standard (spaces and case as they come)…
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const booker = await context.newPage();
+  const bookerErrors = watchErrors(booker);
+  await signIn(booker, "liu.fang@nk-furniture.example");
+  await expect(booker.getByTestId("who")).toBeVisible();
+  await booker.goto("/");
+  await booker.locator("summary", { hasText: "更多筛选" }).click();
+  await booker.getByLabel("认可标准").fill("gb/t10587");
+  await booker.getByRole("button", { name: "筛选" }).click();
+  await expect(booker.getByTestId("result-count")).toHaveText("共 1 项");
+  await expect(booker.getByTestId("catalogue")).toContainText(NAME);
+
+  // …and by free time: two hours free in the coming week, accredited for the standard.
+  await booker.goto("/free");
+  await booker.getByLabel("至少空闲").selectOption("2");
+  await booker.getByLabel("认可标准").fill(STANDARD);
+  await booker.getByRole("button", { name: "查找" }).click();
+  const result = booker.getByTestId("free-results").locator('li.card[data-bookable="true"]');
+  await expect(result).toHaveCount(1);
+  await expect(result).toContainText(NAME);
+  await result.getByRole("link", { name: "查看并预约" }).click();
+  await expect(booker).toHaveURL(new RegExp(`/resources/${id}\\?week=`));
+  await expect(booker.getByTestId("accreditations")).toContainText(STANDARD);
+  await expect(booker.getByTestId("rates")).toContainText("¥80.00");
+  expect(bookerErrors).toEqual([]);
+  await context.close();
+});
