@@ -1,6 +1,7 @@
 //! The axum server: configuration, state, router, start-up and shutdown. The router is built
 //! separately from serving it, so tests drive the real router without a network.
 
+pub mod bench;
 pub mod config;
 pub mod mailer;
 

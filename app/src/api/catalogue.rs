@@ -24,12 +24,12 @@ pub struct CatalogueQuery {
 }
 
 /// The catalogue, filtered, sorted and paged. Filter values arrive as text from a plain GET form,
-/// so unknown values are refused here rather than silently ignored.
+/// so unknown values are refused here rather than silently ignored. `english` orders names by
+/// their English form.
 #[server(endpoint = "catalogue")]
-/// `english` orders names by their English form.
 pub async fn list_resources(
     query: CatalogueQuery,
-    english: bool,
+    english: Option<bool>,
 ) -> Result<CataloguePage, AppError> {
     use crate::domain::catalogue::{AccreditationBody, CatalogueSort, ResourceStatus};
     use crate::domain::money::Money;
@@ -78,7 +78,13 @@ pub async fn list_resources(
         let today = state.clock.now().with_timezone(&state.tz).date_naive();
         Ok(state
             .db
-            .catalogue(&filter, sort, query.page.unwrap_or(1), english, today)
+            .catalogue(
+                &filter,
+                sort,
+                query.page.unwrap_or(1),
+                english.unwrap_or(false),
+                today,
+            )
             .await?)
     })
     .await
@@ -170,7 +176,7 @@ pub async fn find_free_time(
         let kind = match kind.as_deref().filter(|k| !k.is_empty()) {
             Some(k) => Some(
                 ResourceKind::parse(k)
-                    .ok_or_else(|| AppError::validation("kind", "unknown_kind"))?,
+                    .ok_or_else(|| AppError::validation("kind", "choice_unknown"))?,
             ),
             None => None,
         };

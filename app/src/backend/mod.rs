@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod catalogue;
 pub mod demo;
 pub mod editor;
+pub mod generate;
 pub mod mail;
 pub mod resources;
 pub mod secrets;

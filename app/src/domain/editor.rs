@@ -538,7 +538,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let cases: Vec<(fn(&mut ResourceForm), Refusal)> = vec![
+        type Change = fn(&mut ResourceForm);
+        let cases: Vec<(Change, Refusal)> = vec![
             (|f| f.name_zh = " ".into(), ("name_zh", "text_missing")),
             (|f| f.kind = "robot".into(), ("kind", "choice_unknown")),
             (

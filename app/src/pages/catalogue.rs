@@ -38,7 +38,7 @@ pub fn CataloguePage() -> impl IntoView {
     };
     let data = Resource::new(
         move || (params(), i18n.get_locale() == Locale::en),
-        |(query, english)| list_resources(query, english),
+        |(query, english)| list_resources(query, Some(english)),
     );
 
     view! {

@@ -1,0 +1,198 @@
+//! `server generate` and `server bench`: a zone at scale, and the figures measured on it. Each
+//! figure is printed (median, p95, p99, max over a fixed number of runs); nothing here passes or
+//! fails on time.
+
+use app::backend::generate::{generate, Scale};
+use app::backend::AppState;
+use app::domain::availability::FreeQuery;
+use app::domain::catalogue::{CatalogueFilter, CatalogueSort, ResourceKind};
+use app::domain::time::TimeSlot;
+use chrono::{Duration, NaiveDate, TimeZone};
+use std::time::Instant;
+
+/// Parses `--name value` options.
+fn option<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> anyhow::Result<T> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.replace('_', "").parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("{name} needs a number")),
+        None => Ok(default),
+    }
+}
+
+pub async fn run_generate(state: &AppState, args: &[String]) -> anyhow::Result<()> {
+    let d = Scale::default();
+    let scale = Scale {
+        institutions: option(args, "--institutions", d.institutions)?,
+        resources: option(args, "--resources", d.resources)?,
+        bookings: option(args, "--bookings", d.bookings)?,
+        seed: option(args, "--seed", d.seed)?,
+    };
+    let today = state.clock.now().with_timezone(&state.tz).date_naive();
+    let started = Instant::now();
+    let made = generate(&state.db, scale, &state.tz, today)
+        .await
+        .map_err(|e| anyhow::anyhow!("generating: {e}"))?;
+    println!(
+        "generated {} institutions, {} customer organisations, {} resources, {} bookings, {} blackouts in {:.1} s (seed {})",
+        made.institutions,
+        made.customers,
+        made.resources,
+        made.bookings,
+        made.blackouts,
+        started.elapsed().as_secs_f64(),
+        scale.seed
+    );
+    Ok(())
+}
+
+/// Median, p95, p99 and max of `samples` (milliseconds).
+pub fn summary(samples: &mut [f64]) -> (f64, f64, f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
+        samples[i]
+    };
+    (at(0.5), at(0.95), at(0.99), samples[samples.len() - 1])
+}
+
+fn print_row(name: &str, samples: &mut [f64], note: &str) {
+    let (p50, p95, p99, max) = summary(samples);
+    println!(
+        "| {name:<44} | {:>5} | {p50:>8.1} | {p95:>8.1} | {p99:>8.1} | {max:>8.1} | {note}",
+        samples.len()
+    );
+}
+
+pub async fn run_bench(state: &AppState, args: &[String]) -> anyhow::Result<()> {
+    let runs: usize = option(args, "--runs", 50)?;
+    let tz = state.tz;
+    let now = state.clock.now();
+    let today = now.with_timezone(&tz).date_naive();
+    let resources: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resources")
+        .fetch_one(state.db.pool())
+        .await?;
+    let bookings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+        .fetch_one(state.db.pool())
+        .await?;
+    println!(
+        "\nzone: {resources} resources, {bookings} bookings; {} backend; {runs} runs each; times in ms\n",
+        match state.db.backend() {
+            app::backend::Backend::Sqlite => "SQLite",
+            app::backend::Backend::Postgres => "PostgreSQL",
+        }
+    );
+    println!(
+        "| {:<44} | {:>5} | {:>8} | {:>8} | {:>8} | {:>8} | answer",
+        "query", "runs", "median", "p95", "p99", "max"
+    );
+    println!(
+        "|{:-<46}|{:-<7}|{:-<10}|{:-<10}|{:-<10}|{:-<10}|-------",
+        "", "", "", "", "", ""
+    );
+    let midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.to_utc())
+            .unwrap_or(now)
+    };
+    let category = |code: &str| {
+        let code = code.to_string();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM categories WHERE code = $1")
+                .bind(code)
+                .fetch_optional(state.db.pool())
+                .await
+        }
+    };
+    let environment = category("environment").await?;
+    let searches: Vec<(&str, i64, i64, CatalogueFilter)> = vec![
+        (
+            "time-first: next 7 days, 2 h, everything",
+            7,
+            2,
+            CatalogueFilter::default(),
+        ),
+        (
+            "time-first: next 7 days, 4 h, facilities",
+            7,
+            4,
+            CatalogueFilter {
+                kind: Some(ResourceKind::Facility),
+                ..CatalogueFilter::default()
+            },
+        ),
+        (
+            "time-first: next 31 days, 8 h, one category",
+            31,
+            8,
+            CatalogueFilter {
+                category: environment.map(app::domain::ids::CategoryId),
+                ..CatalogueFilter::default()
+            },
+        ),
+        (
+            "time-first: next 7 days, 2 h, standard",
+            7,
+            2,
+            CatalogueFilter {
+                standard: Some("GB/T 17626.3".into()),
+                ..CatalogueFilter::default()
+            },
+        ),
+    ];
+    for (name, days, hours, filter) in searches {
+        let mut samples = Vec::with_capacity(runs);
+        let mut answer = (0, 0);
+        for run in 0..runs {
+            // A different week each run, so no run answers from a warmer cache than a person would.
+            let from = today + Duration::days(1 + (run as i64 % 28));
+            let range = TimeSlot::new(midnight(from), midnight(from + Duration::days(days)))
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let query = FreeQuery {
+                range,
+                minutes: hours * 60,
+                filter: filter.clone(),
+            };
+            let started = Instant::now();
+            let mut results = state.db.find_free(&query, &tz, now).await?;
+            results.sort_by_key(|r| (r.windows.is_empty(), r.windows.first().map(|w| w.start())));
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            answer = (
+                results.iter().filter(|r| !r.windows.is_empty()).count(),
+                results.len(),
+            );
+        }
+        print_row(
+            name,
+            &mut samples,
+            &format!("{} of {} bookable (last run)", answer.0, answer.1),
+        );
+    }
+    for (name, words) in [
+        ("catalogue: search \"环境试验\", page 1", "环境试验"),
+        (
+            "catalogue: search \"Keysight N9020B\", page 1",
+            "Keysight N9020B",
+        ),
+    ] {
+        let mut samples = Vec::with_capacity(runs);
+        let mut total = 0;
+        for _ in 0..runs {
+            let filter = CatalogueFilter {
+                text: CatalogueFilter::words(words),
+                ..CatalogueFilter::default()
+            };
+            let started = Instant::now();
+            let page = state
+                .db
+                .catalogue(&filter, CatalogueSort::Category, 1, false, today)
+                .await?;
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            total = page.total;
+        }
+        print_row(name, &mut samples, &format!("{total} matches"));
+    }
+    Ok(())
+}
