@@ -7,7 +7,7 @@ test("a lab books a free slot from the week view, sees it confirmed, and cancels
   await expect(page.getByTestId("who")).toContainText("刘芳");
 
   // The ICP-OES of the provincial institute, two weeks ahead.
-  await page.goto("/");
+  await page.goto("/?q=电感耦合等离子体发射光谱仪");
   await page.getByRole("link", { name: "电感耦合等离子体发射光谱仪" }).first().click();
   await expect(page).toHaveURL(/\/resources\/\d+$/);
   const week = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
@@ -51,7 +51,7 @@ test("a request for an instrument that needs approval waits, and the institution
   const errors = watchErrors(page);
   await signIn(page, "liu.fang@nk-furniture.example");
   await expect(page.getByTestId("who")).toContainText("刘芳");
-  await page.goto("/");
+  await page.goto("/?q=电感耦合等离子体质谱仪");
   await page.getByRole("link", { name: "电感耦合等离子体质谱仪" }).first().click();
   await expect(page).toHaveURL(/\/resources\/\d+$/);
   const week = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);

@@ -156,13 +156,19 @@ pub async fn run_bench(state: &AppState, args: &[String]) -> anyhow::Result<()> 
                 filter: filter.clone(),
             };
             let started = Instant::now();
-            let mut results = state.db.find_free(&query, &tz, now).await?;
-            results.sort_by_key(|r| (r.windows.is_empty(), r.windows.first().map(|w| w.start())));
+            // What the page asks for: the first page of answers.
+            let page = state
+                .db
+                .find_free_page(
+                    &query,
+                    &tz,
+                    now,
+                    1,
+                    app::domain::availability::FREE_PAGE_SIZE,
+                )
+                .await?;
             samples.push(started.elapsed().as_secs_f64() * 1000.0);
-            answer = (
-                results.iter().filter(|r| !r.windows.is_empty()).count(),
-                results.len(),
-            );
+            answer = (page.bookable, page.total);
         }
         print_row(
             name,

@@ -14,10 +14,155 @@ use common::TestApp;
 
 type RuleRow = (i64, i64, i64, i64, i64, i64, i64, String, String);
 
+/// Runs the time-first search for `minutes` over `range` and checks every resource's answer
+/// against a brute-force search over the rows read here by plain SQL. Returns how many
+/// resources had free time.
+async fn brute_force_agrees(
+    app: &TestApp,
+    range: TimeSlot,
+    minutes: i64,
+) -> (usize, Vec<app::domain::availability::FreeResult>) {
+    let now = common::now();
+    let pool = app.state.db.pool();
+    let query = FreeQuery {
+        range,
+        minutes,
+        filter: CatalogueFilter::default(),
+    };
+    let results = app
+        .state
+        .db
+        .find_free(&query, &Shanghai, now)
+        .await
+        .expect("search");
+    let listed: i64 = app
+        .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
+        .await;
+    assert_eq!(
+        results.len() as i64,
+        listed,
+        "every resource answers, bookable or not"
+    );
+    let mut with_windows = 0;
+
+    for result in &results {
+        let id = result.resource.id.0;
+        let row: RuleRow = sqlx::query_as(
+            "SELECT b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, b.min_notice_minutes, b.max_notice_days, \
+                    b.buffer_before_minutes, b.buffer_after_minutes, b.audience, r.status \
+             FROM booking_rules b JOIN resources r ON r.id = b.resource_id WHERE r.id = $1",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let rules = BookingRules {
+            slot_minutes: row.0,
+            min_duration_minutes: row.1,
+            max_duration_minutes: row.2,
+            min_notice_minutes: row.3,
+            max_notice_days: row.4,
+            buffer_before_minutes: row.5,
+            buffer_after_minutes: row.6,
+            approval_required: false,
+            audience: Audience::parse(&row.7).unwrap(),
+            cancel_cutoff_minutes: 0,
+        };
+        let status = ResourceStatus::parse(&row.8).unwrap();
+        let periods: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let hours = OpeningHours {
+            periods: periods
+                .into_iter()
+                .map(|(w, o, c)| OpeningPeriod::new(w as u8, o as u16, c as u16).unwrap())
+                .collect(),
+        };
+        let taken: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT blocked_from, blocked_until FROM bookings WHERE resource_id = $1 AND status IN ('pending', 'confirmed') \
+             UNION ALL SELECT starts_at, ends_at FROM blackouts WHERE resource_id = $1",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let taken: Vec<TimeSlot> = taken
+            .into_iter()
+            .map(|(s, e)| TimeSlot::from_unix(s, e).unwrap())
+            .collect();
+        let situation = Situation {
+            tz: &Shanghai,
+            now,
+            status,
+            hours: &hours,
+            closed_days: &[],
+            taken: &taken,
+        };
+
+        // Brute force: every start on the resource's time step, tried against every rule.
+        let length = Duration::minutes(minutes.max(rules.min_duration_minutes));
+        let mut first_fit = None;
+        let mut start = range.start();
+        while start + length <= range.end() {
+            let candidate = TimeSlot::new(start, start + length).unwrap();
+            if rules
+                .check(&situation, Relation::OwnInstitution, &candidate)
+                .is_empty()
+            {
+                first_fit = Some(candidate);
+                break;
+            }
+            start += Duration::minutes(rules.slot_minutes);
+        }
+
+        match (first_fit, result.windows.first()) {
+            (Some(fit), Some(window)) => {
+                with_windows += 1;
+                assert_eq!(
+                    window.start(),
+                    fit.start(),
+                    "resource {id}, {minutes} min: earliest window"
+                );
+                assert!(result.unbookable.is_none());
+                for w in &result.windows {
+                    assert!(
+                        range.contains(w) && w.minutes() >= length.num_minutes(),
+                        "resource {id}: {w:?}"
+                    );
+                    let head = TimeSlot::new(w.start(), w.start() + length).unwrap();
+                    assert!(
+                        rules
+                            .check(&situation, Relation::OwnInstitution, &head)
+                            .is_empty(),
+                        "resource {id}: {head:?} bookable"
+                    );
+                }
+            }
+            (None, None) => {
+                let reason = result.unbookable.expect("a reason when nothing is free");
+                match reason {
+                    Unbookable::NotAvailable(s) => assert_eq!(s, status),
+                    Unbookable::TooLong(max) => assert!(minutes > max),
+                    Unbookable::Closed
+                    | Unbookable::FullyBooked
+                    | Unbookable::NoticeTooShort(_) => {}
+                }
+            }
+            (fit, window) => {
+                panic!("resource {id}, {minutes} min: brute force {fit:?}, search {window:?}")
+            }
+        }
+    }
+    (with_windows, results)
+}
+
 #[tokio::test]
 async fn time_first_search_matches_a_brute_force_search() {
     let app = TestApp::new().await;
-    let now = common::now();
     let range = TimeSlot::new(
         Shanghai
             .with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
@@ -29,141 +174,9 @@ async fn time_first_search_matches_a_brute_force_search() {
             .to_utc(),
     )
     .unwrap();
-    let pool = app.state.db.pool();
 
     for minutes in [60_i64, 180, 600] {
-        let query = FreeQuery {
-            range,
-            minutes,
-            filter: CatalogueFilter::default(),
-        };
-        let results = app
-            .state
-            .db
-            .find_free(&query, &Shanghai, now)
-            .await
-            .expect("search");
-        let listed: i64 = app
-            .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
-            .await;
-        assert_eq!(
-            results.len() as i64,
-            listed,
-            "every resource answers, bookable or not"
-        );
-        let mut with_windows = 0;
-
-        for result in &results {
-            let id = result.resource.id.0;
-            let row: RuleRow = sqlx::query_as(
-                "SELECT b.slot_minutes, b.min_duration_minutes, b.max_duration_minutes, b.min_notice_minutes, b.max_notice_days, \
-                        b.buffer_before_minutes, b.buffer_after_minutes, b.audience, r.status \
-                 FROM booking_rules b JOIN resources r ON r.id = b.resource_id WHERE r.id = $1",
-            )
-            .bind(id)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-            let rules = BookingRules {
-                slot_minutes: row.0,
-                min_duration_minutes: row.1,
-                max_duration_minutes: row.2,
-                min_notice_minutes: row.3,
-                max_notice_days: row.4,
-                buffer_before_minutes: row.5,
-                buffer_after_minutes: row.6,
-                approval_required: false,
-                audience: Audience::parse(&row.7).unwrap(),
-                cancel_cutoff_minutes: 0,
-            };
-            let status = ResourceStatus::parse(&row.8).unwrap();
-            let periods: Vec<(i64, i64, i64)> =
-                sqlx::query_as("SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1")
-                    .bind(id)
-                    .fetch_all(pool)
-                    .await
-                    .unwrap();
-            let hours = OpeningHours {
-                periods: periods
-                    .into_iter()
-                    .map(|(w, o, c)| OpeningPeriod::new(w as u8, o as u16, c as u16).unwrap())
-                    .collect(),
-            };
-            let taken: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT blocked_from, blocked_until FROM bookings WHERE resource_id = $1 AND status IN ('pending', 'confirmed') \
-                 UNION ALL SELECT starts_at, ends_at FROM blackouts WHERE resource_id = $1",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await
-            .unwrap();
-            let taken: Vec<TimeSlot> = taken
-                .into_iter()
-                .map(|(s, e)| TimeSlot::from_unix(s, e).unwrap())
-                .collect();
-            let situation = Situation {
-                tz: &Shanghai,
-                now,
-                status,
-                hours: &hours,
-                closed_days: &[],
-                taken: &taken,
-            };
-
-            // Brute force: every start on the resource's time step, tried against every rule.
-            let length = Duration::minutes(minutes.max(rules.min_duration_minutes));
-            let mut first_fit = None;
-            let mut start = range.start();
-            while start + length <= range.end() {
-                let candidate = TimeSlot::new(start, start + length).unwrap();
-                if rules
-                    .check(&situation, Relation::OwnInstitution, &candidate)
-                    .is_empty()
-                {
-                    first_fit = Some(candidate);
-                    break;
-                }
-                start += Duration::minutes(rules.slot_minutes);
-            }
-
-            match (first_fit, result.windows.first()) {
-                (Some(fit), Some(window)) => {
-                    with_windows += 1;
-                    assert_eq!(
-                        window.start(),
-                        fit.start(),
-                        "resource {id}, {minutes} min: earliest window"
-                    );
-                    assert!(result.unbookable.is_none());
-                    for w in &result.windows {
-                        assert!(
-                            range.contains(w) && w.minutes() >= length.num_minutes(),
-                            "resource {id}: {w:?}"
-                        );
-                        let head = TimeSlot::new(w.start(), w.start() + length).unwrap();
-                        assert!(
-                            rules
-                                .check(&situation, Relation::OwnInstitution, &head)
-                                .is_empty(),
-                            "resource {id}: {head:?} bookable"
-                        );
-                    }
-                }
-                (None, None) => {
-                    let reason = result.unbookable.expect("a reason when nothing is free");
-                    match reason {
-                        Unbookable::NotAvailable(s) => assert_eq!(s, status),
-                        Unbookable::TooLong(max) => assert!(minutes > max),
-                        Unbookable::Closed
-                        | Unbookable::FullyBooked
-                        | Unbookable::NoticeTooShort(_) => {}
-                    }
-                }
-                (fit, window) => {
-                    panic!("resource {id}, {minutes} min: brute force {fit:?}, search {window:?}")
-                }
-            }
-        }
+        let (with_windows, results) = brute_force_agrees(&app, range, minutes).await;
         assert!(
             with_windows > 10,
             "{minutes} min: most resources have free time ({with_windows})"
@@ -176,6 +189,32 @@ async fn time_first_search_matches_a_brute_force_search() {
                 "instruments cap at 8 h"
             );
         }
+    }
+}
+
+/// The same check on a generated zone: two years of bookings, buffers, round-the-clock facilities,
+/// calibration blackouts, approval and notice rules, across 120 resources.
+#[tokio::test]
+async fn time_first_search_matches_a_brute_force_search_on_a_generated_zone() {
+    let app = TestApp::with_demo(false).await;
+    let scale = app::backend::generate::Scale {
+        institutions: 4,
+        resources: 120,
+        bookings: 12_000,
+        seed: 7,
+    };
+    let today = common::now().with_timezone(&Shanghai).date_naive();
+    let made = app::backend::generate::generate(&app.state.db, scale, &Shanghai, today)
+        .await
+        .expect("generated");
+    assert_eq!((made.resources, made.bookings), (120, 12_000));
+    assert!(made.blackouts > 0);
+    for (from_day, days, minutes) in [(1, 7, 60_i64), (20, 14, 240), (3, 31, 480)] {
+        let start = common::now() + Duration::days(from_day);
+        let range = TimeSlot::new(start, start + Duration::days(days)).unwrap();
+        let (with_windows, results) = brute_force_agrees(&app, range, minutes).await;
+        assert_eq!(results.len(), 120);
+        assert!(with_windows > 0, "{minutes} min over {days} days");
     }
 }
 

@@ -248,3 +248,86 @@ async fn the_catalogue_page_searches_and_pages_without_wasm() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("rel=\"prev\""));
 }
+
+#[tokio::test]
+async fn the_idle_view_lists_the_least_used_with_their_utilisation() {
+    let app = TestApp::new().await;
+    let id = common::race::open_resource(&app, (0, 0)).await;
+    let idle = |below: &'static str| {
+        let app = &app;
+        async move {
+            let (status, _, body) = app
+                .call(
+                    "idle",
+                    &[("query[days]", "30"), ("query[below]", below)],
+                    None,
+                    &[],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let row_of = |page: &serde_json::Value| {
+        page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resource"]["id"].as_i64() == Some(id))
+            .cloned()
+    };
+    // Never booked: open 24 h a day for the last 30 days, used not at all.
+    let page = idle("10").await;
+    assert_eq!(
+        (page["from"].as_str(), page["to"].as_str()),
+        (Some("2026-10-26"), Some("2026-11-24"))
+    );
+    let row = row_of(&page).expect("an unused resource is idle");
+    assert_eq!(row["available_hours"].as_f64(), Some(720.0));
+    assert_eq!(row["used_hours"].as_f64(), Some(0.0));
+
+    // 72 h used (one booking crossing the period's start counts only inside it), a no-show and a
+    // cancellation not at all, and a 24 h blackout taken off the open time: 72 / 696.
+    let day = |d: i64| common::now().timestamp() - d * 86_400;
+    let start = day(30) - 10 * 3600; // 2026-10-26 00:00 Shanghai is 30 days and 10 h back.
+    common::insert_booking(&app, id, start - 6 * 3600, start + 6 * 3600, "completed")
+        .await
+        .unwrap();
+    common::insert_booking(&app, id, day(20), day(20) + 66 * 3600, "completed")
+        .await
+        .unwrap();
+    common::insert_booking(&app, id, day(10), day(10) + 5 * 3600, "no_show")
+        .await
+        .unwrap();
+    common::insert_booking(&app, id, day(9), day(9) + 5 * 3600, "cancelled")
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO blackouts (resource_id, starts_at, ends_at, reason_kind, created_at) VALUES ($1, $2, $3, 'calibration', 0)")
+        .bind(id)
+        .bind(day(5))
+        .bind(day(4))
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        row_of(&idle("10").await).is_none(),
+        "10.3 % is not under 10 %"
+    );
+    let row = row_of(&idle("25").await).expect("under 25 %");
+    assert_eq!(row["available_hours"].as_f64(), Some(696.0));
+    assert_eq!(row["used_hours"].as_f64(), Some(72.0));
+    let share = row["utilisation"].as_f64().unwrap();
+    assert!((share - 72.0 / 696.0).abs() < 1e-9, "{share}");
+    // Least used first.
+    let page = idle("50").await;
+    let shares: Vec<f64> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["utilisation"].as_f64().unwrap())
+        .collect();
+    assert!(shares.windows(2).all(|w| w[0] <= w[1]), "{shares:?}");
+    let (status, _, html) = app.get("/idle?days=90&below=25", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(common::text(&html).contains("<h1>闲置设备</h1>"));
+}

@@ -28,7 +28,8 @@ pub struct CatalogueQuery {
 /// their English form.
 #[server(endpoint = "catalogue")]
 pub async fn list_resources(
-    query: CatalogueQuery,
+    // All filters may be absent: an empty query is the whole catalogue.
+    #[server(default)] query: CatalogueQuery,
     english: Option<bool>,
 ) -> Result<CataloguePage, AppError> {
     use crate::domain::catalogue::{AccreditationBody, CatalogueSort, ResourceStatus};
@@ -132,13 +133,14 @@ pub struct FreeTimeQuery {
     pub institution: Option<i64>,
     pub q: Option<String>,
     pub standard: Option<String>,
+    pub page: Option<i64>,
 }
 
 /// Time-first search: resources free for at least `hours` between `from` and `to` (local dates,
 /// inclusive). Missing dates mean tomorrow to a week later.
 #[server(endpoint = "free")]
 pub async fn find_free_time(
-    query: FreeTimeQuery,
+    #[server(default)] query: FreeTimeQuery,
 ) -> Result<crate::domain::availability::FreeSearchPage, AppError> {
     let FreeTimeQuery {
         from,
@@ -149,8 +151,9 @@ pub async fn find_free_time(
         institution,
         q,
         standard,
+        page,
     } = query;
-    use crate::domain::availability::{FreeQuery, FreeSearchPage, MAX_RANGE_DAYS};
+    use crate::domain::availability::{FreeQuery, FreeSearchPage, FREE_PAGE_SIZE, MAX_RANGE_DAYS};
     use chrono::{Duration, NaiveDate, Offset, TimeZone};
     super::reply(async move {
         let state = crate::backend::state()?;
@@ -203,9 +206,9 @@ pub async fn find_free_time(
                 .map(|s| s.chars().take(60).collect()),
             ..CatalogueFilter::default()
         };
-        let mut results = state
+        let answer = state
             .db
-            .find_free(
+            .find_free_page(
                 &FreeQuery {
                     range,
                     minutes: hours * 60,
@@ -213,16 +216,19 @@ pub async fn find_free_time(
                 },
                 &state.tz,
                 now,
+                page.unwrap_or(1).max(1) as usize,
+                FREE_PAGE_SIZE,
             )
             .await?;
-        // Bookable first, earliest free window first.
-        results.sort_by_key(|r| (r.windows.is_empty(), r.windows.first().map(|w| w.start())));
         let (categories, institutions) = state.db.filter_choices().await?;
         Ok(FreeSearchPage {
             from,
             to,
             minutes: hours * 60,
-            results,
+            results: answer.results,
+            bookable: answer.bookable,
+            total: answer.total,
+            page: page.unwrap_or(1).max(1) as usize,
             categories,
             institutions,
             utc_offset_seconds: state
@@ -230,6 +236,66 @@ pub async fn find_free_time(
                 .offset_from_utc_datetime(&now.naive_utc())
                 .fix()
                 .local_minus_utc(),
+        })
+    })
+    .await
+}
+
+/// What the idle-equipment view asks for, as its GET form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IdleQuery {
+    /// The last this many days (30, 90 or 365).
+    pub days: Option<i64>,
+    /// Listed: used less than this percentage of the open time.
+    pub below: Option<i64>,
+    pub kind: Option<String>,
+    pub category: Option<i64>,
+    pub institution: Option<i64>,
+}
+
+/// Idle equipment: available resources used least over the recent days, least used first.
+#[server(endpoint = "idle")]
+pub async fn idle_equipment(
+    #[server(default)] query: IdleQuery,
+) -> Result<crate::domain::utilisation::IdlePage, AppError> {
+    use crate::pages::idle::{BELOW_CHOICES, DAY_CHOICES};
+    super::reply(async move {
+        let days = query.days.unwrap_or(30);
+        if !DAY_CHOICES.contains(&days) {
+            return Err(AppError::validation("days", "choice_unknown"));
+        }
+        let below = query.below.unwrap_or(10);
+        if !BELOW_CHOICES.contains(&below) {
+            return Err(AppError::validation("below", "choice_unknown"));
+        }
+        let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
+            Some(k) => Some(
+                ResourceKind::parse(k)
+                    .ok_or_else(|| AppError::validation("kind", "choice_unknown"))?,
+            ),
+            None => None,
+        };
+        let filter = CatalogueFilter {
+            kind,
+            category: query.category.map(CategoryId),
+            institution: query.institution.map(OrganisationId),
+            ..CatalogueFilter::default()
+        };
+        let state = crate::backend::state()?;
+        let (from, to) = crate::backend::idle::recent_days(state.clock.now(), &state.tz, days);
+        let (rows, total) = state
+            .db
+            .idle(&filter, &state.tz, (from, to), below as f64 / 100.0)
+            .await?;
+        let (categories, institutions) = state.db.filter_choices().await?;
+        Ok(crate::domain::utilisation::IdlePage {
+            from,
+            to,
+            below: below as f64 / 100.0,
+            total,
+            rows,
+            categories,
+            institutions,
         })
     })
     .await

@@ -4,7 +4,8 @@
 use super::catalogue::{bind_all, filter_sql, FilterArg, RulesRow, RULES_COLUMNS};
 use super::Db;
 use crate::domain::availability::{FreeQuery, FreeResult, Unbookable, WINDOWS_PER_RESOURCE};
-use crate::domain::catalogue::ResourceStatus;
+use crate::domain::catalogue::{ResourceStatus, ResourceSummary};
+use crate::domain::ids::ResourceId;
 use crate::domain::rules::{BookingRules, Situation};
 use crate::domain::schedule::{OpeningHours, OpeningPeriod};
 use crate::domain::time::TimeSlot;
@@ -15,35 +16,68 @@ use std::collections::HashMap;
 /// matter; generous on purpose.
 const BUFFER_MARGIN_SECONDS: i64 = 7 * 86_400;
 
+/// One page of a time-first search, and how many answered in all.
+#[derive(Debug, Clone)]
+pub struct FreeAnswer {
+    pub results: Vec<FreeResult>,
+    /// Resources with at least one window, over all pages.
+    pub bookable: usize,
+    /// Resources that answered (every one matching the filter), over all pages.
+    pub total: usize,
+}
+
+#[derive(sqlx::FromRow)]
+struct RulesWithStatus {
+    #[sqlx(flatten)]
+    rules: RulesRow,
+    resource_status: String,
+}
+
 impl Db {
+    /// Every matching resource's answer, bookable first and earliest window first.
     pub async fn find_free<Tz: TimeZone>(
         &self,
         query: &FreeQuery,
         tz: &Tz,
         now: DateTime<Utc>,
     ) -> Result<Vec<FreeResult>, sqlx::Error> {
+        Ok(self
+            .find_free_page(query, tz, now, 1, usize::MAX)
+            .await?
+            .results)
+    }
+
+    /// Page `page` (from 1, `per_page` long) of the answers, bookable first and earliest window
+    /// first. The windows of every matching resource come from four queries (rules and status,
+    /// weekly hours, bookings and blackouts near the range, closed days); the cards are read for
+    /// the page only.
+    pub async fn find_free_page<Tz: TimeZone>(
+        &self,
+        query: &FreeQuery,
+        tz: &Tz,
+        now: DateTime<Utc>,
+        page: usize,
+        per_page: usize,
+    ) -> Result<FreeAnswer, sqlx::Error> {
         let today = now.with_timezone(tz).date_naive();
-        let resources = self.summaries(&query.filter, today).await?;
         let (where_sql, args) = filter_sql(&query.filter, today, self.backend());
 
-        let sql = format!("SELECT {RULES_COLUMNS} FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}");
-        let rules: Vec<RulesRow> = bind_all!(sqlx::query_as(&sql), &args)
+        let sql = format!(
+            "SELECT {RULES_COLUMNS}, r.status AS resource_status FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}"
+        );
+        let rows: Vec<RulesWithStatus> = bind_all!(sqlx::query_as(&sql), &args)
             .fetch_all(self.pool())
             .await?;
-        let rules: HashMap<i64, BookingRules> = rules
-            .iter()
-            .map(|r| Ok((r.resource_id, r.rules()?)))
-            .collect::<Result<_, sqlx::Error>>()?;
 
         let sql = format!(
             "SELECT h.resource_id, h.weekday, h.opens_minute, h.closes_minute \
              FROM opening_hours h JOIN resources r ON r.id = h.resource_id{where_sql}"
         );
-        let rows: Vec<(i64, i64, i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
+        let hour_rows: Vec<(i64, i64, i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
             .fetch_all(self.pool())
             .await?;
         let mut hours: HashMap<i64, OpeningHours> = HashMap::new();
-        for (rid, w, o, c) in rows {
+        for (rid, w, o, c) in hour_rows {
             let (Ok(w), Ok(o), Ok(c)) = (u8::try_from(w), u16::try_from(o), u16::try_from(c))
             else {
                 continue;
@@ -70,13 +104,13 @@ impl Db {
             n + 1,
             n + 2
         );
-        let rows: Vec<(i64, i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
+        let taken_rows: Vec<(i64, i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
             .bind(until)
             .bind(from)
             .fetch_all(self.pool())
             .await?;
         let mut taken: HashMap<i64, Vec<TimeSlot>> = HashMap::new();
-        for (rid, s, e) in rows {
+        for (rid, s, e) in taken_rows {
             if let Ok(slot) = TimeSlot::from_unix(s, e) {
                 taken.entry(rid).or_default().push(slot);
             }
@@ -95,45 +129,70 @@ impl Db {
         .bind(day(query.range.end()))
         .fetch_all(self.pool())
         .await?;
-        let closures: Vec<(Option<i64>, NaiveDate)> = closures
-            .into_iter()
-            .filter_map(|(r, d)| {
-                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .ok()
-                    .map(|d| (r, d))
-            })
-            .collect();
+        let mut zone_closed: Vec<NaiveDate> = Vec::new();
+        let mut closed: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        for (resource, d) in closures {
+            let Ok(d) = NaiveDate::parse_from_str(&d, "%Y-%m-%d") else {
+                continue;
+            };
+            match resource {
+                Some(r) => closed.entry(r).or_default().push(d),
+                None => zone_closed.push(d),
+            }
+        }
 
         let empty_hours = OpeningHours::default();
-        let results = resources
+        let mut answers: Vec<(i64, Vec<TimeSlot>, Option<Unbookable>)> =
+            Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id = row.rules.resource_id;
+            let rules = row.rules.rules()?;
+            let status = ResourceStatus::parse(&row.resource_status)
+                .ok_or_else(|| sqlx::Error::Decode("resource status".into()))?;
+            let mut closed_days = zone_closed.clone();
+            closed_days.extend(closed.get(&id).into_iter().flatten().copied());
+            let situation = Situation {
+                tz,
+                now,
+                status,
+                hours: hours.get(&id).unwrap_or(&empty_hours),
+                closed_days: &closed_days,
+                taken: taken.get(&id).map(Vec::as_slice).unwrap_or_default(),
+            };
+            let (windows, unbookable) = search_one(&rules, &situation, query);
+            answers.push((id, windows, unbookable));
+        }
+        // Bookable first, earliest free window first; ties in catalogue order of ids.
+        answers.sort_by_key(|(id, windows, _)| {
+            (windows.is_empty(), windows.first().map(|w| w.start()), *id)
+        });
+        let bookable = answers.iter().filter(|a| !a.1.is_empty()).count();
+        let total = answers.len();
+        let skip = page.saturating_sub(1).saturating_mul(per_page);
+        let page_answers: Vec<_> = answers.into_iter().skip(skip).take(per_page).collect();
+
+        let ids: Vec<ResourceId> = page_answers.iter().map(|a| ResourceId(a.0)).collect();
+        let mut cards: HashMap<i64, ResourceSummary> = self
+            .summaries_of(&ids, today)
+            .await?
             .into_iter()
-            .filter_map(|resource| {
-                let id = resource.id.0;
-                let rules = rules.get(&id)?;
-                let hours = hours.get(&id).unwrap_or(&empty_hours);
-                let closed: Vec<NaiveDate> = closures
-                    .iter()
-                    .filter(|(r, _)| r.is_none_or(|r| r == id))
-                    .map(|(_, d)| *d)
-                    .collect();
-                let taken = taken.get(&id).map(Vec::as_slice).unwrap_or_default();
-                let situation = Situation {
-                    tz,
-                    now,
-                    status: resource.status,
-                    hours,
-                    closed_days: &closed,
-                    taken,
-                };
-                let (windows, unbookable) = search_one(rules, &situation, query);
+            .map(|s| (s.id.0, s))
+            .collect();
+        let results = page_answers
+            .into_iter()
+            .filter_map(|(id, windows, unbookable)| {
                 Some(FreeResult {
-                    resource,
+                    resource: cards.remove(&id)?,
                     windows,
                     unbookable,
                 })
             })
             .collect();
-        Ok(results)
+        Ok(FreeAnswer {
+            results,
+            bookable,
+            total,
+        })
     }
 }
 

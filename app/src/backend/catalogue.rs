@@ -323,6 +323,21 @@ impl Db {
             .await
     }
 
+    /// Cards for the given resources (any status), in catalogue order.
+    pub async fn summaries_of(
+        &self,
+        ids: &[ResourceId],
+        today: NaiveDate,
+    ) -> Result<Vec<ResourceSummary>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ids.iter().map(|id| id.0.to_string()).collect();
+        let where_sql = format!(" WHERE r.id IN ({})", list.join(","));
+        self.summaries_where(&where_sql, &[], "c.code, o.id, r.id", "", today)
+            .await
+    }
+
     /// Cards for the resources `where_sql` selects, in `order`, with `limit`: two queries.
     async fn summaries_where(
         &self,

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod demo;
 pub mod editor;
 pub mod generate;
+pub mod idle;
 pub mod mail;
 pub mod resources;
 pub mod secrets;

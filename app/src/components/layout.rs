@@ -103,6 +103,9 @@ pub fn SiteHeader() -> impl IntoView {
                     <a href="/free" class="site-nav__link" aria-current=move || (location.pathname.get() == "/free").then_some("page")>
                         {t!(i18n, nav.free)}
                     </a>
+                    <a href="/idle" class="site-nav__link" aria-current=move || (location.pathname.get() == "/idle").then_some("page")>
+                        {t!(i18n, nav.idle)}
+                    </a>
                 </nav>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {

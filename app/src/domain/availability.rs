@@ -34,6 +34,9 @@ pub struct FreeResult {
     pub unbookable: Option<Unbookable>,
 }
 
+/// Answers per page of a time-first search.
+pub const FREE_PAGE_SIZE: usize = 50;
+
 /// How many windows each result lists.
 pub const WINDOWS_PER_RESOURCE: usize = 3;
 
@@ -43,7 +46,12 @@ pub struct FreeSearchPage {
     pub from: chrono::NaiveDate,
     pub to: chrono::NaiveDate,
     pub minutes: i64,
+    /// Page `page` (from 1) of the answers, [`FREE_PAGE_SIZE`] a page.
     pub results: Vec<FreeResult>,
+    /// Resources with a window, and resources that answered, over all pages.
+    pub bookable: usize,
+    pub total: usize,
+    pub page: usize,
     pub categories: Vec<super::catalogue::Named<super::ids::CategoryId>>,
     pub institutions: Vec<super::catalogue::Named<super::ids::OrganisationId>>,
     pub utc_offset_seconds: i32,

@@ -35,3 +35,4 @@ pub mod policy;
 pub mod rules;
 pub mod schedule;
 pub mod time;
+pub mod utilisation;

@@ -32,12 +32,12 @@ pub fn FreeTimePage() -> impl IntoView {
             q.get("kind"),
             num("category"),
             num("institution"),
-            (q.get("q"), q.get("standard")),
+            (q.get("q"), q.get("standard"), num("page")),
         )
     };
     let data = Resource::new(
         params,
-        |(from, to, hours, kind, category, institution, (q, standard))| {
+        |(from, to, hours, kind, category, institution, (q, standard, page))| {
             find_free_time(FreeTimeQuery {
                 from,
                 to,
@@ -47,6 +47,7 @@ pub fn FreeTimePage() -> impl IntoView {
                 institution,
                 q,
                 standard,
+                page,
             })
         },
     );
@@ -56,7 +57,7 @@ pub fn FreeTimePage() -> impl IntoView {
         <p class="lead">{t!(i18n, free.intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
-                let (_, _, _, kind, category, institution, (text, standard)) = params();
+                let (_, _, _, kind, category, institution, (text, standard, _)) = params();
                 match data.await {
                     Ok(page) => view! { <Search page kind category institution text standard /> }.into_any(),
                     Err(AppError::Validation { key, .. }) => {
@@ -91,12 +92,25 @@ fn Search(
     let i18n = use_i18n();
     let offset = FixedOffset::east_opt(page.utc_offset_seconds)
         .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
-    let bookable = page
-        .results
-        .iter()
-        .filter(|r| !r.windows.is_empty())
-        .count();
-    let total = page.results.len();
+    let (bookable, total, current) = (page.bookable, page.total, page.page);
+    let pages = total
+        .div_ceil(crate::domain::availability::FREE_PAGE_SIZE)
+        .max(1);
+    let query = leptos_router::hooks::use_location().search.get_untracked();
+    let href = move |n: usize| {
+        let kept: Vec<&str> = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("page="))
+            .collect();
+        let mut parts = kept.join("&");
+        if !parts.is_empty() {
+            parts.push('&');
+        }
+        format!("/free?{parts}page={n}")
+    };
+    let previous = (current > 1).then(|| href(current - 1));
+    let next = (current < pages).then(|| href(current + 1));
     let hours = page.minutes / 60;
     let hour_options = HOUR_CHOICES
         .iter()
@@ -147,6 +161,13 @@ fn Search(
         <ul class="cards cards--wide" data-testid="free-results">
             {results.into_iter().map(|r| view! { <FreeCard r offset /> }).collect_view()}
         </ul>
+        {(pages > 1).then(|| view! {
+            <nav class="pager" aria-label=move || t_string!(i18n, catalogue.pages)>
+                {previous.map(|h| view! { <a class="button button--quiet" rel="prev" href=h>{t!(i18n, catalogue.previous)}</a> })}
+                <span>{t!(i18n, catalogue.page_of, page = current, pages = pages)}</span>
+                {next.map(|h| view! { <a class="button button--quiet" rel="next" href=h>{t!(i18n, catalogue.next)}</a> })}
+            </nav>
+        })}
     }
 }
 

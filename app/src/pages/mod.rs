@@ -4,6 +4,7 @@ pub mod booking;
 pub mod catalogue;
 pub mod editor;
 pub mod free;
+pub mod idle;
 pub mod manage;
 pub mod not_found;
 pub mod resource;

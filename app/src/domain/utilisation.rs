@@ -1,0 +1,109 @@
+//! How much a resource is used: the definitions shared by the idle-equipment view and the reports.
+//!
+//! - **available time**: the opening hours in the period, less closed days and blackouts;
+//! - **used time**: confirmed and completed bookings, clipped to the period (no-shows are counted
+//!   apart: the time was held but not used);
+//! - **utilisation** = used ÷ available.
+
+use super::schedule::OpeningHours;
+use super::time::{normalize, subtract, TimeSlot};
+use chrono::{NaiveDate, TimeZone};
+use serde::{Deserialize, Serialize};
+
+/// Seconds of `period` in which the resource is open and not blacked out.
+pub fn available_seconds<Tz: TimeZone>(
+    hours: &OpeningHours,
+    tz: &Tz,
+    period: &TimeSlot,
+    closed_days: &[NaiveDate],
+    blackouts: &[TimeSlot],
+) -> i64 {
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(tz).date_naive();
+    let open: Vec<TimeSlot> = hours
+        .open_windows(tz, local(period.start()), local(period.end()), closed_days)
+        .iter()
+        .filter_map(|w| w.intersection(period))
+        .collect();
+    subtract(&open, &normalize(blackouts.to_vec()))
+        .iter()
+        .map(|w| w.minutes() * 60)
+        .sum()
+}
+
+/// Seconds of `period` covered by `bookings` (which never overlap one another).
+pub fn used_seconds(period: &TimeSlot, bookings: &[TimeSlot]) -> i64 {
+    bookings
+        .iter()
+        .filter_map(|b| b.intersection(period))
+        .map(|b| b.minutes() * 60)
+        .sum()
+}
+
+/// A resource's use over a period, as the idle view lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdleRow {
+    pub resource: super::catalogue::ResourceSummary,
+    pub available_hours: f64,
+    pub used_hours: f64,
+    /// Used ÷ available, 0–1; `None` when the resource was not open at all.
+    pub utilisation: Option<f64>,
+}
+
+/// The idle-equipment page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdlePage {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Listed: resources used less than this share of their open time.
+    pub below: f64,
+    pub total: usize,
+    pub rows: Vec<IdleRow>,
+    pub categories: Vec<super::catalogue::Named<super::ids::CategoryId>>,
+    pub institutions: Vec<super::catalogue::Named<super::ids::OrganisationId>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::schedule::OpeningPeriod;
+    use chrono::Utc;
+
+    fn at(d: u32, h: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn available_time_is_opening_hours_less_closed_days_and_blackouts() {
+        // Open 09:00–17:00 UTC on weekdays; 7–13 December 2026 is Monday to Sunday.
+        let hours = OpeningHours {
+            periods: (1..=5)
+                .map(|d| OpeningPeriod::new(d, 540, 1020).unwrap())
+                .collect(),
+        };
+        let week = TimeSlot::new(at(7, 0), at(14, 0)).unwrap();
+        assert_eq!(
+            available_seconds(&hours, &Utc, &week, &[], &[]),
+            5 * 8 * 3600
+        );
+        let closed = [NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()];
+        let blackout = [TimeSlot::new(at(9, 8), at(9, 12)).unwrap()];
+        assert_eq!(
+            available_seconds(&hours, &Utc, &week, &closed, &blackout),
+            (3 * 8 + 5) * 3600
+        );
+        // A period starting mid-day counts only what lies inside it.
+        let part = TimeSlot::new(at(7, 13), at(8, 0)).unwrap();
+        assert_eq!(available_seconds(&hours, &Utc, &part, &[], &[]), 4 * 3600);
+    }
+
+    #[test]
+    fn used_time_is_clipped_to_the_period() {
+        let period = TimeSlot::new(at(7, 0), at(8, 0)).unwrap();
+        let bookings = [
+            TimeSlot::new(at(6, 22), at(7, 2)).unwrap(),
+            TimeSlot::new(at(7, 10), at(7, 12)).unwrap(),
+            TimeSlot::new(at(7, 23), at(8, 5)).unwrap(),
+        ];
+        assert_eq!(used_seconds(&period, &bookings), (2 + 2 + 1) * 3600);
+    }
+}
