@@ -85,9 +85,12 @@ pub fn App() -> impl IntoView {
 #[component]
 fn AppTitle() -> impl IntoView {
     let i18n = use_i18n();
+    // Titles are plain strings, read while the page is built: leptos_meta formats the title
+    // after the render, when the request's reactive owner (and the language signal) may already
+    // be gone, and a closure reading it then panics under concurrent requests.
+    let site = t_string!(i18n, platform_name).to_string();
     view! { <Title formatter=move |page: String| {
-        let site = t_string!(i18n, platform_name).to_string();
-        if page.is_empty() { site } else { format!("{page} · {site}") }
+        if page.is_empty() { site.clone() } else { format!("{page} · {site}") }
     } /> }
 }
 

@@ -66,6 +66,9 @@ fn print_row(name: &str, samples: &mut [f64], note: &str) {
 }
 
 pub async fn run_bench(state: &AppState, args: &[String]) -> anyhow::Result<()> {
+    if args.iter().any(|a| a == "--http") {
+        return crate::load::run(state.clone()).await;
+    }
     let runs: usize = option(args, "--runs", 50)?;
     let tz = state.tz;
     let now = state.clock.now();

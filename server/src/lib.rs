@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod load;
 pub mod mailer;
 
 use anyhow::Context;

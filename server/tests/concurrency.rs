@@ -75,3 +75,50 @@ async fn pages_refused_to_a_signed_out_visitor() {
     )
     .await;
 }
+
+/// Pages rendered concurrently by a real server on 127.0.0.1 (the page title used to be
+/// formatted after the request's reactive owner was gone, and panicked now and then).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_served_over_real_http_concurrently_all_answer() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new().await;
+    let (addr, server) = common::race::serve(&app).await;
+    let resource = app.scalar("SELECT MIN(id) FROM resources").await;
+    let paths = std::sync::Arc::new(vec![
+        "/".to_string(),
+        "/?q=%E6%9A%97%E5%AE%A4".to_string(),
+        "/free?hours=2".to_string(),
+        format!("/resources/{resource}"),
+        "/idle".to_string(),
+    ]);
+    let mut tasks = Vec::new();
+    for client in 0..8 {
+        let paths = paths.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for n in 0..15 {
+                let path = &paths[(client + n) % paths.len()];
+                let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let request =
+                    format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+                stream.write_all(request.as_bytes()).await.unwrap();
+                let mut response = Vec::new();
+                stream.read_to_end(&mut response).await.unwrap();
+                let text = String::from_utf8_lossy(&response);
+                if !text.starts_with("HTTP/1.1 200") || !text.contains("</html>") {
+                    failures.push(format!(
+                        "{path}: {}",
+                        text.lines().next().unwrap_or_default()
+                    ));
+                }
+            }
+            failures
+        }));
+    }
+    let mut failures = Vec::new();
+    for t in tasks {
+        failures.extend(t.await.unwrap());
+    }
+    server.abort();
+    assert!(failures.is_empty(), "{failures:?}");
+}

@@ -186,6 +186,15 @@ pub async fn generate(
             out.customers += 1;
         }
     }
+    // Every generated account signs in with the demo password (hashed once), so load tests can
+    // sign in over HTTP like people do.
+    let hash = super::secrets::hash_password(super::demo::DEMO_PASSWORD.into())
+        .await
+        .map_err(err)?;
+    sqlx::query("UPDATE users SET password_hash = $1")
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
 
     // Resources, in batches.

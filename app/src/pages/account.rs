@@ -50,7 +50,7 @@ pub fn SignInPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=move || t_string!(i18n, account.sign_in).to_string() />
+        <Title text=t_string!(i18n, account.sign_in).to_string() />
         <div class="narrow">
             <h1>{t!(i18n, account.sign_in)}</h1>
             <ActionForm action attr:class="form" attr:novalidate="">
@@ -78,7 +78,7 @@ pub fn SignUpPage() -> impl IntoView {
     let chosen = RwSignal::new("new".to_string());
     let english = move || i18n.get_locale() == Locale::en;
     view! {
-        <Title text=move || t_string!(i18n, account.sign_up).to_string() />
+        <Title text=t_string!(i18n, account.sign_up).to_string() />
         <div class="narrow">
             <h1>{t!(i18n, account.sign_up)}</h1>
             <Show when=move || !done.get() fallback=move || view! {
@@ -154,7 +154,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let done = done_or_flag(action_done(action), "done");
     let token = query("token");
     view! {
-        <Title text=move || t_string!(i18n, account.verify_title).to_string() />
+        <Title text=t_string!(i18n, account.verify_title).to_string() />
         <div class="narrow">
             <h1>{t!(i18n, account.verify_title)}</h1>
             <Show when=move || !done.get() fallback=move || view! {
@@ -180,7 +180,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let error = action_error(action);
     let done = done_or_flag(action_done(action), "done");
     view! {
-        <Title text=move || t_string!(i18n, account.forgot).to_string() />
+        <Title text=t_string!(i18n, account.forgot).to_string() />
         <div class="narrow">
             <h1>{t!(i18n, account.forgot)}</h1>
             <Show when=move || !done.get() fallback=move || view! { <Done><p>{t!(i18n, account.reset_sent)}</p></Done> }>
@@ -205,7 +205,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let done = done_or_flag(action_done(action), "done");
     let token = query("token");
     view! {
-        <Title text=move || t_string!(i18n, account.reset_title).to_string() />
+        <Title text=t_string!(i18n, account.reset_title).to_string() />
         <div class="narrow">
             <h1>{t!(i18n, account.reset_title)}</h1>
             <Show when=move || !done.get() fallback=move || view! {
@@ -230,7 +230,7 @@ pub fn ProfilePage() -> impl IntoView {
     let i18n = use_i18n();
     let profile = Resource::new(|| (), |_| get_profile());
     view! {
-        <Title text=move || t_string!(i18n, account.profile).to_string() />
+        <Title text=t_string!(i18n, account.profile).to_string() />
         <h1>{t!(i18n, account.profile)}</h1>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
@@ -330,7 +330,7 @@ pub fn InvitationPage() -> impl IntoView {
     let token = query("token");
     let invitation = Resource::new(token, get_invitation);
     view! {
-        <Title text=move || t_string!(i18n, account.invitation_title).to_string() />
+        <Title text=t_string!(i18n, account.invitation_title).to_string() />
         <div class="narrow">
             <h1>{t!(i18n, account.invitation_title)}</h1>
             <Show when=move || query("done")() == "1">

@@ -45,7 +45,7 @@ pub fn MembersPage() -> impl IntoView {
         |(id, _)| institution_members(id),
     );
     view! {
-        <Title text=move || t_string!(i18n, admin.members_title).to_string() />
+        <Title text=t_string!(i18n, admin.members_title).to_string() />
         <h1>{t!(i18n, admin.members_title)}</h1>
         <crate::pages::booking::InstitutionTabs />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
@@ -172,7 +172,7 @@ pub fn PeoplePage() -> impl IntoView {
         |(s, _)| list_people(s),
     );
     view! {
-        <Title text=move || t_string!(i18n, admin.people_title).to_string() />
+        <Title text=t_string!(i18n, admin.people_title).to_string() />
         <h1>{t!(i18n, admin.people_title)}</h1>
         <AdminTabs />
         <form class="filters" method="get" action="/admin/people" role="search">
@@ -274,7 +274,7 @@ pub fn OutboxPage() -> impl IntoView {
         |(filter, _)| outbox_messages(filter),
     );
     view! {
-        <Title text=move || t_string!(i18n, admin.outbox_title).to_string() />
+        <Title text=t_string!(i18n, admin.outbox_title).to_string() />
         <h1>{t!(i18n, admin.outbox_title)}</h1>
         <AdminTabs />
         <p class="lead">{t!(i18n, admin.outbox_intro)}</p>

@@ -154,7 +154,7 @@ pub fn BookPage() -> impl IntoView {
     };
     let detail = Resource::new(id, |id| get_resource(id, None));
     view! {
-        <Title text=move || t_string!(i18n, booking.book_title).to_string() />
+        <Title text=t_string!(i18n, booking.book_title).to_string() />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -346,7 +346,7 @@ pub fn MyBookingsPage() -> impl IntoView {
     let cancel = ServerAction::<CancelBooking>::new();
     let page = Resource::new(move || cancel.version().get(), |_| list_my_bookings());
     view! {
-        <Title text=move || t_string!(i18n, booking.mine).to_string() />
+        <Title text=t_string!(i18n, booking.mine).to_string() />
         <h1>{t!(i18n, booking.mine)}</h1>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
@@ -450,7 +450,7 @@ pub fn BookingPage() -> impl IntoView {
         |(id, _, _)| get_booking(id),
     );
     view! {
-        <Title text=move || t_string!(i18n, booking.detail_title).to_string() />
+        <Title text=t_string!(i18n, booking.detail_title).to_string() />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -597,7 +597,7 @@ pub fn InstitutionRequestsPage() -> impl IntoView {
         |(id, _, _)| institution_queue(id),
     );
     view! {
-        <Title text=move || t_string!(i18n, queue.title).to_string() />
+        <Title text=t_string!(i18n, queue.title).to_string() />
         <h1>{t!(i18n, queue.title)}</h1>
         <InstitutionTabs />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>

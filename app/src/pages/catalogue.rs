@@ -42,7 +42,7 @@ pub fn CataloguePage() -> impl IntoView {
     );
 
     view! {
-        <Title text=move || t_string!(i18n, catalogue.title).to_string() />
+        <Title text=t_string!(i18n, catalogue.title).to_string() />
         <h1>{t!(i18n, catalogue.title)}</h1>
         <p class="lead">{t!(i18n, catalogue.intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>

@@ -64,7 +64,7 @@ pub fn MyResourcesPage() -> impl IntoView {
     };
     let data = Resource::new(institution, list_institution_resources);
     view! {
-        <Title text=move || t_string!(i18n, editor.my_title).to_string() />
+        <Title text=t_string!(i18n, editor.my_title).to_string() />
         <h1>{t!(i18n, editor.my_title)}</h1>
         <crate::pages::booking::InstitutionTabs />
         <p class="lead">{t!(i18n, editor.my_intro)}</p>
@@ -212,7 +212,7 @@ fn EditorPage(data: Resource<Result<ResourceEditor, AppError>>) -> impl IntoView
                     Ok(editor) => {
                         let existing = editor.form.id;
                         view! {
-                            <Title text=move || if existing.is_some() { t_string!(i18n, editor.title_edit) } else { t_string!(i18n, editor.title_new) }.to_string() />
+                            <Title text=if existing.is_some() { t_string!(i18n, editor.title_edit) } else { t_string!(i18n, editor.title_new) }.to_string() />
                             <h1>{move || if existing.is_some() { t_string!(i18n, editor.title_edit) } else { t_string!(i18n, editor.title_new) }}</h1>
                             {existing.map(|id| view! { <p><a href=format!("/resources/{id}")>{t!(i18n, editor.view)}</a></p> })}
                             {saved().then(|| view! { <Done>{t!(i18n, editor.saved)}</Done> })}

@@ -52,7 +52,7 @@ pub fn FreeTimePage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=move || t_string!(i18n, free.title).to_string() />
+        <Title text=t_string!(i18n, free.title).to_string() />
         <h1>{t!(i18n, free.title)}</h1>
         <p class="lead">{t!(i18n, free.intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>

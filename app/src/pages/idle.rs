@@ -31,7 +31,7 @@ pub fn IdlePage() -> impl IntoView {
     };
     let data = Resource::new(params, idle_equipment);
     view! {
-        <Title text=move || t_string!(i18n, idle.title).to_string() />
+        <Title text=t_string!(i18n, idle.title).to_string() />
         <h1>{t!(i18n, idle.title)}</h1>
         <p class="lead">{t!(i18n, idle.intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>

@@ -50,7 +50,7 @@ pub fn ResourcePage() -> impl IntoView {
                         }.into_any()
                     }
                     Err(crate::error::AppError::NotFound) => view! {
-                        <Title text=move || t_string!(i18n, resource.not_found_title).to_string() />
+                        <Title text=t_string!(i18n, resource.not_found_title).to_string() />
                         <h1>{t!(i18n, resource.not_found_title)}</h1>
                         <ErrorView error=crate::error::AppError::NotFound />
                     }.into_any(),
@@ -166,7 +166,7 @@ fn Detail(d: ResourceDetail) -> impl IntoView {
         .collect_view();
 
     view! {
-        <Title text=move || title_name.pick(english()).to_string() />
+        <Title text=title_name.pick(english()).to_string() />
         <p><a href="/" class="back-link">"← "{t!(i18n, resource.back)}</a></p>
         <header class="resource-head">
             <h1>{move || name.pick(english()).to_string()}</h1>
