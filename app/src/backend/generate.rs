@@ -367,16 +367,13 @@ pub async fn generate(
             .unwrap_or_default()
     };
     let mut batch: Vec<BookingRow> = Vec::new();
-    let mut remaining = scale.bookings;
-    for (index, (resource, p)) in planned.iter().enumerate() {
-        let share = if index + 1 == planned.len() {
-            remaining
-        } else {
-            ((scale.bookings as u64 * u64::from(p.category_weight)) / weight_sum.max(1)) as usize
-        }
-        .min(remaining)
-        .min(700);
-        remaining -= share;
+    // Each resource's share by popularity, rounding carried over so the total is exact.
+    let mut weight_so_far: u64 = 0;
+    let mut given = 0_usize;
+    for (resource, p) in &planned {
+        weight_so_far += u64::from(p.category_weight);
+        let due = (scale.bookings as u64 * weight_so_far / weight_sum.max(1)) as usize;
+        let share = due.saturating_sub(given).min(700);
         let mut chosen: Vec<NaiveDate> = Vec::with_capacity(share);
         let mut taken = vec![false; days.len()];
         let mut attempts = 0;
@@ -390,6 +387,7 @@ pub async fn generate(
             taken[d] = true;
             chosen.push(days[d]);
         }
+        given += chosen.len();
         // A calibration day for every twentieth resource, on a free day next month.
         if resource % 20 == 0 {
             if let Some(d) = (30..60).map(|k| 365 + k).find(|d| !taken[*d]) {

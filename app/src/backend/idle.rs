@@ -101,9 +101,11 @@ impl Db {
             "SELECT x.resource_id, CAST(SUM({least}(x.ends_at, ${b}) - {greatest}(x.starts_at, ${a})) AS BIGINT) \
              FROM bookings x JOIN resources r ON r.id = x.resource_id{where_sql} \
                AND x.status IN ('confirmed', 'completed') AND x.starts_at < ${b} AND ${a} < x.ends_at \
+               AND x.starts_at >= ${a} - {max_block} \
              GROUP BY x.resource_id",
             a = n + 1,
             b = n + 2,
+            max_block = super::availability::MAX_BLOCK_SECONDS,
         );
         let used_rows: Vec<(i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
             .bind(a)
