@@ -18,6 +18,9 @@ if [ -z "${CARGO_TARGET_DIR:-}" ]; then
     export CARGO_TARGET_DIR="$ROOT/target"
   fi
 fi
+# Incremental compilation only pays while editing; in the shared cache it grew by gigabytes a run
+# and once filled the disk.
+export CARGO_INCREMENTAL=0
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 

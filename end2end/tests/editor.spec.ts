@@ -4,6 +4,8 @@ import { signIn, watchErrors } from "./support";
 // A standard no demo resource is accredited for, so the search can only find the new chamber.
 const STANDARD = "GB/T 10587-2006";
 const NAME = "盐雾腐蚀试验室（端到端）";
+// A 1×1 PNG.
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 test("an institution admin adds a chamber with accreditation and rules; a booker finds it by standard and by free time", async ({ page, browser }) => {
   // The one refusal below is on purpose.
@@ -53,6 +55,13 @@ test("an institution admin adds a chamber with accreditation and rules; a booker
   await accreditations.getByLabel("有效期至").fill("2028-05-31");
   await accreditations.getByRole("button", { name: "添加资质" }).click();
   await expect(accreditations.locator("ul.entries")).toContainText(STANDARD);
+
+  // A photo (a plain multipart form: back to the editor with the outcome).
+  const photos = page.getByTestId("photos");
+  await photos.getByLabel("照片", { exact: true }).setInputFiles({ name: "chamber.png", mimeType: "image/png", buffer: Buffer.from(PNG, "base64") });
+  await photos.getByRole("button", { name: "上传照片" }).click();
+  await expect(page).toHaveURL(/photo=added/);
+  await expect(page.getByTestId("photos").locator("img")).toHaveCount(1);
   await page.screenshot({ path: "test-results/editor.png", fullPage: true });
   expect(errors).toEqual([]);
 
@@ -81,6 +90,7 @@ test("an institution admin adds a chamber with accreditation and rules; a booker
   await expect(booker).toHaveURL(new RegExp(`/resources/${id}\\?week=`));
   await expect(booker.getByTestId("accreditations")).toContainText(STANDARD);
   await expect(booker.getByTestId("rates")).toContainText("¥80.00");
+  await expect(booker.getByTestId("gallery").locator("img")).toHaveCount(1);
   expect(bookerErrors).toEqual([]);
   await context.close();
 });

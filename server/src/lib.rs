@@ -67,6 +67,7 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             pending_expiry_secs: config.pending_expiry_hours * 3600,
             mail_from: config.mail_from.clone(),
             reminder_lead_secs: config.reminder_lead_hours * 3600,
+            photos_dir: config.data_dir.join("photos"),
         }),
     })
 }
@@ -88,6 +89,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/lang/{locale}", get(switch_language))
+        .route(
+            "/resources/{id}/photos",
+            axum::routing::post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(
+                app::backend::photos::MAX_PHOTO_BYTES + 64 * 1024,
+            )),
+        )
+        .nest_service(
+            "/photos",
+            tower_http::services::ServeDir::new(state.settings.photos_dir.clone()),
+        )
         .route(
             "/api/{*fn_name}",
             axum::routing::post(move |req: axum::extract::Request| {
@@ -203,6 +214,71 @@ pub fn is_cross_site(headers: &axum::http::HeaderMap, public_url: &str) -> bool 
             let same_host = get("host").is_some_and(|host| host == origin_host);
             !(same_host || origin == public_url.trim_end_matches('/'))
         }
+    }
+}
+
+/// A photo upload from the resource editor (multipart field `photo`). A plain form post goes back
+/// to the editor (with the refusal's key in the URL); a script asking for JSON gets the photo or
+/// the error.
+async fn upload_photo(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    axum::Extension(session): axum::Extension<RequestSession>,
+    headers: axum::http::HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    use app::error::AppError;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let mut bytes: Result<Vec<u8>, AppError> = Ok(Vec::new());
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photo") => {
+                bytes = field
+                    .bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .map_err(|_| AppError::validation("photo", "photo_too_large"));
+                break;
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(_) => {
+                bytes = Err(AppError::validation("photo", "photo_too_large"));
+                break;
+            }
+        }
+    }
+    let result = match bytes {
+        Ok(bytes) => {
+            app::backend::photos::store(
+                &state,
+                session.actor.as_ref(),
+                app::domain::ids::ResourceId(id),
+                bytes,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let back = |query: String| {
+        (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/resources/{id}/edit?{query}"))],
+        )
+            .into_response()
+    };
+    match (result, wants_json) {
+        (Ok(photo), true) => axum::Json(photo).into_response(),
+        (Ok(_), false) => back("photo=added".into()),
+        (Err(AppError::Validation { key, .. }), false) => back(format!("photo_error={key}")),
+        (Err(e), _) => (
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            axum::Json(e),
+        )
+            .into_response(),
     }
 }
 

@@ -136,3 +136,16 @@ pub async fn list_institution_resources(
     })
     .await
 }
+
+/// Removes a photo of a resource (its files too).
+#[server(endpoint = "remove_photo")]
+pub async fn remove_photo(id: i64) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let resource =
+            crate::backend::photos::remove(&state, session::actor().as_ref(), id).await?;
+        super::after_form(&format!("/resources/{resource}/edit"));
+        Ok(())
+    })
+    .await
+}

@@ -581,6 +581,7 @@ impl Db {
             opening_hours,
             rates,
             accreditations,
+            photos: self.photos_of(id).await?,
             week,
             utc_offset_seconds: tz
                 .offset_from_utc_datetime(&now.naive_utc())

@@ -80,13 +80,14 @@ pub async fn editor(
 ) -> Result<ResourceEditor, AppError> {
     let signed_in = actor.ok_or(AppError::NotSignedIn)?;
     let runs = institutions_of(state, signed_in).await?;
-    let (form, accreditations, blackouts) = match id {
+    let (form, accreditations, blackouts, photos) = match id {
         Some(id) => {
             manage(actor, owner(state, id).await?)?;
             (
                 load_form(state, id).await?,
                 accreditations(state, id).await?,
                 blackouts(state, id).await?,
+                state.db.photos_of(id).await?,
             )
         }
         None => {
@@ -110,7 +111,7 @@ pub async fn editor(
                 hours_5: "08:30-17:30".into(),
                 ..ResourceForm::default()
             };
-            (form, Vec::new(), Vec::new())
+            (form, Vec::new(), Vec::new(), Vec::new())
         }
     };
     let (categories, _) = state.db.filter_choices().await?;
@@ -120,6 +121,7 @@ pub async fn editor(
         institutions: runs,
         accreditations,
         blackouts,
+        photos,
         utc_offset_seconds: super::utc_offset(state),
     })
 }

@@ -406,7 +406,7 @@ pub async fn generate(
         }
         for day in chosen {
             let (start_minute, hours) = if p.round_the_clock {
-                (rng.gen_range(0..16) * 60, rng.gen_range(2..=8))
+                (rng.gen_range(1..16) * 60, rng.gen_range(2..=8)) // from 01:00: a buffer stays within its day
             } else if rng.gen_bool(0.5) {
                 (510, rng.gen_range(1..=3)) // morning, within 08:30–12:00
             } else {

@@ -10,6 +10,7 @@ pub mod editor;
 pub mod generate;
 pub mod idle;
 pub mod mail;
+pub mod photos;
 pub mod resources;
 pub mod secrets;
 pub mod session;
@@ -179,6 +180,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Bookers are reminded this long before a confirmed booking starts.
     pub reminder_lead_secs: i64,
+    /// Where resource photos are kept (`<DATA_DIR>/photos`), served under `/photos/`.
+    pub photos_dir: std::path::PathBuf,
 }
 
 impl Settings {

@@ -181,6 +181,14 @@ pub struct RateView {
     pub minimum: Money,
 }
 
+/// A photo of a resource: files under `/photos/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoView {
+    pub id: i64,
+    pub file: String,
+    pub thumb: String,
+}
+
 /// Everything the resource page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceDetail {
@@ -200,6 +208,7 @@ pub struct ResourceDetail {
     pub opening_hours: OpeningHours,
     pub rates: Vec<RateView>,
     pub accreditations: Vec<AccreditationView>,
+    pub photos: Vec<PhotoView>,
     pub week: WeekGrid,
     /// The zone's offset from UTC during this week, for showing instants in local time.
     pub utc_offset_seconds: i32,

@@ -663,6 +663,7 @@ pub struct ResourceEditor {
     pub institutions: Vec<super::catalogue::Named<super::ids::OrganisationId>>,
     pub accreditations: Vec<AccreditationEntry>,
     pub blackouts: Vec<BlackoutView>,
+    pub photos: Vec<super::catalogue::PhotoView>,
     pub utc_offset_seconds: i32,
 }
 

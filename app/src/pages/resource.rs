@@ -184,6 +184,13 @@ fn Detail(d: ResourceDetail) -> impl IntoView {
             })}
         </header>
 
+        {(!d.photos.is_empty()).then(|| view! {
+            <ul class="photos" aria-label=move || t_string!(i18n, resource.photos) data-testid="gallery">
+                {d.photos.iter().map(|p| view! {
+                    <li><a href=format!("/photos/{}", p.file) rel="external"><img src=format!("/photos/{}", p.thumb) alt="" loading="lazy" /></a></li>
+                }).collect_view()}
+            </ul>
+        })}
         <div class="resource-layout">
             <section class="panel" aria-labelledby="h-overview">
                 <h2 id="h-overview">{t!(i18n, resource.overview)}</h2>
