@@ -22,8 +22,11 @@ test("a lab books a free slot from the week view, sees it confirmed, and cancels
   const starts = await page.getByLabel("开始时间").inputValue();
   const ends = await page.getByLabel("结束时间").inputValue();
   const tooSoon = starts.slice(0, 14) + (starts.slice(14) === "00" ? "30" : "59");
-  await page.getByLabel("结束时间").fill(tooSoon);
-  await expect(page.getByTestId("instant")).toContainText("每次预约至少");
+  // The page may still be hydrating (the wasm is large): type until the browser's rules answer.
+  await expect(async () => {
+    await page.getByLabel("结束时间").fill(tooSoon);
+    await expect(page.getByTestId("instant")).toContainText("每次预约至少", { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
   await page.getByLabel("结束时间").fill(ends);
   await expect(page.getByTestId("instant")).toHaveCount(0);
   await expect(page.getByTestId("verdict")).toHaveText("该时段可以预约。");
