@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { readMail, signIn, watchErrors } from "./support";
+import { hydrated, readMail, signIn, watchErrors } from "./support";
 
 test("a lab signs up, confirms its address, signs in, sees its profile and signs out", async ({ page, browser }) => {
   // Refusals below answer 400 by design; the browser logs them.
@@ -9,6 +9,7 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
 
   await page.goto("/sign-up");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("注册");
+  await hydrated(page);
   await page.getByLabel("姓名").fill("端到端测试");
   await page.getByLabel("邮箱").fill(email);
   await page.getByLabel("电话").fill("0791-88886666");

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { signIn, watchErrors } from "./support";
+import { hydrated, signIn, watchErrors } from "./support";
 
 // A standard no demo resource is accredited for, so the search can only find the new chamber.
 const STANDARD = "GB/T 10587-2006";
@@ -17,6 +17,7 @@ test("an institution admin adds a chamber with accreditation and rules; a booker
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("本机构设备");
   await page.getByTestId("add-resource").click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("新增设备");
+  await hydrated(page);
 
   await page.getByLabel("类型", { exact: true }).selectOption("facility");
   await page.getByLabel("类别", { exact: true }).selectOption({ label: "环境试验" });
