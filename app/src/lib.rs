@@ -72,6 +72,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("institution/resources") view=pages::editor::MyResourcesPage ssr=SsrMode::Async />
                         <Route path=path!("institution/resources/new") view=pages::editor::NewResourcePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id/edit") view=pages::editor::EditResourcePage ssr=SsrMode::Async />
+                        <Route path=path!("reports") view=pages::report::ZoneReportPage ssr=SsrMode::Async />
+                        <Route path=path!("institution/report") view=pages::report::InstitutionReportPage ssr=SsrMode::Async />
                         <Route path=path!("admin/people") view=pages::admin::PeoplePage ssr=SsrMode::Async />
                         <Route path=path!("admin/outbox") view=pages::admin::OutboxPage ssr=SsrMode::Async />
                     </Routes>

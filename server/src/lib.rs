@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod export;
 pub mod load;
 pub mod mailer;
 
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/lang/{locale}", get(switch_language))
+        .route("/reports/export", get(export::export))
         .route(
             "/resources/{id}/photos",
             axum::routing::post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(

@@ -425,7 +425,23 @@ async fn restricted_pages_and_reads_answer_by_role() {
     let app = TestApp::new().await;
     let f = fixture(&app).await;
     let edit = format!("/resources/{}/edit", f.resource);
-    let reads: [(&str, &[Who]); 6] = [
+    let owner_report = format!("/institution/report?institution={}", f.owner);
+    let owner_export = format!(
+        "/reports/export?which=institution&institution={}&format=csv&table=summary",
+        f.owner
+    );
+    let reads: [(&str, &[Who]); 11] = [
+        ("/reports", &[Who::ZoneManager]),
+        (
+            "/reports/export?which=zone&format=xlsx",
+            &[Who::ZoneManager],
+        ),
+        (
+            "/institution/report",
+            &[Who::AdminOfOwner, Who::AdminOfOther, Who::ZoneManager],
+        ),
+        (&owner_report, &[Who::AdminOfOwner, Who::ZoneManager]),
+        (&owner_export, &[Who::AdminOfOwner, Who::ZoneManager]),
         ("/admin/people", &[Who::SiteAdmin]),
         ("/admin/outbox", &[Who::SiteAdmin]),
         (

@@ -5,6 +5,7 @@ pub mod account;
 pub mod booking;
 pub mod catalogue;
 pub mod manage;
+pub mod report;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;

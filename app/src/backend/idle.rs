@@ -74,23 +74,7 @@ impl Db {
             }
         }
 
-        let closure_rows: Vec<(Option<i64>, String)> = sqlx::query_as(
-            "SELECT resource_id, day FROM closure_days WHERE day >= $1 AND day <= $2",
-        )
-        .bind(from.format("%Y-%m-%d").to_string())
-        .bind(to.format("%Y-%m-%d").to_string())
-        .fetch_all(self.pool())
-        .await?;
-        let mut zone_closed = Vec::new();
-        let mut closed: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
-        for (rid, d) in closure_rows {
-            if let Ok(d) = NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
-                match rid {
-                    Some(r) => closed.entry(r).or_default().push(d),
-                    None => zone_closed.push(d),
-                }
-            }
-        }
+        let (zone_closed, closed) = self.closed_days(from, to).await?;
 
         // Used time, summed in the database with each booking clipped to the period.
         let (least, greatest) = match self.backend() {

@@ -11,6 +11,7 @@ pub mod generate;
 pub mod idle;
 pub mod mail;
 pub mod photos;
+pub mod report;
 pub mod resources;
 pub mod secrets;
 pub mod session;

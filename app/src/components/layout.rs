@@ -52,10 +52,17 @@ fn PersonalNav(actor: Actor) -> impl IntoView {
         )
     });
     let site_admin = can(&actor, Action::ManageRoles, Target::Site);
+    let zone_manager = actor
+        .managed_zones()
+        .next()
+        .is_some_and(|zone| can(&actor, Action::ReadZoneReport, Target::Zone(zone)));
     view! {
         <a href="/bookings" class="site-nav__link" aria-current=current("/bookings")>{t!(i18n, nav.bookings)}</a>
         {runs_institution.then(|| view! {
             <a href="/institution/requests" class="site-nav__link" aria-current=current("/institution")>{t!(i18n, nav.institution)}</a>
+        })}
+        {zone_manager.then(|| view! {
+            <a href="/reports" class="site-nav__link" aria-current=current("/reports")>{t!(i18n, nav.reports)}</a>
         })}
         {site_admin.then(|| view! {
             <a href="/admin/people" class="site-nav__link" aria-current=current("/admin")>{t!(i18n, nav.admin)}</a>

@@ -32,6 +32,7 @@ pub mod email;
 pub mod ids;
 pub mod money;
 pub mod policy;
+pub mod report;
 pub mod rules;
 pub mod schedule;
 pub mod time;

@@ -7,4 +7,5 @@ pub mod free;
 pub mod idle;
 pub mod manage;
 pub mod not_found;
+pub mod report;
 pub mod resource;

@@ -1,0 +1,690 @@
+//! Utilisation and sharing reports (definitions in `domain::report`). The bookings of the period
+//! are summed in the database — per resource, per month and per start minute of the week — by range
+//! scans of the `bookings_report` covering index, three queries at once; only those sums (one row
+//! per resource, month or heatmap group) reach the process. Available time comes from the opening
+//! hours, computed once per distinct weekly pattern and per resource only where closed days or
+//! blackouts of its own make it differ.
+
+use super::{Backend, Db};
+use crate::domain::catalogue::{AccreditationBody, AccreditationStanding, Bilingual, Named};
+use crate::domain::ids::{OrganisationId, ResourceId, ZoneId};
+use crate::domain::report::{
+    roll_up, spread_heatmap, AccreditationCounts, AccreditationLine, Figures, Line, MonthLine,
+    Period, Report, ReportScope,
+};
+use crate::domain::schedule::{OpeningHours, OpeningPeriod};
+use crate::domain::time::TimeSlot;
+use crate::domain::utilisation::available_seconds;
+use chrono::{NaiveDate, Offset, TimeZone, Utc};
+use std::collections::HashMap;
+
+/// Whose resources a report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Zone(ZoneId),
+    Institution(OrganisationId),
+}
+
+impl Scope {
+    /// The condition on `resources r` selecting the scope's resources; binds one id as `$1`.
+    fn resources_sql(self) -> &'static str {
+        match self {
+            Scope::Zone(_) => {
+                "r.institution_id IN (SELECT o.id FROM organisations o WHERE o.zone_id = $1)"
+            }
+            Scope::Institution(_) => "r.institution_id = $1",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Scope::Zone(z) => z.0,
+            Scope::Institution(i) => i.0,
+        }
+    }
+}
+
+/// The UTC instants of local midnight at the start of `from` and at the end of `to`.
+pub fn period_bounds<Tz: TimeZone>(tz: &Tz, period: &Period) -> (i64, i64) {
+    let midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&Utc).timestamp())
+            .unwrap_or_default()
+    };
+    (
+        midnight(period.from),
+        midnight(period.to + chrono::Duration::days(1)),
+    )
+}
+
+/// One resource of the scope as the report needs it.
+struct Item {
+    id: i64,
+    name: Bilingual,
+    retired: bool,
+    institution: i64,
+    category: i64,
+}
+
+/// The per-resource sums the database returns.
+#[derive(Default)]
+struct Sums {
+    figures: Figures,
+    organisations: Vec<i64>,
+}
+
+/// A resource's opening hours as "weekday:opens-closes" entries joined by commas.
+fn parse_hours(raw: &str) -> (Vec<(u8, u16, u16)>, OpeningHours) {
+    let mut parts: Vec<(u8, u16, u16)> = raw
+        .split(',')
+        .filter_map(|p| {
+            let (w, span) = p.split_once(':')?;
+            let (o, c) = span.split_once('-')?;
+            Some((w.parse().ok()?, o.parse().ok()?, c.parse().ok()?))
+        })
+        .collect();
+    parts.sort_unstable();
+    let hours = OpeningHours {
+        periods: parts
+            .iter()
+            .filter_map(|&(w, o, c)| OpeningPeriod::new(w, o, c).ok())
+            .collect(),
+    };
+    (parts, hours)
+}
+
+impl Db {
+    /// The report of `scope` for `period`; `today` judges accreditation, `idle_below` (0–1) lists
+    /// the idle resources.
+    pub async fn report<Tz: TimeZone + Sync>(
+        &self,
+        scope: Scope,
+        period: Period,
+        tz: &Tz,
+        today: NaiveDate,
+        idle_below: f64,
+    ) -> Result<Report, sqlx::Error> {
+        let (a, b) = period_bounds(tz, &period);
+        let months: Vec<(i64, i64)> = period
+            .months()
+            .iter()
+            .map(|&(from, to)| period_bounds(tz, &Period { from, to, ..period }))
+            .collect();
+        // The zone's offset in the middle of the period places bookings on the weekday × hour grid
+        // (exact for zones without daylight saving, such as Asia/Shanghai).
+        let offset = Utc
+            .timestamp_opt((a + b) / 2, 0)
+            .single()
+            .map(|t| t.with_timezone(tz).offset().fix().local_minus_utc())
+            .unwrap_or(0);
+
+        let (sums, month_sums, heat) = tokio::try_join!(
+            self.sums_by_resource(scope, a, b),
+            self.sums_by_month(scope, &months),
+            self.heatmap_groups(scope, a, b, i64::from(offset)),
+        )?;
+        let items = self.scope_resources(scope).await?;
+        let available = self
+            .available_by_resource(scope, &period, tz, &items)
+            .await?;
+
+        // Resources: every one not retired, and retired ones that were booked in the period.
+        let mut lines: Vec<(Line, (i64, i64))> = Vec::new();
+        let mut organisations: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut sums = sums;
+        for item in &items {
+            let s = sums.remove(&item.id).unwrap_or_default();
+            if item.retired && s.figures == Figures::default() {
+                continue;
+            }
+            let mut figures = s.figures;
+            figures.available = available.get(&item.id).map(|m| m.iter().sum()).unwrap_or(0);
+            figures.external_organisations = s.organisations.len() as i64;
+            organisations.insert(item.id, s.organisations);
+            lines.push((
+                Line {
+                    id: item.id,
+                    name: item.name.clone(),
+                    institution: None,
+                    category: None,
+                    resources: 1,
+                    figures,
+                },
+                (item.institution, item.category),
+            ));
+        }
+
+        let (institution_names, category_names) = self.report_names(scope).await?;
+        let name =
+            |names: &HashMap<i64, Bilingual>, id: i64| names.get(&id).cloned().unwrap_or_default();
+        let orgs_of = |id: i64| organisations.get(&id).cloned().unwrap_or_default();
+        let by_institution: Vec<(Line, i64)> =
+            lines.iter().map(|(l, k)| (l.clone(), k.0)).collect();
+        let by_category: Vec<(Line, i64)> = lines.iter().map(|(l, k)| (l.clone(), k.1)).collect();
+        let institutions = roll_up(
+            &by_institution,
+            |k| name(&institution_names, k),
+            |k| k,
+            orgs_of,
+        );
+        let categories = roll_up(&by_category, |k| name(&category_names, k), |k| k, orgs_of);
+
+        let mut totals = Figures::default();
+        let mut all_orgs = std::collections::HashSet::new();
+        for (line, _) in &lines {
+            totals.add(&line.figures);
+            all_orgs.extend(orgs_of(line.id));
+        }
+        totals.external_organisations = all_orgs.len() as i64;
+
+        let mut resources: Vec<Line> = lines
+            .into_iter()
+            .map(|(mut line, (institution, category))| {
+                line.institution = Some(name(&institution_names, institution));
+                line.category = Some(name(&category_names, category));
+                line
+            })
+            .collect();
+        resources.sort_by(|x, y| y.figures.used.cmp(&x.figures.used).then(x.id.cmp(&y.id)));
+        let mut idle: Vec<Line> = resources
+            .iter()
+            .filter(|l| {
+                l.figures.available > 0
+                    && (l.figures.used as f64) < idle_below * l.figures.available as f64
+            })
+            .cloned()
+            .collect();
+        idle.sort_by(|x, y| {
+            let share = |l: &Line| l.figures.used as f64 / l.figures.available as f64;
+            share(x).total_cmp(&share(y)).then(x.id.cmp(&y.id))
+        });
+
+        let month_lines = period
+            .months()
+            .into_iter()
+            .zip(month_sums)
+            .enumerate()
+            .map(|(i, ((from, to), mut figures))| {
+                figures.available = available.values().map(|m| m[i]).sum();
+                MonthLine { from, to, figures }
+            })
+            .collect();
+
+        let (accreditation, accreditation_counts) =
+            self.accreditation_overview(scope, today).await?;
+        let scope_view = match scope {
+            Scope::Zone(_) => ReportScope::Zone {
+                name: self.zone_name().await?,
+            },
+            Scope::Institution(id) => ReportScope::Institution {
+                id,
+                name: name(&institution_names, id.0),
+            },
+        };
+        let mut institution_choices: Vec<Named<OrganisationId>> = institution_names
+            .into_iter()
+            .map(|(id, name)| Named {
+                id: OrganisationId(id),
+                name,
+            })
+            .collect();
+        institution_choices.sort_by(|x, y| x.name.zh.cmp(&y.name.zh));
+        Ok(Report {
+            scope: scope_view,
+            period,
+            totals,
+            institutions,
+            categories,
+            resource_count: resources.len(),
+            resources,
+            months: month_lines,
+            heatmap: spread_heatmap(&heat),
+            idle_below,
+            idle_count: idle.len(),
+            idle,
+            accreditation,
+            accreditation_counts,
+            today,
+            institution_choices,
+        })
+    }
+
+    /// The zone of institution `id` (`None` when there is no such institution).
+    pub async fn institution_zone(
+        &self,
+        id: OrganisationId,
+    ) -> Result<Option<Option<ZoneId>>, sqlx::Error> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as(
+            "SELECT zone_id FROM organisations WHERE id = $1 AND kind = 'institution'",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.0.map(ZoneId)))
+    }
+
+    /// The zone's institution with the lowest id.
+    pub async fn first_institution(
+        &self,
+        zone: ZoneId,
+    ) -> Result<Option<OrganisationId>, sqlx::Error> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(id) FROM organisations WHERE kind = 'institution' AND zone_id = $1",
+        )
+        .bind(zone.0)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id.map(OrganisationId))
+    }
+
+    fn clip_fns(&self) -> (&'static str, &'static str) {
+        match self.backend() {
+            Backend::Sqlite => ("MIN", "MAX"),
+            Backend::Postgres => ("LEAST", "GREATEST"),
+        }
+    }
+
+    /// Used, no-show, external and SME time clipped to `[a, b)`, counts and income of the bookings
+    /// starting in it, and the distinct external organisations — per resource, in one scan.
+    async fn sums_by_resource(
+        &self,
+        scope: Scope,
+        a: i64,
+        b: i64,
+    ) -> Result<HashMap<i64, Sums>, sqlx::Error> {
+        let (least, greatest) = self.clip_fns();
+        let external_org = "CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN x.organisation_id END";
+        let organisations = match self.backend() {
+            Backend::Sqlite => format!("GROUP_CONCAT(DISTINCT {external_org})"),
+            Backend::Postgres => {
+                format!("string_agg(DISTINCT CAST({external_org} AS TEXT), ',')")
+            }
+        };
+        let clip = format!("({least}(x.ends_at, $3) - {greatest}(x.starts_at, $2))");
+        let sql = format!(
+            "SELECT x.resource_id, \
+               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category = 'sme' THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status IN ('confirmed', 'completed') THEN x.price_fen ELSE 0 END) AS BIGINT), \
+               {organisations} \
+             FROM bookings x \
+             WHERE x.starts_at >= $4 AND x.starts_at < $3 AND x.ends_at > $2 \
+               AND x.resource_id IN (SELECT r.id FROM resources r WHERE {scope_sql}) \
+             GROUP BY x.resource_id",
+            scope_sql = scope.resources_sql(),
+        );
+        type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(&sql)
+            .bind(scope.id())
+            .bind(a)
+            .bind(b)
+            .bind(a - super::availability::MAX_BLOCK_SECONDS)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let organisations =
+                    r.9.unwrap_or_default()
+                        .split(',')
+                        .filter_map(|o| o.parse().ok())
+                        .collect();
+                (
+                    r.0,
+                    Sums {
+                        figures: Figures {
+                            used: r.1,
+                            no_show_time: r.2,
+                            external: r.3,
+                            sme: r.4,
+                            bookings: r.5,
+                            cancelled: r.6,
+                            no_shows: r.7,
+                            income_fen: r.8,
+                            ..Figures::default()
+                        },
+                        organisations,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// The same sums per month of the period (`months` are `[start, end)` instants), without
+    /// available time and organisations.
+    async fn sums_by_month(
+        &self,
+        scope: Scope,
+        months: &[(i64, i64)],
+    ) -> Result<Vec<Figures>, sqlx::Error> {
+        let (least, greatest) = self.clip_fns();
+        if months.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The month bounds are computed here, not typed by anyone: written into the text.
+        let values: Vec<String> = months
+            .iter()
+            .enumerate()
+            .map(|(i, (s, e))| format!("({i}, {s}, {e})"))
+            .collect();
+        let clip = format!("({least}(x.ends_at, m.e) - {greatest}(x.starts_at, m.s))");
+        let sql = format!(
+            "WITH m(k, s, e) AS (VALUES {values}) \
+             SELECT m.k, \
+               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category = 'sme' THEN {clip} ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status IN ('confirmed', 'completed') THEN x.price_fen ELSE 0 END) AS BIGINT) \
+             FROM m JOIN bookings x ON x.starts_at >= m.s - $2 AND x.starts_at < m.e AND x.ends_at > m.s \
+             WHERE x.resource_id IN (SELECT r.id FROM resources r WHERE {scope_sql}) \
+             GROUP BY m.k",
+            values = values.join(", "),
+            scope_sql = scope.resources_sql(),
+        );
+        type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<Row> = sqlx::query_as(&sql)
+            .bind(scope.id())
+            .bind(super::availability::MAX_BLOCK_SECONDS)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = vec![Figures::default(); months.len()];
+        for r in rows {
+            if let Some(f) = usize::try_from(r.0).ok().and_then(|k| out.get_mut(k)) {
+                *f = Figures {
+                    used: r.1,
+                    no_show_time: r.2,
+                    external: r.3,
+                    sme: r.4,
+                    bookings: r.5,
+                    cancelled: r.6,
+                    no_shows: r.7,
+                    income_fen: r.8,
+                    ..Figures::default()
+                };
+            }
+        }
+        Ok(out)
+    }
+
+    /// Used bookings clipped to `[a, b)`, grouped by the local minute of the week they start at
+    /// and their length: (minute, seconds, count), for `spread_heatmap`.
+    async fn heatmap_groups(
+        &self,
+        scope: Scope,
+        a: i64,
+        b: i64,
+        offset: i64,
+    ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+        let (least, greatest) = self.clip_fns();
+        // 1970-01-01 was a Thursday: three days earlier the week began.
+        let sql = format!(
+            "SELECT CAST((({greatest}(x.starts_at, $2) + $5 + 259200) % 604800) / 60 AS BIGINT), \
+               CAST({least}(x.ends_at, $3) - {greatest}(x.starts_at, $2) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+             FROM bookings x \
+             WHERE x.starts_at >= $4 AND x.starts_at < $3 AND x.ends_at > $2 \
+               AND x.status IN ('confirmed', 'completed') \
+               AND x.resource_id IN (SELECT r.id FROM resources r WHERE {scope_sql}) \
+             GROUP BY 1, 2",
+            scope_sql = scope.resources_sql(),
+        );
+        sqlx::query_as(&sql)
+            .bind(scope.id())
+            .bind(a)
+            .bind(b)
+            .bind(a - super::availability::MAX_BLOCK_SECONDS)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await
+    }
+
+    async fn scope_resources(&self, scope: Scope) -> Result<Vec<Item>, sqlx::Error> {
+        let sql = format!(
+            "SELECT r.id, r.name_zh, r.name_en, r.status, r.institution_id, r.category_id \
+             FROM resources r WHERE {} ORDER BY r.id",
+            scope.resources_sql()
+        );
+        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(&sql)
+            .bind(scope.id())
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, zh, en, status, institution, category)| Item {
+                id,
+                name: Bilingual { zh, en },
+                retired: status == "retired",
+                institution,
+                category,
+            })
+            .collect())
+    }
+
+    /// The institutions of the scope's zone (or the one institution) and every category, by id.
+    async fn report_names(
+        &self,
+        scope: Scope,
+    ) -> Result<(HashMap<i64, Bilingual>, HashMap<i64, Bilingual>), sqlx::Error> {
+        let sql = match scope {
+            Scope::Zone(_) => {
+                "SELECT id, name_zh, name_en FROM organisations WHERE kind = 'institution' AND zone_id = $1"
+            }
+            Scope::Institution(_) => "SELECT id, name_zh, name_en FROM organisations WHERE id = $1",
+        };
+        let named = |rows: Vec<(i64, String, String)>| {
+            rows.into_iter()
+                .map(|(id, zh, en)| (id, Bilingual { zh, en }))
+                .collect::<HashMap<_, _>>()
+        };
+        let institutions = sqlx::query_as(sql)
+            .bind(scope.id())
+            .fetch_all(self.pool())
+            .await?;
+        let categories = sqlx::query_as("SELECT id, name_zh, name_en FROM categories")
+            .fetch_all(self.pool())
+            .await?;
+        Ok((named(institutions), named(categories)))
+    }
+
+    /// Available seconds of each resource in each month of the period. Resources with the same
+    /// weekly hours and no closed days or blackouts of their own share one computation.
+    async fn available_by_resource<Tz: TimeZone>(
+        &self,
+        scope: Scope,
+        period: &Period,
+        tz: &Tz,
+        items: &[Item],
+    ) -> Result<HashMap<i64, Vec<i64>>, sqlx::Error> {
+        let (a, b) = period_bounds(tz, period);
+        let hours_sql = match self.backend() {
+            Backend::Sqlite => "GROUP_CONCAT(h.weekday || ':' || h.opens_minute || '-' || h.closes_minute)",
+            Backend::Postgres => "string_agg(CAST(h.weekday AS TEXT) || ':' || CAST(h.opens_minute AS TEXT) || '-' || CAST(h.closes_minute AS TEXT), ',')",
+        };
+        let sql = format!(
+            "SELECT h.resource_id, {hours_sql} FROM opening_hours h JOIN resources r ON r.id = h.resource_id \
+             WHERE {} GROUP BY h.resource_id",
+            scope.resources_sql()
+        );
+        let hour_rows: Vec<(i64, String)> = sqlx::query_as(&sql)
+            .bind(scope.id())
+            .fetch_all(self.pool())
+            .await?;
+
+        let sql = format!(
+            "SELECT k.resource_id, k.starts_at, k.ends_at FROM blackouts k JOIN resources r ON r.id = k.resource_id \
+             WHERE {} AND k.starts_at < $2 AND $3 < k.ends_at",
+            scope.resources_sql()
+        );
+        let blackout_rows: Vec<(i64, i64, i64)> = sqlx::query_as(&sql)
+            .bind(scope.id())
+            .bind(b)
+            .bind(a)
+            .fetch_all(self.pool())
+            .await?;
+        let mut blackouts: HashMap<i64, Vec<TimeSlot>> = HashMap::new();
+        for (rid, s, e) in blackout_rows {
+            if let Ok(slot) = TimeSlot::from_unix(s, e) {
+                blackouts.entry(rid).or_default().push(slot);
+            }
+        }
+
+        let (zone_closed, closed) = self.closed_days(period.from, period.to).await?;
+        let months: Vec<TimeSlot> = period
+            .months()
+            .iter()
+            .filter_map(|&(from, to)| {
+                let (s, e) = period_bounds(
+                    tz,
+                    &Period {
+                        from,
+                        to,
+                        ..*period
+                    },
+                );
+                TimeSlot::from_unix(s, e).ok()
+            })
+            .collect();
+        let per_month = |hours: &OpeningHours, days: &[NaiveDate], blackouts: &[TimeSlot]| {
+            months
+                .iter()
+                .map(|m| available_seconds(hours, tz, m, days, blackouts))
+                .collect::<Vec<i64>>()
+        };
+
+        let wanted: std::collections::HashSet<i64> = items.iter().map(|i| i.id).collect();
+        let mut shared: HashMap<Vec<(u8, u16, u16)>, Vec<i64>> = HashMap::new();
+        let mut out = HashMap::new();
+        for (rid, raw) in hour_rows {
+            if !wanted.contains(&rid) {
+                continue;
+            }
+            let (key, hours) = parse_hours(&raw);
+            let own_blackouts = blackouts.get(&rid).map(Vec::as_slice).unwrap_or_default();
+            let own_closed = closed.get(&rid);
+            let figures = if own_blackouts.is_empty() && own_closed.is_none() {
+                shared
+                    .entry(key)
+                    .or_insert_with(|| per_month(&hours, &zone_closed, &[]))
+                    .clone()
+            } else {
+                let mut days = zone_closed.clone();
+                days.extend(own_closed.into_iter().flatten().copied());
+                per_month(&hours, &days, own_blackouts)
+            };
+            out.insert(rid, figures);
+        }
+        // Resources without any opening hours are never open.
+        for item in items {
+            out.entry(item.id).or_insert_with(|| vec![0; months.len()]);
+        }
+        Ok(out)
+    }
+
+    /// Closed days in `from ..= to`: the zone's, and each resource's own.
+    pub async fn closed_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<(Vec<NaiveDate>, HashMap<i64, Vec<NaiveDate>>), sqlx::Error> {
+        let rows: Vec<(Option<i64>, String)> = sqlx::query_as(
+            "SELECT resource_id, day FROM closure_days WHERE day >= $1 AND day <= $2",
+        )
+        .bind(from.format("%Y-%m-%d").to_string())
+        .bind(to.format("%Y-%m-%d").to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut zone = Vec::new();
+        let mut own: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        for (rid, d) in rows {
+            if let Ok(d) = NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+                match rid {
+                    Some(r) => own.entry(r).or_default().push(d),
+                    None => zone.push(d),
+                }
+            }
+        }
+        Ok((zone, own))
+    }
+
+    /// Accreditation of the scope's resources: the expired and expiring entries, and counts of all
+    /// entries by standing on `today`.
+    async fn accreditation_overview(
+        &self,
+        scope: Scope,
+        today: NaiveDate,
+    ) -> Result<(Vec<AccreditationLine>, AccreditationCounts), sqlx::Error> {
+        let sql = format!(
+            "SELECT r.id, r.name_zh, r.name_en, o.name_zh, o.name_en, a.body, a.certificate_number, a.valid_from, a.valid_until \
+             FROM accreditations a JOIN resources r ON r.id = a.resource_id JOIN organisations o ON o.id = r.institution_id \
+             WHERE {} AND r.status <> 'retired' ORDER BY a.valid_until, r.id",
+            scope.resources_sql()
+        );
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let rows: Vec<Row> = sqlx::query_as(&sql)
+            .bind(scope.id())
+            .fetch_all(self.pool())
+            .await?;
+        let mut counts = AccreditationCounts::default();
+        let mut lines = Vec::new();
+        for (rid, rzh, ren, izh, ien, body, certificate, from, until) in rows {
+            let (Ok(from), Ok(until), Some(body)) = (
+                NaiveDate::parse_from_str(&from, "%Y-%m-%d"),
+                NaiveDate::parse_from_str(&until, "%Y-%m-%d"),
+                AccreditationBody::parse(&body),
+            ) else {
+                continue;
+            };
+            let standing = AccreditationStanding::on(today, from, until);
+            match standing {
+                AccreditationStanding::Valid => {
+                    counts.valid += 1;
+                    continue;
+                }
+                AccreditationStanding::Expiring => counts.expiring += 1,
+                AccreditationStanding::Expired => counts.expired += 1,
+            }
+            lines.push(AccreditationLine {
+                resource: Named {
+                    id: ResourceId(rid),
+                    name: Bilingual { zh: rzh, en: ren },
+                },
+                institution: Bilingual { zh: izh, en: ien },
+                body,
+                certificate_number: certificate,
+                valid_until: until,
+                standing,
+            });
+        }
+        // Expiring first (they can still be renewed in time), then the expired, most recent first.
+        lines.sort_by(|x, y| {
+            let rank = |l: &AccreditationLine| (l.standing == AccreditationStanding::Expired) as u8;
+            rank(x)
+                .cmp(&rank(y))
+                .then(match x.standing {
+                    AccreditationStanding::Expired => y.valid_until.cmp(&x.valid_until),
+                    _ => x.valid_until.cmp(&y.valid_until),
+                })
+                .then(x.resource.id.0.cmp(&y.resource.id.0))
+        });
+        Ok((lines, counts))
+    }
+}
