@@ -176,3 +176,11 @@ async fn postgres_searches_chinese_text_and_standards_with_trigrams() {
         .await
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_reports_match_the_independent_computation() {
+    let pg = PgServer::start();
+    let url = pg.create_database("labshare_reports").await;
+    let app = TestApp::on(Some(&url), false).await;
+    common::reports::check_generated_zone(&app).await;
+}

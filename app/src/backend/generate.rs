@@ -8,7 +8,8 @@ use super::Db;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::QueryBuilder;
+use sqlx::any::AnyArguments;
+use sqlx::Arguments;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Scale {
@@ -83,6 +84,83 @@ const MODELS: &[(&str, &str)] = &[
     ("赛默飞 Thermo", "iCAP RQ"),
     ("蔡司 Zeiss", "Sigma 300"),
 ];
+
+/// A multi-row INSERT with numbered placeholders (`$1, $2 …`), which both backends accept through
+/// `Any`; sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL refuses. Same shape:
+/// `push_values(rows, |b, row| { b.push_bind(…).push_bind(…); })`.
+struct Insert<'a> {
+    sql: String,
+    args: AnyArguments<'a>,
+    count: usize,
+    error: Option<String>,
+}
+
+struct ValuesRow<'b, 'a> {
+    insert: &'b mut Insert<'a>,
+    first: bool,
+}
+
+impl<'a> ValuesRow<'_, 'a> {
+    fn push_bind<T>(mut self, value: T) -> Self
+    where
+        T: 'a + sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        let insert = &mut *self.insert;
+        if !self.first {
+            insert.sql.push_str(", ");
+        }
+        self.first = false;
+        insert.count += 1;
+        insert.sql.push_str(&format!("${}", insert.count));
+        if let Err(e) = insert.args.add(value) {
+            insert.error.get_or_insert(e.to_string());
+        }
+        self
+    }
+}
+
+impl<'a> Insert<'a> {
+    fn new(head: &str) -> Self {
+        Insert {
+            sql: format!("{head} VALUES "),
+            args: AnyArguments::default(),
+            count: 0,
+            error: None,
+        }
+    }
+
+    fn push_values<T, I: IntoIterator<Item = T>>(
+        &mut self,
+        rows: I,
+        mut row: impl FnMut(ValuesRow<'_, 'a>, T),
+    ) {
+        for (i, r) in rows.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.sql.push('(');
+            row(
+                ValuesRow {
+                    insert: self,
+                    first: true,
+                },
+                r,
+            );
+            self.sql.push(')');
+        }
+    }
+
+    fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+
+    fn finish(self) -> Result<(String, AnyArguments<'a>), sqlx::Error> {
+        match self.error {
+            Some(e) => Err(err(e)),
+            None => Ok((self.sql, self.args)),
+        }
+    }
+}
 
 fn err(e: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Protocol(e.to_string())
@@ -235,11 +313,11 @@ pub async fn generate(
             ));
         }
         let mut tx = db.pool().begin().await?;
-        let mut q = QueryBuilder::new(
+        let mut q = Insert::new(
             "INSERT INTO resources (institution_id, category_id, kind, name_zh, name_en, manufacturer, model, \
                original_value_fen, building, room, created_at, updated_at) ",
         );
-        q.push_values(&rows, |mut b, r| {
+        q.push_values(&rows, |b, r| {
             b.push_bind(r.0)
                 .push_bind(r.1)
                 .push_bind(r.2)
@@ -254,7 +332,10 @@ pub async fn generate(
                 .push_bind(now);
         });
         q.push(" RETURNING id");
-        let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+        let (sql, args) = q.finish()?;
+        let ids: Vec<i64> = sqlx::query_scalar_with(&sql, args)
+            .fetch_all(&mut *tx)
+            .await?;
         for (id, r) in ids.iter().zip(&rows) {
             planned.push((
                 *id,
@@ -265,12 +346,12 @@ pub async fn generate(
             ));
         }
         // Rules, hours, rates and (for most) accreditation.
-        let mut q = QueryBuilder::new(
+        let mut q = Insert::new(
             "INSERT INTO booking_rules (resource_id, slot_minutes, min_duration_minutes, max_duration_minutes, \
                min_notice_minutes, max_notice_days, buffer_before_minutes, buffer_after_minutes, approval_required, audience, \
                cancel_cutoff_minutes) ",
         );
-        q.push_values(&ids, |mut b, id| {
+        q.push_values(&ids, |b, id| {
             b.push_bind(*id)
                 .push_bind(if id % 3 == 0 { 60_i64 } else { 30 })
                 .push_bind(60_i64)
@@ -284,7 +365,8 @@ pub async fn generate(
                 .push_bind("everyone")
                 .push_bind(1440_i64);
         });
-        q.build().execute(&mut *tx).await?;
+        let (sql, args) = q.finish()?;
+        sqlx::query_with(&sql, args).execute(&mut *tx).await?;
         let mut hours = Vec::new();
         for ((id, p), _) in planned[planned.len() - ids.len()..].iter().zip(&ids) {
             if p.round_the_clock {
@@ -298,17 +380,18 @@ pub async fn generate(
                 }
             }
         }
-        let mut q = QueryBuilder::new(
+        let mut q = Insert::new(
             "INSERT INTO opening_hours (resource_id, weekday, opens_minute, closes_minute) ",
         );
-        q.push_values(&hours, |mut b, h| {
+        q.push_values(&hours, |b, h| {
             b.push_bind(h.0)
                 .push_bind(h.1)
                 .push_bind(h.2)
                 .push_bind(h.3);
         });
-        q.build().execute(&mut *tx).await?;
-        let mut q = QueryBuilder::new(
+        let (sql, args) = q.finish()?;
+        sqlx::query_with(&sql, args).execute(&mut *tx).await?;
+        let mut q = Insert::new(
             "INSERT INTO rates (resource_id, customer_category, per_hour_fen, minimum_fen) ",
         );
         let rates: Vec<(i64, &str, i64)> = ids
@@ -323,13 +406,14 @@ pub async fn generate(
                 ]
             })
             .collect();
-        q.push_values(&rates, |mut b, r| {
+        q.push_values(&rates, |b, r| {
             b.push_bind(r.0)
                 .push_bind(r.1)
                 .push_bind(r.2)
                 .push_bind(0_i64);
         });
-        q.build().execute(&mut *tx).await?;
+        let (sql, args) = q.finish()?;
+        sqlx::query_with(&sql, args).execute(&mut *tx).await?;
         for id in ids.iter().filter(|id| *id % 5 != 0) {
             let until = today + Duration::days(-30 + (id % 900));
             let aid: i64 = sqlx::query_scalar(
@@ -455,11 +539,11 @@ async fn insert_bookings(db: &Db, rows: &[BookingRow], now: i64) -> Result<(), s
     }
     let mut tx = db.pool().begin().await?;
     for chunk in rows.chunks(500) {
-        let mut q = QueryBuilder::new(
+        let mut q = Insert::new(
             "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, \
                status, customer_category, price_fen, purpose, created_at, updated_at) ",
         );
-        q.push_values(chunk, |mut b, r| {
+        q.push_values(chunk, |b, r| {
             b.push_bind(r.0)
                 .push_bind(r.1)
                 .push_bind(r.2)
@@ -474,7 +558,8 @@ async fn insert_bookings(db: &Db, rows: &[BookingRow], now: i64) -> Result<(), s
                 .push_bind(now)
                 .push_bind(now);
         });
-        q.build().execute(&mut *tx).await?;
+        let (sql, args) = q.finish()?;
+        sqlx::query_with(&sql, args).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())

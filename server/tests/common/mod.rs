@@ -26,6 +26,7 @@ pub fn now() -> DateTime<Utc> {
 
 pub mod pg;
 pub mod race;
+pub mod reports;
 pub mod smtp;
 
 pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> Config {
