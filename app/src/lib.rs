@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=pages::catalogue::CataloguePage ssr=SsrMode::Async />
                         <Route path=path!("free") view=pages::free::FreeTimePage ssr=SsrMode::Async />
                         <Route path=path!("idle") view=pages::idle::IdlePage ssr=SsrMode::Async />
+                        <Route path=path!("schedule") view=pages::schedule::SchedulePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id") view=pages::resource::ResourcePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id/book") view=pages::booking::BookPage ssr=SsrMode::Async />
                         <Route path=path!("bookings") view=pages::booking::MyBookingsPage ssr=SsrMode::Async />

@@ -3,9 +3,12 @@
 //! fails on time.
 
 use app::backend::generate::{generate, Scale};
+use app::backend::report::Scope;
 use app::backend::AppState;
 use app::domain::availability::FreeQuery;
 use app::domain::catalogue::{CatalogueFilter, CatalogueSort, ResourceKind};
+use app::domain::ids::{OrganisationId, ZoneId};
+use app::domain::report::{Period, PeriodKind};
 use app::domain::time::TimeSlot;
 use chrono::{Duration, NaiveDate, TimeZone};
 use std::time::Instant;
@@ -202,6 +205,39 @@ pub async fn run_bench(state: &AppState, args: &[String]) -> anyhow::Result<()> 
             total = page.total;
         }
         print_row(name, &mut samples, &format!("{total} matches"));
+    }
+    // Reports for this calendar year: the zone, and its largest institution.
+    let zone: i64 = sqlx::query_scalar("SELECT MIN(id) FROM zones")
+        .fetch_one(state.db.pool())
+        .await?;
+    let largest: i64 = sqlx::query_scalar(
+        "SELECT institution_id FROM resources GROUP BY institution_id ORDER BY COUNT(*) DESC, institution_id LIMIT 1",
+    )
+    .fetch_one(state.db.pool())
+    .await?;
+    let year = Period::choose(Some(PeriodKind::Year), None, None, (None, None), today)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    for (name, scope) in [
+        ("zone report: this year", Scope::Zone(ZoneId(zone))),
+        (
+            "institution report: this year, largest",
+            Scope::Institution(OrganisationId(largest)),
+        ),
+    ] {
+        let mut samples = Vec::new();
+        let mut note = String::new();
+        for _ in 0..runs.min(20) {
+            let started = Instant::now();
+            let report = state.db.report(scope, year, &tz, today, 0.1).await?;
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            note = format!(
+                "{} resources, {:.0} h used, utilisation {:.1}%",
+                report.resource_count,
+                report.totals.used as f64 / 3600.0,
+                report.totals.utilisation().unwrap_or(0.0) * 100.0
+            );
+        }
+        print_row(name, &mut samples, &note);
     }
     Ok(())
 }

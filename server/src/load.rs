@@ -318,6 +318,14 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
             8,
         ),
         ("resource week page", resource_page.clone(), 8),
+        (
+            "schedule page, 1,000 resources, a day",
+            format!(
+                "/schedule?size=1000&day={}",
+                today + chrono::Duration::days(1)
+            ),
+            2,
+        ),
     ] {
         let path2 = path.clone();
         let mut o = drive(addr, clients, 10, move |_, _| {
@@ -326,8 +334,34 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
         .await;
         print(name, clients, &mut o, &path);
     }
-    println!("| 1,000-resource schedule page       |       – |        – |       – |       – |       – |         – |      – | no such page yet");
-    println!("| zone report for a year             |       – |        – |       – |       – |       – |         – |      – | reports not built yet");
+    // 5. The zone report for this year, as its manager reads it (page and workbook).
+    let body = format!(
+        "email={}&password={}",
+        encode("manager@bench.example"),
+        encode(app::backend::demo::DEMO_PASSWORD)
+    );
+    let (status, response) = request(addr, "POST", "/api/sign_in", &body, "").await;
+    anyhow::ensure!(status == 200, "sign-in of the zone manager: {status}");
+    let manager = response
+        .split("labshare_session=")
+        .nth(1)
+        .and_then(|t| t.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    for (name, path) in [
+        ("zone report page, this year", "/reports?kind=year"),
+        (
+            "zone report workbook (XLSX), this year",
+            "/reports/export?which=zone&kind=year&format=xlsx",
+        ),
+    ] {
+        let (path2, cookie) = (path.to_string(), manager.clone());
+        let mut o = drive(addr, 2, 5, move |_, _| {
+            ("GET".into(), path2.clone(), String::new(), cookie.clone())
+        })
+        .await;
+        print(name, 2, &mut o, path);
+    }
     server.abort();
     Ok(())
 }

@@ -331,3 +331,112 @@ async fn the_idle_view_lists_the_least_used_with_their_utilisation() {
     assert_eq!(status, StatusCode::OK);
     assert!(common::text(&html).contains("<h1>闲置设备</h1>"));
 }
+
+/// The zone schedule: every resource once across its pages, and each row's open, booked and
+/// blacked-out spans as the rows in the database say (read here without the schedule code).
+#[tokio::test]
+async fn the_zone_schedule_shows_each_resource_day_as_the_rows_say() {
+    use chrono::{Datelike, TimeZone};
+    let app = TestApp::new().await;
+    let tz = chrono_tz::Asia::Shanghai;
+    // A weekday with demo bookings: tomorrow from the fixed clock (Thursday 26 November 2026).
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let a = tz
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .timestamp();
+    let b = a + 86_400;
+    let filter = app::domain::catalogue::CatalogueFilter::default();
+    let (first, total) = app
+        .state
+        .db
+        .day_schedule(&filter, &tz, day, 1, 100)
+        .await
+        .unwrap();
+    let active: i64 = app
+        .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
+        .await;
+    assert_eq!(total as i64, active);
+    let mut seen = BTreeSet::new();
+    let mut booked_rows = 0;
+    let size = 7;
+    for page in 1..=total.div_ceil(size) {
+        let (rows, _) = app
+            .state
+            .db
+            .day_schedule(&filter, &tz, day, page, size)
+            .await
+            .unwrap();
+        for row in rows {
+            let id = row.resource.id.0;
+            assert!(seen.insert(id), "resource {id} twice");
+            let minutes = |s: i64, e: i64| {
+                (
+                    ((s.max(a) - a) / 60) as u16,
+                    ((e.min(b) - a + 59) / 60) as u16,
+                )
+            };
+            let booked: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT starts_at, ends_at FROM bookings WHERE resource_id = $1 AND starts_at < $2 AND ends_at > $3 \
+                   AND status IN ('pending', 'confirmed', 'completed', 'no_show') ORDER BY starts_at",
+            )
+            .bind(id)
+            .bind(b)
+            .bind(a)
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+            let booked: Vec<(u16, u16)> = booked.into_iter().map(|(s, e)| minutes(s, e)).collect();
+            assert_eq!(row.booked, booked, "resource {id}");
+            booked_rows += usize::from(!booked.is_empty());
+            let closed: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM closure_days WHERE day = '2026-11-26' AND (resource_id IS NULL OR resource_id = $1)",
+            )
+            .bind(id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+            let open: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1 AND weekday = $2 ORDER BY opens_minute",
+            )
+            .bind(id)
+            .bind(i64::from(day.weekday().number_from_monday()))
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+            let open: Vec<(u16, u16)> = if closed > 0 {
+                Vec::new()
+            } else {
+                open.into_iter()
+                    .map(|(o, c)| (o as u16, c as u16))
+                    .collect()
+            };
+            assert_eq!(row.open, open, "resource {id}");
+            let blackouts: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT starts_at, ends_at FROM blackouts WHERE resource_id = $1 AND starts_at < $2 AND ends_at > $3",
+            )
+            .bind(id)
+            .bind(b)
+            .bind(a)
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+            assert_eq!(row.blackout.len(), blackouts.len(), "resource {id}");
+        }
+    }
+    assert_eq!(seen.len(), total);
+    assert!(booked_rows > 0, "the demo zone has bookings that day");
+    assert_eq!(first.len(), total.min(100));
+
+    // The page, without the wasm: every row a link, a line with its spans described.
+    let (status, _, html) = app.get("/schedule?day=2026-11-26&size=100", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = common::text(&html);
+    assert_eq!(
+        html.matches("\" class=\"day-row__name\">").count(),
+        total.min(100)
+    );
+    assert!(html.contains("已预约"));
+    let (status, _, _) = app.get("/schedule?size=7", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -300,3 +300,69 @@ pub async fn idle_equipment(
     })
     .await
 }
+
+/// What the zone schedule asks for, as its GET form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScheduleQuery {
+    /// The local day, YYYY-MM-DD (default today).
+    pub day: Option<String>,
+    pub kind: Option<String>,
+    pub category: Option<i64>,
+    pub institution: Option<i64>,
+    pub page: Option<i64>,
+    /// Resources a page (100, 200, 500 or 1,000).
+    pub size: Option<i64>,
+}
+
+/// The zone schedule: one day across the zone's resources, a page at a time. Public, like the
+/// week page of each resource: it shows when resources are taken, not by whom.
+#[server(endpoint = "day_schedule")]
+pub async fn day_schedule(
+    #[server(default)] query: ScheduleQuery,
+) -> Result<crate::domain::schedule::DaySchedule, AppError> {
+    use crate::domain::schedule::SCHEDULE_SIZES;
+    super::reply(async move {
+        let state = crate::backend::state()?;
+        let today = state.clock.now().with_timezone(&state.tz).date_naive();
+        let day = match query.day.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| AppError::validation("day", "date_invalid"))?,
+            None => today,
+        };
+        let size = query.size.unwrap_or(200);
+        let size = SCHEDULE_SIZES
+            .iter()
+            .copied()
+            .find(|s| *s as i64 == size)
+            .ok_or_else(|| AppError::validation("size", "choice_unknown"))?;
+        let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
+            Some(k) => Some(
+                ResourceKind::parse(k)
+                    .ok_or_else(|| AppError::validation("kind", "choice_unknown"))?,
+            ),
+            None => None,
+        };
+        let filter = CatalogueFilter {
+            kind,
+            category: query.category.map(CategoryId),
+            institution: query.institution.map(OrganisationId),
+            ..CatalogueFilter::default()
+        };
+        let page = query.page.unwrap_or(1).max(1) as usize;
+        let (rows, total) = state
+            .db
+            .day_schedule(&filter, &state.tz, day, page, size)
+            .await?;
+        let (categories, institutions) = state.db.filter_choices().await?;
+        Ok(crate::domain::schedule::DaySchedule {
+            day,
+            rows,
+            total,
+            page,
+            size,
+            categories,
+            institutions,
+        })
+    })
+    .await
+}

@@ -264,6 +264,25 @@ pub async fn generate(
             out.customers += 1;
         }
     }
+    // The zone's manager (manager@bench.example), a member of the first institution, reads the
+    // zone report.
+    if let Some(first) = institutions.first() {
+        let manager: i64 = sqlx::query_scalar(
+            "INSERT INTO users (organisation_id, email, display_name, locale, email_verified_at, created_at) \
+             VALUES ($1, 'manager@bench.example', '集聚区管理员', 'zh-CN', $2, $2) RETURNING id",
+        )
+        .bind(*first)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'zone_manager', $2)",
+        )
+        .bind(manager)
+        .bind(zone)
+        .execute(&mut *tx)
+        .await?;
+    }
     // Every generated account signs in with the demo password (hashed once), so load tests can
     // sign in over HTTP like people do.
     let hash = super::secrets::hash_password(super::demo::DEMO_PASSWORD.into())

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod availability;
 pub mod bookings;
 pub mod catalogue;
+pub mod day;
 pub mod demo;
 pub mod editor;
 pub mod generate;

@@ -113,6 +113,9 @@ pub fn SiteHeader() -> impl IntoView {
                     <a href="/idle" class="site-nav__link" aria-current=move || (location.pathname.get() == "/idle").then_some("page")>
                         {t!(i18n, nav.idle)}
                     </a>
+                    <a href="/schedule" class="site-nav__link" aria-current=move || (location.pathname.get() == "/schedule").then_some("page")>
+                        {t!(i18n, nav.schedule)}
+                    </a>
                 </nav>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {

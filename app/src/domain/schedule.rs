@@ -296,3 +296,39 @@ mod tests {
         );
     }
 }
+
+/// Minutes of a local day, `[from, to)`, 0–1440.
+pub type DaySpan = (u16, u16);
+
+/// One resource's day on the zone schedule: when it is open, booked, and blacked out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRow {
+    pub resource: super::catalogue::Named<super::ids::ResourceId>,
+    pub institution: super::catalogue::Bilingual,
+    pub open: Vec<DaySpan>,
+    pub booked: Vec<DaySpan>,
+    pub blackout: Vec<DaySpan>,
+}
+
+/// The zone schedule: one day across many resources, a page at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaySchedule {
+    pub day: NaiveDate,
+    pub rows: Vec<DayRow>,
+    pub total: usize,
+    pub page: usize,
+    pub size: usize,
+    pub categories: Vec<super::catalogue::Named<super::ids::CategoryId>>,
+    pub institutions: Vec<super::catalogue::Named<super::ids::OrganisationId>>,
+}
+
+/// Resources a schedule page may show.
+pub const SCHEDULE_SIZES: [usize; 4] = [100, 200, 500, 1000];
+
+/// The part of `[start, end)` (Unix seconds) inside the local day starting at `midnight`, as
+/// minutes of that day.
+pub fn day_span(midnight: i64, start: i64, end: i64) -> Option<DaySpan> {
+    let from = (start - midnight).clamp(0, 86_400) / 60;
+    let to = ((end - midnight).clamp(0, 86_400) + 59) / 60;
+    (from < to).then_some((from as u16, to as u16))
+}

@@ -9,3 +9,4 @@ pub mod manage;
 pub mod not_found;
 pub mod report;
 pub mod resource;
+pub mod schedule;

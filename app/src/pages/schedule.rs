@@ -1,0 +1,196 @@
+//! `/schedule`: one day across the zone's resources — when each is open, booked or blacked out —
+//! up to a thousand rows a page, drawn by the server. A plain GET form chooses the day and filter.
+
+use crate::api::catalogue::{day_schedule, ScheduleQuery};
+use crate::components::error_view::ErrorView;
+use crate::components::format::minute_of_day;
+use crate::components::options::ResourceFilterFields;
+use crate::domain::schedule::{DayRow, DaySchedule, DaySpan, SCHEDULE_SIZES};
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn SchedulePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let params = move || {
+        let q = query.get();
+        let text = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        let num = |k: &str| text(k).and_then(|v| v.parse::<i64>().ok());
+        ScheduleQuery {
+            day: text("day"),
+            kind: text("kind"),
+            category: num("category"),
+            institution: num("institution"),
+            page: num("page"),
+            size: num("size"),
+        }
+    };
+    let data = Resource::new(params, day_schedule);
+    view! {
+        <Title text=t_string!(i18n, schedule.title).to_string() />
+        <h1>{t!(i18n, schedule.title)}</h1>
+        <p class="lead">{t!(i18n, schedule.intro)}</p>
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(schedule) => view! { <Schedule schedule selected=params() /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// "08:30–12:00, 13:30–17:30".
+fn spans_text(spans: &[DaySpan]) -> String {
+    spans
+        .iter()
+        .map(|(a, b)| format!("{}–{}", minute_of_day(*a), minute_of_day(*b)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bar(class: &'static str, span: &DaySpan) -> impl IntoView {
+    let style = format!(
+        "left:{:.2}%;width:{:.2}%",
+        f64::from(span.0) / 14.4,
+        f64::from(span.1 - span.0) / 14.4
+    );
+    view! { <span class=class style=style></span> }
+}
+
+#[component]
+fn Schedule(schedule: DaySchedule, selected: ScheduleQuery) -> impl IntoView {
+    let i18n = use_i18n();
+    let day = schedule.day.format("%Y-%m-%d").to_string();
+    let size = schedule.size;
+    let size_options = SCHEDULE_SIZES
+        .iter()
+        .map(|s| view! { <option value=*s selected=*s == size>{*s}</option> })
+        .collect_view();
+    let pages = schedule.total.div_ceil(size.max(1)).max(1);
+    let link = {
+        let base = format!(
+            "/schedule?day={day}&size={size}{}{}{}",
+            selected
+                .kind
+                .as_ref()
+                .map(|k| format!("&kind={k}"))
+                .unwrap_or_default(),
+            selected
+                .category
+                .map(|c| format!("&category={c}"))
+                .unwrap_or_default(),
+            selected
+                .institution
+                .map(|c| format!("&institution={c}"))
+                .unwrap_or_default(),
+        );
+        move |page: usize| format!("{base}&page={page}")
+    };
+    let pager = (pages > 1).then(|| {
+        let (prev, next) = (schedule.page.saturating_sub(1), schedule.page + 1);
+        view! {
+            <nav class="pager" aria-label=move || t_string!(i18n, catalogue.pages).to_string()>
+                {(prev >= 1).then(|| view! { <a href=link(prev) rel="prev">{t!(i18n, catalogue.previous)}</a> })}
+                <span>{t!(i18n, catalogue.page_of, page = schedule.page, pages = pages)}</span>
+                {(next <= pages).then(|| view! { <a href=link(next) rel="next">{t!(i18n, catalogue.next)}</a> })}
+            </nav>
+        }
+    });
+    let hours = (0..24)
+        .step_by(2)
+        .map(|h| {
+            let style = format!("left:{:.2}%", f64::from(h) * 100.0 / 24.0);
+            view! { <span class="day-scale__hour" style=style>{format!("{h:02}")}</span> }
+        })
+        .collect_view();
+    let form = view! {
+        <form class="filters" method="get" action="/schedule" role="search">
+            <fieldset>
+                <legend>{t!(i18n, catalogue.filters)}</legend>
+                <div class="field">
+                    <label for="s-day">{t!(i18n, schedule.day)}</label>
+                    <input id="s-day" name="day" type="date" value=day.clone() />
+                </div>
+                <ResourceFilterFields categories=schedule.categories.clone() institutions=schedule.institutions.clone() kind=selected.kind.clone() category=selected.category institution=selected.institution />
+                <div class="field">
+                    <label for="s-size">{t!(i18n, schedule.size)}</label>
+                    <select id="s-size" name="size">{size_options}</select>
+                </div>
+                <div class="filters__actions">
+                    <button type="submit" class="button button--primary">{t!(i18n, catalogue.apply)}</button>
+                </div>
+            </fieldset>
+        </form>
+    }
+    .into_any();
+    let total = schedule.total;
+    view! {
+        {form}
+        <p class="result-count" role="status" data-testid="schedule-count">{t!(i18n, schedule.count, count = total, day = day.clone())}</p>
+        <ul class="legend" aria-hidden="true">
+            <li><span class="day-open legend__swatch"></span>{t!(i18n, schedule.open)}</li>
+            <li><span class="day-booked legend__swatch"></span>{t!(i18n, schedule.booked)}</li>
+            <li><span class="day-blackout legend__swatch"></span>{t!(i18n, schedule.blackout)}</li>
+        </ul>
+        <div class="day-schedule" data-testid="schedule">
+            <div class="day-row day-row--scale" aria-hidden="true">
+                <span class="day-row__name"></span>
+                <span class="day-row__line day-scale">{hours}</span>
+            </div>
+            {schedule.rows.into_iter().map(|row| view! { <Row row /> }).collect_view()}
+        </div>
+        {pager}
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(row: DayRow) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let (name, institution) = (row.resource.name.clone(), row.institution.clone());
+    let (open, booked, blackout) = (
+        spans_text(&row.open),
+        spans_text(&row.booked),
+        spans_text(&row.blackout),
+    );
+    let summary = move || {
+        let mut parts = vec![if open.is_empty() {
+            t_string!(i18n, schedule.closed).to_string()
+        } else {
+            format!("{} {open}", t_string!(i18n, schedule.open))
+        }];
+        if !booked.is_empty() {
+            parts.push(format!("{} {booked}", t_string!(i18n, schedule.booked)));
+        }
+        if !blackout.is_empty() {
+            parts.push(format!("{} {blackout}", t_string!(i18n, schedule.blackout)));
+        }
+        parts.join("; ")
+    };
+    let bars = row
+        .open
+        .iter()
+        .map(|s| bar("day-open", s).into_any())
+        .chain(
+            row.blackout
+                .iter()
+                .map(|s| bar("day-blackout", s).into_any()),
+        )
+        .chain(row.booked.iter().map(|s| bar("day-booked", s).into_any()))
+        .collect_view();
+    view! {
+        <div class="day-row">
+            <a class="day-row__name" href=format!("/resources/{}", row.resource.id)>
+                {move || name.pick(english()).to_string()}
+                <span class="muted">{move || institution.pick(english()).to_string()}</span>
+            </a>
+            <span class="day-row__line" role="img" aria-label=summary>{bars}</span>
+        </div>
+    }
+}
