@@ -67,7 +67,7 @@ async fn downloads_carry_the_same_figures_and_only_to_those_allowed() {
     let value_of = |label: &str| -> f64 {
         sheet
             .rows()
-            .find(|r| r.first().is_some_and(|c| c.to_string() == label))
+            .find(|r| r.first().is_some_and(|c| c.get_string() == Some(label)))
             .and_then(|r| r.get(1).and_then(|c| c.get_float()))
             .unwrap_or_else(|| panic!("{label} in the summary"))
     };

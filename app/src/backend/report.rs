@@ -36,6 +36,21 @@ impl Scope {
         }
     }
 
+    /// The condition on `bookings x` selecting the scope's bookings; binds the id as `$1`. With
+    /// `whole` (a zone report where the zone is the only one) there is nothing to filter. The
+    /// unary `+` keeps the planner on the period's range scan of `bookings_report` rather than
+    /// one index probe per resource followed by table reads (ten times slower at a million rows).
+    fn bookings_sql(self, whole: bool) -> String {
+        if whole {
+            "CAST($1 AS BIGINT) IS NOT NULL".into()
+        } else {
+            format!(
+                "+x.resource_id IN (SELECT r.id FROM resources r WHERE {})",
+                self.resources_sql()
+            )
+        }
+    }
+
     fn id(self) -> i64 {
         match self {
             Scope::Zone(z) => z.0,
@@ -119,10 +134,14 @@ impl Db {
             .map(|t| t.with_timezone(tz).offset().fix().local_minus_utc())
             .unwrap_or(0);
 
+        let zones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM zones")
+            .fetch_one(self.pool())
+            .await?;
+        let of_scope = scope.bookings_sql(matches!(scope, Scope::Zone(_)) && zones == 1);
         let (sums, month_sums, heat) = tokio::try_join!(
-            self.sums_by_resource(scope, a, b),
-            self.sums_by_month(scope, &months),
-            self.heatmap_groups(scope, a, b, i64::from(offset)),
+            self.sums_by_resource(scope, &of_scope, a, b),
+            self.sums_by_month(scope, &of_scope, &months),
+            self.heatmap_groups(scope, &of_scope, a, b, i64::from(offset)),
         )?;
         let items = self.scope_resources(scope).await?;
         let available = self
@@ -290,6 +309,7 @@ impl Db {
     async fn sums_by_resource(
         &self,
         scope: Scope,
+        of_scope: &str,
         a: i64,
         b: i64,
     ) -> Result<HashMap<i64, Sums>, sqlx::Error> {
@@ -315,9 +335,8 @@ impl Db {
                {organisations} \
              FROM bookings x \
              WHERE x.starts_at >= $4 AND x.starts_at < $3 AND x.ends_at > $2 \
-               AND x.resource_id IN (SELECT r.id FROM resources r WHERE {scope_sql}) \
+               AND {of_scope} \
              GROUP BY x.resource_id",
-            scope_sql = scope.resources_sql(),
         );
         type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64, Option<String>);
         let rows: Vec<Row> = sqlx::query_as(&sql)
@@ -361,6 +380,7 @@ impl Db {
     async fn sums_by_month(
         &self,
         scope: Scope,
+        of_scope: &str,
         months: &[(i64, i64)],
     ) -> Result<Vec<Figures>, sqlx::Error> {
         let (least, greatest) = self.clip_fns();
@@ -386,10 +406,9 @@ impl Db {
                CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT), \
                CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status IN ('confirmed', 'completed') THEN x.price_fen ELSE 0 END) AS BIGINT) \
              FROM m JOIN bookings x ON x.starts_at >= m.s - $2 AND x.starts_at < m.e AND x.ends_at > m.s \
-             WHERE x.resource_id IN (SELECT r.id FROM resources r WHERE {scope_sql}) \
+             WHERE {of_scope} \
              GROUP BY m.k",
             values = values.join(", "),
-            scope_sql = scope.resources_sql(),
         );
         type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
         let rows: Vec<Row> = sqlx::query_as(&sql)
@@ -421,6 +440,7 @@ impl Db {
     async fn heatmap_groups(
         &self,
         scope: Scope,
+        of_scope: &str,
         a: i64,
         b: i64,
         offset: i64,
@@ -433,9 +453,8 @@ impl Db {
              FROM bookings x \
              WHERE x.starts_at >= $4 AND x.starts_at < $3 AND x.ends_at > $2 \
                AND x.status IN ('confirmed', 'completed') \
-               AND x.resource_id IN (SELECT r.id FROM resources r WHERE {scope_sql}) \
+               AND {of_scope} \
              GROUP BY 1, 2",
-            scope_sql = scope.resources_sql(),
         );
         sqlx::query_as(&sql)
             .bind(scope.id())
