@@ -241,6 +241,27 @@ pub async fn find_free_time(
     .await
 }
 
+/// The kind, category and institution filter of the idle and schedule pages' GET forms.
+#[cfg(feature = "ssr")]
+fn resource_filter(
+    kind: Option<&str>,
+    category: Option<i64>,
+    institution: Option<i64>,
+) -> Result<CatalogueFilter, AppError> {
+    let kind = match kind.filter(|k| !k.is_empty()) {
+        Some(k) => Some(
+            ResourceKind::parse(k).ok_or_else(|| AppError::validation("kind", "choice_unknown"))?,
+        ),
+        None => None,
+    };
+    Ok(CatalogueFilter {
+        kind,
+        category: category.map(CategoryId),
+        institution: institution.map(OrganisationId),
+        ..CatalogueFilter::default()
+    })
+}
+
 /// What the idle-equipment view asks for, as its GET form sends it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IdleQuery {
@@ -268,19 +289,7 @@ pub async fn idle_equipment(
         if !BELOW_CHOICES.contains(&below) {
             return Err(AppError::validation("below", "choice_unknown"));
         }
-        let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
-            Some(k) => Some(
-                ResourceKind::parse(k)
-                    .ok_or_else(|| AppError::validation("kind", "choice_unknown"))?,
-            ),
-            None => None,
-        };
-        let filter = CatalogueFilter {
-            kind,
-            category: query.category.map(CategoryId),
-            institution: query.institution.map(OrganisationId),
-            ..CatalogueFilter::default()
-        };
+        let filter = resource_filter(query.kind.as_deref(), query.category, query.institution)?;
         let state = crate::backend::state()?;
         let (from, to) = crate::backend::idle::recent_days(state.clock.now(), &state.tz, days);
         let (rows, total) = state
@@ -335,19 +344,7 @@ pub async fn day_schedule(
             .copied()
             .find(|s| *s as i64 == size)
             .ok_or_else(|| AppError::validation("size", "choice_unknown"))?;
-        let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
-            Some(k) => Some(
-                ResourceKind::parse(k)
-                    .ok_or_else(|| AppError::validation("kind", "choice_unknown"))?,
-            ),
-            None => None,
-        };
-        let filter = CatalogueFilter {
-            kind,
-            category: query.category.map(CategoryId),
-            institution: query.institution.map(OrganisationId),
-            ..CatalogueFilter::default()
-        };
+        let filter = resource_filter(query.kind.as_deref(), query.category, query.institution)?;
         let page = query.page.unwrap_or(1).max(1) as usize;
         let (rows, total) = state
             .db

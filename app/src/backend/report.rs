@@ -89,6 +89,22 @@ struct Sums {
     organisations: Vec<i64>,
 }
 
+/// The eight sums of [`Db::sums_sql`]: used, no-show, external and SME time, bookings,
+/// cancelled, no-shows, income.
+fn figures_of(r: (i64, i64, i64, i64, i64, i64, i64, i64)) -> Figures {
+    Figures {
+        used: r.0,
+        no_show_time: r.1,
+        external: r.2,
+        sme: r.3,
+        bookings: r.4,
+        cancelled: r.5,
+        no_shows: r.6,
+        income_fen: r.7,
+        ..Figures::default()
+    }
+}
+
 /// A resource's opening hours as "weekday:opens-closes" entries joined by commas.
 fn parse_hours(raw: &str) -> (Vec<(u8, u16, u16)>, OpeningHours) {
     let mut parts: Vec<(u8, u16, u16)> = raw
@@ -304,6 +320,26 @@ impl Db {
         }
     }
 
+    /// The eight sums of [`figures_of`] as SQL columns, for bookings `x` clipped to
+    /// `[start, end)` (SQL expressions).
+    fn sums_sql(&self, start: &str, end: &str) -> String {
+        let (least, greatest) = self.clip_fns();
+        let clip = format!("({least}(x.ends_at, {end}) - {greatest}(x.starts_at, {start}))");
+        let used = "x.status IN ('confirmed', 'completed')";
+        [
+            format!("CASE WHEN {used} THEN {clip} ELSE 0 END"),
+            format!("CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END"),
+            format!("CASE WHEN {used} AND x.customer_category <> 'own' THEN {clip} ELSE 0 END"),
+            format!("CASE WHEN {used} AND x.customer_category = 'sme' THEN {clip} ELSE 0 END"),
+            format!("CASE WHEN x.starts_at >= {start} AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END"),
+            format!("CASE WHEN x.starts_at >= {start} AND x.status = 'cancelled' THEN 1 ELSE 0 END"),
+            format!("CASE WHEN x.starts_at >= {start} AND x.status = 'no_show' THEN 1 ELSE 0 END"),
+            format!("CASE WHEN x.starts_at >= {start} AND {used} THEN x.price_fen ELSE 0 END"),
+        ]
+        .map(|sum| format!("CAST(SUM({sum}) AS BIGINT)"))
+        .join(", ")
+    }
+
     /// Used, no-show, external and SME time clipped to `[a, b)`, counts and income of the bookings
     /// starting in it, and the distinct external organisations — per resource, in one scan.
     async fn sums_by_resource(
@@ -313,7 +349,6 @@ impl Db {
         a: i64,
         b: i64,
     ) -> Result<HashMap<i64, Sums>, sqlx::Error> {
-        let (least, greatest) = self.clip_fns();
         let external_org = "CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN x.organisation_id END";
         let organisations = match self.backend() {
             Backend::Sqlite => format!("GROUP_CONCAT(DISTINCT {external_org})"),
@@ -321,22 +356,14 @@ impl Db {
                 format!("string_agg(DISTINCT CAST({external_org} AS TEXT), ',')")
             }
         };
-        let clip = format!("({least}(x.ends_at, $3) - {greatest}(x.starts_at, $2))");
         let sql = format!(
-            "SELECT x.resource_id, \
-               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category = 'sme' THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= $2 AND x.status IN ('confirmed', 'completed') THEN x.price_fen ELSE 0 END) AS BIGINT), \
+            "SELECT x.resource_id, {sums}, \
                {organisations} \
              FROM bookings x \
              WHERE x.starts_at >= $4 AND x.starts_at < $3 AND x.ends_at > $2 \
                AND {of_scope} \
              GROUP BY x.resource_id",
+            sums = self.sums_sql("$2", "$3"),
         );
         type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64, Option<String>);
         let rows: Vec<Row> = sqlx::query_as(&sql)
@@ -357,17 +384,7 @@ impl Db {
                 (
                     r.0,
                     Sums {
-                        figures: Figures {
-                            used: r.1,
-                            no_show_time: r.2,
-                            external: r.3,
-                            sme: r.4,
-                            bookings: r.5,
-                            cancelled: r.6,
-                            no_shows: r.7,
-                            income_fen: r.8,
-                            ..Figures::default()
-                        },
+                        figures: figures_of((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)),
                         organisations,
                     },
                 )
@@ -383,7 +400,6 @@ impl Db {
         of_scope: &str,
         months: &[(i64, i64)],
     ) -> Result<Vec<Figures>, sqlx::Error> {
-        let (least, greatest) = self.clip_fns();
         if months.is_empty() {
             return Ok(Vec::new());
         }
@@ -393,22 +409,14 @@ impl Db {
             .enumerate()
             .map(|(i, (s, e))| format!("({i}, {s}, {e})"))
             .collect();
-        let clip = format!("({least}(x.ends_at, m.e) - {greatest}(x.starts_at, m.s))");
         let sql = format!(
             "WITH m(k, s, e) AS (VALUES {values}) \
-             SELECT m.k, \
-               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category = 'sme' THEN {clip} ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT), \
-               CAST(SUM(CASE WHEN x.starts_at >= m.s AND x.status IN ('confirmed', 'completed') THEN x.price_fen ELSE 0 END) AS BIGINT) \
+             SELECT m.k, {sums} \
              FROM m JOIN bookings x ON x.starts_at >= m.s - $2 AND x.starts_at < m.e AND x.ends_at > m.s \
              WHERE {of_scope} \
              GROUP BY m.k",
             values = values.join(", "),
+            sums = self.sums_sql("m.s", "m.e"),
         );
         type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
         let rows: Vec<Row> = sqlx::query_as(&sql)
@@ -419,17 +427,7 @@ impl Db {
         let mut out = vec![Figures::default(); months.len()];
         for r in rows {
             if let Some(f) = usize::try_from(r.0).ok().and_then(|k| out.get_mut(k)) {
-                *f = Figures {
-                    used: r.1,
-                    no_show_time: r.2,
-                    external: r.3,
-                    sme: r.4,
-                    bookings: r.5,
-                    cancelled: r.6,
-                    no_shows: r.7,
-                    income_fen: r.8,
-                    ..Figures::default()
-                };
+                *f = figures_of((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8));
             }
         }
         Ok(out)
