@@ -380,7 +380,10 @@ fn PeriodForm(
             view! { <option value=k.as_str() selected=k == kind>{label}</option> }
         })
         .collect_view();
-    let number = selected.number.unwrap_or(1);
+    let number = selected.number.unwrap_or(match kind {
+        PeriodKind::Quarter => today.month0() / 3 + 1,
+        _ => today.month(),
+    });
     let number_options = (1..=12u32)
         .map(|n| view! { <option value=n selected=n == number>{n}</option> })
         .collect_view();
@@ -426,7 +429,7 @@ fn PeriodForm(
                 </div>
                 <div class="field">
                     <label for="r-year">{t!(i18n, report.year)}</label>
-                    <input id="r-year" name="year" type="number" min="2000" max="2100" value=selected.year.map(|y| y.to_string()).unwrap_or_default() />
+                    <input id="r-year" name="year" type="number" min="2000" max="2100" value=selected.year.unwrap_or(today.year()).to_string() />
                 </div>
                 <div class="field">
                     <label for="r-number">{t!(i18n, report.number)}</label>
