@@ -67,12 +67,7 @@ impl Db {
             .bind(a)
             .fetch_all(self.pool())
             .await?;
-        let mut blackouts: HashMap<i64, Vec<TimeSlot>> = HashMap::new();
-        for (rid, s, e) in blackout_rows {
-            if let Ok(slot) = TimeSlot::from_unix(s, e) {
-                blackouts.entry(rid).or_default().push(slot);
-            }
-        }
+        let blackouts = super::report::slots_by_resource(blackout_rows);
 
         let (zone_closed, closed) = self.closed_days(from, to).await?;
 

@@ -89,6 +89,17 @@ struct Sums {
     organisations: Vec<i64>,
 }
 
+/// (resource, start, end) rows as each resource's time slots; empty intervals are dropped.
+pub fn slots_by_resource(rows: Vec<(i64, i64, i64)>) -> HashMap<i64, Vec<TimeSlot>> {
+    let mut out: HashMap<i64, Vec<TimeSlot>> = HashMap::new();
+    for (rid, s, e) in rows {
+        if let Ok(slot) = TimeSlot::from_unix(s, e) {
+            out.entry(rid).or_default().push(slot);
+        }
+    }
+    out
+}
+
 /// The eight sums of [`Db::sums_sql`]: used, no-show, external and SME time, bookings,
 /// cancelled, no-shows, income.
 fn figures_of(r: (i64, i64, i64, i64, i64, i64, i64, i64)) -> Figures {
@@ -550,12 +561,7 @@ impl Db {
             .bind(a)
             .fetch_all(self.pool())
             .await?;
-        let mut blackouts: HashMap<i64, Vec<TimeSlot>> = HashMap::new();
-        for (rid, s, e) in blackout_rows {
-            if let Ok(slot) = TimeSlot::from_unix(s, e) {
-                blackouts.entry(rid).or_default().push(slot);
-            }
-        }
+        let blackouts = slots_by_resource(blackout_rows);
 
         let (zone_closed, closed) = self.closed_days(period.from, period.to).await?;
         let months: Vec<TimeSlot> = period

@@ -442,48 +442,54 @@ async fn add_edge_cases(app: &TestApp) -> (i64, i64) {
         .bind(cat)
         .execute(pool)
     };
-    // Completed by the owner across the quarter's start (22:00 on 30 June to 02:00 on 1 July).
-    add(
-        r1,
-        institution,
-        local(day(2026, 6, 30), 1320),
-        local(day(2026, 7, 1), 120),
-        "completed",
-        "own",
-    )
-    .await
-    .unwrap();
-    // By an SME across the end of July; a no-show across the quarter's end; a cancellation.
-    add(
-        r1,
-        sme_org,
-        local(day(2026, 7, 31), 1200),
-        local(day(2026, 8, 1), 240),
-        "completed",
-        "sme",
-    )
-    .await
-    .unwrap();
-    add(
-        r2,
-        sme_org,
-        local(day(2026, 9, 30), 1380),
-        local(day(2026, 10, 1), 60),
-        "no_show",
-        "sme",
-    )
-    .await
-    .unwrap();
-    add(
-        r2,
-        sme_org,
-        local(day(2026, 8, 5), 600),
-        local(day(2026, 8, 5), 720),
-        "cancelled",
-        "sme",
-    )
-    .await
-    .unwrap();
+    // Completed by the owner across the quarter's start (22:00 on 30 June to 02:00 on 1 July);
+    // by an SME across the end of July; a no-show across the quarter's end; a cancellation.
+    let edges = [
+        (
+            r1,
+            institution,
+            (day(2026, 6, 30), 1320),
+            (day(2026, 7, 1), 120),
+            "completed",
+            "own",
+        ),
+        (
+            r1,
+            sme_org,
+            (day(2026, 7, 31), 1200),
+            (day(2026, 8, 1), 240),
+            "completed",
+            "sme",
+        ),
+        (
+            r2,
+            sme_org,
+            (day(2026, 9, 30), 1380),
+            (day(2026, 10, 1), 60),
+            "no_show",
+            "sme",
+        ),
+        (
+            r2,
+            sme_org,
+            (day(2026, 8, 5), 600),
+            (day(2026, 8, 5), 720),
+            "cancelled",
+            "sme",
+        ),
+    ];
+    for (resource, org, (d1, m1), (d2, m2), status, category) in edges {
+        add(
+            resource,
+            org,
+            local(d1, m1),
+            local(d2, m2),
+            status,
+            category,
+        )
+        .await
+        .unwrap();
+    }
     // Zone holiday, a day the second resource is closed, a blackout across the quarter's start.
     let zone: i64 = sqlx::query_scalar("SELECT id FROM zones LIMIT 1")
         .fetch_one(pool)
