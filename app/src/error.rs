@@ -68,6 +68,15 @@ impl AppError {
     }
 }
 
+impl From<crate::domain::policy::Denied> for AppError {
+    fn from(denied: crate::domain::policy::Denied) -> Self {
+        match denied {
+            crate::domain::policy::Denied::NotSignedIn => AppError::NotSignedIn,
+            crate::domain::policy::Denied::Forbidden => AppError::Forbidden,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -99,20 +108,6 @@ mod server {
             let trace_id = format!("{secs:x}-{n}");
             tracing::error!(%trace_id, context, error = %err, "internal error");
             AppError::Internal { trace_id }
-        }
-    }
-
-    impl From<sqlx::Error> for AppError {
-        fn from(err: sqlx::Error) -> Self {
-            match &err {
-                sqlx::Error::RowNotFound => AppError::NotFound,
-                sqlx::Error::Database(db) if crate::backend::is_overlap(db.as_ref()) => {
-                    AppError::Conflict {
-                        alternatives: Vec::new(),
-                    }
-                }
-                _ => AppError::internal("database", err),
-            }
         }
     }
 }

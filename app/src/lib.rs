@@ -7,7 +7,10 @@ pub mod backend;
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(test)]
+mod layering;
 pub mod pages;
+pub mod wording;
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
@@ -16,9 +19,6 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
-
-/// The name of the language-preference cookie; leptos_i18n reads it on every request.
-pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
 
 /// The HTML document around the application.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

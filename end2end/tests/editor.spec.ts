@@ -40,8 +40,8 @@ test("an institution admin adds a chamber with accreditation and rules; a booker
   for (const day of ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]) {
     await page.getByLabel(day, { exact: true }).fill("08:00-20:00");
   }
-  await page.getByLabel("小微企业 · 每小时").fill("80");
-  await page.getByLabel("区外客户 · 每小时").fill("160");
+  await page.getByLabel("中小微企业 · 每小时").fill("80");
+  await page.getByLabel("区外单位 · 每小时").fill("160");
   await page.getByRole("button", { name: "保存" }).click();
   await expect(page).toHaveURL(/\/resources\/\d+\/edit\?saved=1$/);
   await expect(page.getByText("已保存。")).toBeVisible();

@@ -1,16 +1,15 @@
 //! The axum server: configuration, state, router, start-up and shutdown. The router is built
 //! separately from serving it, so tests drive the real router without a network.
 
-pub mod bench;
 pub mod config;
 pub mod export;
-pub mod load;
 pub mod mailer;
 
 use anyhow::Context;
 use app::backend::session::{read_cookie, RequestSession, SESSION_COOKIE};
 use app::backend::{AppState, Clock, Db, Settings, SystemClock};
-use app::{shell, App, LOCALE_COOKIE};
+use app::domain::account::LOCALE_COOKIE;
+use app::{shell, App};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

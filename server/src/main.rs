@@ -13,19 +13,6 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("create-admin") => return create_admin(&config, &args[1..]).await,
-        // Benchmarks: a generated zone in an empty database, and the figures measured on it.
-        Some(command @ ("generate" | "bench")) => {
-            let config = Config {
-                demo_data: false,
-                ..config
-            };
-            let state = server::prepare_state_with_system_clock(&config).await?;
-            return if command == "generate" {
-                server::bench::run_generate(&state, &args[1..]).await
-            } else {
-                server::bench::run_bench(&state, &args[1..]).await
-            };
-        }
         _ => {}
     }
     tracing::info!(database = %redact(&config.database_url), data_dir = %config.data_dir.display(), "starting");

@@ -28,7 +28,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 fn set_language_cookie(language: Language) {
     session::set_cookie(&format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        crate::LOCALE_COOKIE,
+        crate::domain::account::LOCALE_COOKIE,
         language.as_str()
     ));
 }

@@ -279,7 +279,7 @@ pub struct IdleQuery {
 pub async fn idle_equipment(
     #[server(default)] query: IdleQuery,
 ) -> Result<crate::domain::utilisation::IdlePage, AppError> {
-    use crate::pages::idle::{BELOW_CHOICES, DAY_CHOICES};
+    use crate::domain::utilisation::{BELOW_CHOICES, DAY_CHOICES};
     super::reply(async move {
         let days = query.days.unwrap_or(30);
         if !DAY_CHOICES.contains(&days) {

@@ -28,7 +28,7 @@ pub(crate) async fn reply<T>(
     let result = body.await;
     if let Err(e) = &result {
         if !plain_form_post() {
-            crate::components::error_view::set_status(e.status());
+            set_status(e.status());
         }
     }
     result
@@ -53,4 +53,19 @@ pub(crate) fn after_form(path: &str) {
     if plain_form_post() {
         leptos_axum::redirect(path);
     }
+}
+
+/// Tells the server's response which HTTP status to carry (no-op in the browser).
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    use leptos::prelude::use_context;
+    #[cfg(feature = "ssr")]
+    if let (Some(opts), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        opts.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
 }

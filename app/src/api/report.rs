@@ -23,9 +23,6 @@ pub struct ReportQuery {
     pub institution: Option<i64>,
 }
 
-/// Percentages the idle list may be drawn below.
-pub const BELOW_CHOICES: [i64; 4] = [5, 10, 25, 50];
-
 /// Which report is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
@@ -97,7 +94,7 @@ pub async fn read_report(
     let period = Period::choose(kind, query.year, query.number, custom, today)
         .map_err(|(field, key)| AppError::validation(field, key))?;
     let below = query.below.unwrap_or(10);
-    if !BELOW_CHOICES.contains(&below) {
+    if !crate::domain::utilisation::BELOW_CHOICES.contains(&below) {
         return Err(AppError::validation("below", "choice_unknown"));
     }
     Ok(state

@@ -64,7 +64,7 @@ impl Db {
         per_page: usize,
     ) -> Result<FreeAnswer, sqlx::Error> {
         let today = now.with_timezone(tz).date_naive();
-        let (where_sql, args) = filter_sql(&query.filter, today, self.backend());
+        let (where_sql, args) = filter_sql(&query.filter, today, self.dialect());
 
         let sql = format!(
             "SELECT {RULES_COLUMNS}, r.status AS resource_status FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}"

@@ -3,7 +3,7 @@
 //! row, and queues its mail. The rules are checked first for a good answer; the database's overlap
 //! guard is what makes a booking safe.
 
-use super::mail::{enqueue, mail_host, time_span, Invite, InviteMethod, Mail};
+use super::mail::{enqueue, mail_host, Invite, InviteMethod, Mail};
 use super::{AppState, Db};
 use crate::domain::account::{check_phone, Actor, Language, Role};
 use crate::domain::booking::*;
@@ -95,23 +95,17 @@ impl BookingFacts {
                 zh.to_string()
             }
         };
-        let category = match (CustomerCategory::parse(&self.customer_category), english) {
-            (Some(CustomerCategory::Own), false) => "本机构",
-            (Some(CustomerCategory::Zone), false) => "集聚区内单位",
-            (Some(CustomerCategory::Sme), false) => "中小微企业",
-            (_, false) => "区外单位",
-            (Some(CustomerCategory::Own), true) => "own institution",
-            (Some(CustomerCategory::Zone), true) => "zone member",
-            (Some(CustomerCategory::Sme), true) => "SME",
-            (_, true) => "external",
-        };
+        let locale = crate::wording::locale_of(language);
+        let category = CustomerCategory::parse(&self.customer_category)
+            .map(|c| crate::wording::category_label(locale, c))
+            .unwrap_or_default();
         let mut context = json!({
             "name": to_name,
             "resource": pick(&self.resource_zh, &self.resource_en),
             "institution": pick(&self.institution_zh, &self.institution_en),
             "organisation": pick(&self.organisation_zh, &self.organisation_en),
             "booker": self.booker_name,
-            "when": time_span(language, &state.tz, self.starts_at, self.ends_at),
+            "when": crate::wording::time_span(locale, &state.tz, self.starts_at, self.ends_at),
             "booking": self.id,
             "price": Money::from_fen(self.price_fen).unwrap_or_default().display(),
             "category": category,
@@ -1034,35 +1028,14 @@ pub async fn reschedule(
 /// by a guarded update, so it expires (and is mailed) once. Returns how many expired.
 pub async fn expire_pending(state: &AppState, max_pending_secs: i64) -> Result<usize, AppError> {
     let now = state.clock.now().timestamp();
-    let due: Vec<(i64,)> = sqlx::query_as(
+    let due: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM bookings WHERE status = 'pending' AND (created_at <= $1 OR starts_at <= $2) ORDER BY id LIMIT 500",
     )
     .bind(now - max_pending_secs)
     .bind(now)
     .fetch_all(state.db.pool())
     .await?;
-    let mut expired = 0;
-    for (id,) in due {
-        let Some(facts) = state.db.booking_facts(BookingId(id)).await? else {
-            continue;
-        };
-        let mut tx = state.db.pool().begin().await?;
-        if transition(
-            &mut tx,
-            &facts,
-            None,
-            (BookingStatus::Pending, BookingStatus::Expired),
-            "",
-            now,
-        )
-        .await?
-        {
-            let mail = facts.mail_to_booker(state, "booking_expired", json!({}));
-            enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
-            tx.commit().await?;
-            expired += 1;
-        }
-    }
+    let expired = sweep(state, due, Sweep::Expire, now).await?;
     if expired > 0 {
         tracing::info!(expired, "expired pending requests");
     }
@@ -1131,7 +1104,7 @@ pub async fn institution_queue(
 /// the mark is set by a guarded update in the same transaction as the mail.
 pub async fn send_reminders(state: &AppState, lead_secs: i64) -> Result<usize, AppError> {
     let now = state.clock.now().timestamp();
-    let due: Vec<(i64,)> = sqlx::query_as(
+    let due: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM bookings WHERE status = 'confirmed' AND starts_at > $1 AND starts_at <= $2 \
            AND reminded_at IS NULL AND updated_at <= starts_at - $3 ORDER BY starts_at LIMIT 500",
     )
@@ -1140,31 +1113,66 @@ pub async fn send_reminders(state: &AppState, lead_secs: i64) -> Result<usize, A
     .bind(lead_secs)
     .fetch_all(state.db.pool())
     .await?;
-    let mut sent = 0;
-    for (id,) in due {
-        let Some(facts) = state.db.booking_facts(BookingId(id)).await? else {
-            continue;
-        };
-        let mut tx = state.db.pool().begin().await?;
-        let marked = sqlx::query(
-            "UPDATE bookings SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL \
-               AND status = 'confirmed' AND starts_at = $3",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(facts.starts_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if marked == 1 {
-            let mail = facts.mail_to_booker(state, "booking_reminder", json!({}));
-            enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
-            tx.commit().await?;
-            sent += 1;
-        }
-    }
+    let sent = sweep(state, due, Sweep::Remind, now).await?;
     if sent > 0 {
         tracing::info!(sent, "queued booking reminders");
     }
     Ok(sent)
+}
+
+/// What a background sweep does to each booking it finds due.
+#[derive(Debug, Clone, Copy)]
+enum Sweep {
+    /// A pending request nobody decided: expire it and tell the booker.
+    Expire,
+    /// A confirmed booking about to start: remind the booker, once.
+    Remind,
+}
+
+/// Claims each due booking and queues its mail in one transaction, so that any number of
+/// server processes may sweep at once: the claim is a conditional update that only one wins,
+/// and a booking changed since it was found is left alone.
+async fn sweep(state: &AppState, due: Vec<i64>, what: Sweep, now: i64) -> Result<usize, AppError> {
+    let mut done = 0;
+    for id in due {
+        let Some(facts) = state.db.booking_facts(BookingId(id)).await? else {
+            continue;
+        };
+        let mut tx = state.db.pool().begin().await?;
+        let (claimed, template) = match what {
+            Sweep::Expire => (
+                transition(
+                    &mut tx,
+                    &facts,
+                    None,
+                    (BookingStatus::Pending, BookingStatus::Expired),
+                    "",
+                    now,
+                )
+                .await?,
+                "booking_expired",
+            ),
+            Sweep::Remind => (
+                sqlx::query(
+                    "UPDATE bookings SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL \
+                       AND status = 'confirmed' AND starts_at = $3",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(facts.starts_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1,
+                "booking_reminder",
+            ),
+        };
+        if claimed {
+            let mail = facts.mail_to_booker(state, template, json!({}));
+            enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
+            tx.commit().await?;
+            done += 1;
+        }
+    }
+    Ok(done)
 }

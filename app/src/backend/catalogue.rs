@@ -193,7 +193,7 @@ fn badges(
 pub(super) fn filter_sql(
     filter: &CatalogueFilter,
     today: NaiveDate,
-    backend: super::Backend,
+    dialect: super::Dialect,
 ) -> (String, Vec<FilterArg>) {
     let mut sql = String::from(" WHERE r.status <> 'retired'");
     let mut args = Vec::new();
@@ -230,15 +230,8 @@ pub(super) fn filter_sql(
         );
     }
     for word in &filter.text {
-        let condition = match backend {
-            super::Backend::Sqlite => {
-                " AND r.id IN (SELECT rowid FROM resource_search WHERE body LIKE $?)"
-            }
-            super::Backend::Postgres => {
-                " AND r.id IN (SELECT resource_id FROM resource_search WHERE body ILIKE $?)"
-            }
-        };
-        push(&mut sql, FilterArg::Text(format!("%{word}%")), condition);
+        let condition = format!(" AND {}", dialect.search_match("$?"));
+        push(&mut sql, FilterArg::Text(format!("%{word}%")), &condition);
     }
     if let Some(price) = filter.max_per_hour {
         push(
@@ -318,7 +311,7 @@ impl Db {
         filter: &CatalogueFilter,
         today: NaiveDate,
     ) -> Result<Vec<ResourceSummary>, sqlx::Error> {
-        let (where_sql, args) = filter_sql(filter, today, self.backend());
+        let (where_sql, args) = filter_sql(filter, today, self.dialect());
         self.summaries_where(&where_sql, &args, "c.code, o.id, r.id", "", today)
             .await
     }
@@ -394,7 +387,7 @@ impl Db {
         english: bool,
         today: NaiveDate,
     ) -> Result<CataloguePage, sqlx::Error> {
-        let (where_sql, args) = filter_sql(filter, today, self.backend());
+        let (where_sql, args) = filter_sql(filter, today, self.dialect());
         let count_sql = format!("SELECT COUNT(*) FROM resources r{where_sql}");
         let (total,): (i64,) = bind_all!(sqlx::query_as(&count_sql), &args)
             .fetch_one(self.pool())
@@ -483,33 +476,10 @@ impl Db {
             return Ok(None);
         };
 
-        #[derive(FromRow)]
-        struct DetailRow {
-            serial_number: String,
-            purchase_year: Option<i64>,
-            original_value_fen: i64,
-            building: String,
-            room: String,
-            description_zh: String,
-            description_en: String,
-            specifications: String,
-            status_reason: String,
-            contact_name: String,
-            contact_phone: String,
-            city_zh: String,
-            city_en: String,
-        }
-        let d: DetailRow = sqlx::query_as(
-            "SELECT r.serial_number, r.purchase_year, r.original_value_fen, r.building, r.room, \
-                    r.description_zh, r.description_en, r.specifications, r.status_reason, \
-                    r.contact_name, r.contact_phone, o.city_zh, o.city_en \
-             FROM resources r \
-             JOIN organisations o ON o.id = r.institution_id \
-             WHERE r.id = $1",
-        )
-        .bind(id.0)
-        .fetch_one(self.pool())
-        .await?;
+        let d = self
+            .resource_row(id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
 
         let opening_hours = self.opening_hours_of(id).await?;
 

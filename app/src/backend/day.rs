@@ -28,7 +28,7 @@ impl Db {
                 .unwrap_or_default()
         };
         let (a, b) = (midnight(day), midnight(day + chrono::Duration::days(1)));
-        let (where_sql, args) = filter_sql(filter, day, self.backend());
+        let (where_sql, args) = filter_sql(filter, day, self.dialect());
         let count_sql = format!("SELECT COUNT(*) FROM resources r{where_sql}");
         let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), &args)
             .fetch_one(self.pool())

@@ -3,7 +3,7 @@
 //! bookings unless the admin chooses to cancel them.
 
 use super::bookings::cancel_on;
-use super::resources::owner;
+use super::resources::{manager_of, may_manage, owner};
 use super::AppState;
 use crate::domain::account::{Actor, Role};
 use crate::domain::catalogue::{
@@ -12,7 +12,6 @@ use crate::domain::catalogue::{
 };
 use crate::domain::editor::*;
 use crate::domain::ids::{BookingId, OrganisationId, ResourceId};
-use crate::domain::policy::{require, Action, Target};
 use crate::domain::schedule::OpeningPeriod;
 use crate::error::AppError;
 use chrono::{Datelike, NaiveDate};
@@ -20,15 +19,6 @@ use sqlx::AnyConnection;
 
 fn refused((field, key): Refusal) -> AppError {
     AppError::validation(field, key)
-}
-
-fn manage(actor: Option<&Actor>, institution: OrganisationId) -> Result<&Actor, AppError> {
-    require(
-        actor,
-        Action::ManageResource,
-        Target::Resource { institution },
-    )?;
-    actor.ok_or(AppError::NotSignedIn)
 }
 
 /// The institutions `actor` runs, named.
@@ -82,7 +72,7 @@ pub async fn editor(
     let runs = institutions_of(state, signed_in).await?;
     let (form, accreditations, blackouts, photos) = match id {
         Some(id) => {
-            manage(actor, owner(state, id).await?)?;
+            manager_of(state, actor, id).await?;
             (
                 load_form(state, id).await?,
                 accreditations(state, id).await?,
@@ -94,7 +84,7 @@ pub async fn editor(
             let institution = institution
                 .or_else(|| runs.first().map(|n| n.id))
                 .ok_or(AppError::Forbidden)?;
-            manage(actor, institution)?;
+            may_manage(actor, institution)?;
             let form = ResourceForm {
                 institution: institution.0,
                 kind: "instrument".into(),
@@ -126,38 +116,9 @@ pub async fn editor(
     })
 }
 
-#[derive(sqlx::FromRow)]
-struct ResourceRow {
-    institution_id: i64,
-    kind: String,
-    category_id: i64,
-    name_zh: String,
-    name_en: String,
-    model: String,
-    manufacturer: String,
-    serial_number: String,
-    purchase_year: Option<i64>,
-    original_value_fen: i64,
-    building: String,
-    room: String,
-    description_zh: String,
-    description_en: String,
-    specifications: String,
-    contact_name: String,
-    contact_phone: String,
-}
-
 /// A stored resource as the editor's form.
 async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, AppError> {
-    let r: ResourceRow = sqlx::query_as(
-        "SELECT institution_id, kind, category_id, name_zh, name_en, model, manufacturer, serial_number, purchase_year, \
-           original_value_fen, building, room, description_zh, description_en, specifications, contact_name, contact_phone \
-         FROM resources WHERE id = $1",
-    )
-    .bind(id.0)
-    .fetch_optional(state.db.pool())
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let r = state.db.resource_row(id).await?.ok_or(AppError::NotFound)?;
     let rules = state.db.rules_of(id).await?.ok_or(AppError::NotFound)?;
     let hours = state.db.opening_hours_of(id).await?;
     let rates = state.db.rates_of(id).await?;
@@ -268,7 +229,7 @@ pub async fn save(
         Some(id) => owner(state, ResourceId(id)).await?,
         None => OrganisationId(form.institution),
     };
-    let actor = manage(actor, institution)?;
+    let actor = may_manage(actor, institution)?;
     let now = state.clock.now();
     let this_year = i64::from(now.with_timezone(&state.tz).year());
     let r = form.validate(this_year).map_err(refused)?;
@@ -498,7 +459,7 @@ pub async fn add_accreditation(
     form: &AccreditationForm,
 ) -> Result<(), AppError> {
     let resource = ResourceId(form.resource);
-    manage(actor, owner(state, resource).await?)?;
+    manager_of(state, actor, resource).await?;
     let a = form.validate().map_err(refused)?;
     let mut tx = state.db.pool().begin().await?;
     let (aid,): (i64,) = sqlx::query_as(
@@ -539,7 +500,7 @@ pub async fn remove_accreditation(
             .fetch_optional(state.db.pool())
             .await?;
     let resource = ResourceId(row.ok_or(AppError::NotFound)?.0);
-    manage(actor, owner(state, resource).await?)?;
+    manager_of(state, actor, resource).await?;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("DELETE FROM accreditation_standards WHERE accreditation_id = $1")
         .bind(id)
@@ -563,7 +524,7 @@ pub async fn add_blackout(
     form: &BlackoutForm,
 ) -> Result<(), AppError> {
     let resource = ResourceId(form.resource);
-    let actor = manage(actor, owner(state, resource).await?)?;
+    let actor = manager_of(state, actor, resource).await?;
     let kind = form.kind().map_err(refused)?;
     let parse = |raw: &str, field: &str| {
         chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
@@ -661,7 +622,7 @@ pub async fn remove_blackout(
         .fetch_optional(state.db.pool())
         .await?;
     let resource = ResourceId(row.ok_or(AppError::NotFound)?.0);
-    manage(actor, owner(state, resource).await?)?;
+    manager_of(state, actor, resource).await?;
     sqlx::query("DELETE FROM blackouts WHERE id = $1")
         .bind(id)
         .execute(state.db.pool())
@@ -680,7 +641,7 @@ pub async fn institution_resources(
     let institution = institution
         .or_else(|| runs.first().map(|n| n.id))
         .ok_or(AppError::Forbidden)?;
-    manage(actor, institution)?;
+    may_manage(actor, institution)?;
     let today = state.clock.now().with_timezone(&state.tz).date_naive();
     let mut resources = state
         .db

@@ -2,7 +2,7 @@
 //! `domain::utilisation`, so institutions can advertise them and bookers find them.
 
 use super::catalogue::{bind_all, filter_sql, FilterArg};
-use super::{Backend, Db};
+use super::Db;
 use crate::domain::catalogue::CatalogueFilter;
 use crate::domain::ids::ResourceId;
 use crate::domain::schedule::{OpeningHours, OpeningPeriod};
@@ -36,7 +36,7 @@ impl Db {
             return Ok((Vec::new(), 0));
         };
         let (a, b) = (period.start().timestamp(), period.end().timestamp());
-        let (mut where_sql, args) = filter_sql(filter, from, self.backend());
+        let (mut where_sql, args) = filter_sql(filter, from, self.dialect());
         where_sql.push_str(" AND r.status = 'available'");
         let n = args.len();
 
@@ -72,12 +72,8 @@ impl Db {
         let (zone_closed, closed) = self.closed_days(from, to).await?;
 
         // Used time, summed in the database with each booking clipped to the period.
-        let (least, greatest) = match self.backend() {
-            Backend::Sqlite => ("MIN", "MAX"),
-            Backend::Postgres => ("LEAST", "GREATEST"),
-        };
         let sql = format!(
-            "SELECT x.resource_id, CAST(SUM({least}(x.ends_at, ${b}) - {greatest}(x.starts_at, ${a})) AS BIGINT) \
+            "SELECT x.resource_id, CAST(SUM({clipped}) AS BIGINT) \
              FROM bookings x JOIN resources r ON r.id = x.resource_id{where_sql} \
                AND x.status IN ('confirmed', 'completed') AND x.starts_at < ${b} AND ${a} < x.ends_at \
                AND x.starts_at >= ${a} - {max_block} \
@@ -85,6 +81,7 @@ impl Db {
             a = n + 1,
             b = n + 2,
             max_block = super::availability::MAX_BLOCK_SECONDS,
+            clipped = self.dialect().clipped("x.starts_at", "x.ends_at", &format!("${}", n + 1), &format!("${}", n + 2)),
         );
         let used_rows: Vec<(i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
             .bind(a)

@@ -91,11 +91,9 @@ fn linkify(line: &str) -> minijinja::Value {
     minijinja::Value::from_safe_string(out)
 }
 
+/// The platform's name in `language`, from the translations (mail subjects end with it).
 pub fn platform_name(language: Language) -> &'static str {
-    match language {
-        Language::ZhCn => "检验检测仪器共享平台",
-        Language::En => "Testing Instrument Sharing Platform",
-    }
+    crate::wording::platform_name(crate::wording::locale_of(language))
 }
 
 /// A rendered message: subject, plain-text body and the same body as HTML.
@@ -345,6 +343,34 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 }
 
 impl super::Db {
+    /// The newest `limit` messages, all or only those in state `status`.
+    pub async fn outbox(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::account::OutboxRow>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT id, to_address, subject, body_text, status, attempts, last_error, created_at, sent_at, \
+               next_attempt_at, CASE WHEN ics IS NULL THEN '' WHEN ics LIKE '%METHOD:CANCEL%' THEN 'CANCEL' \
+               ELSE 'REQUEST' END AS invite \
+             FROM outbox WHERE $1 = '' OR status = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(status.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+    }
+
+    /// How many messages wait for delivery, and how many failed for good.
+    pub async fn outbox_counts(&self) -> Result<(i64, i64), sqlx::Error> {
+        sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN status IN ('queued', 'sending') THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM outbox",
+        )
+        .fetch_one(self.pool())
+        .await
+    }
+
     /// Claims up to `limit` messages that are due (or whose sender died holding them) for
     /// `lease_secs`. Each claim is a guarded update: when several senders race for a row, exactly
     /// one update matches it, so a message is handed to one sender at a time.
@@ -466,7 +492,7 @@ mod tests {
         let r = render("verify_email", Language::En, &ctx).unwrap();
         assert_eq!(
             r.subject,
-            "Please confirm your email address · Testing Instrument Sharing Platform"
+            "Please confirm your email address · Instrument & Facility Sharing Platform"
         );
         assert!(r.body_text.contains("http://x/verify?token=t"));
     }
@@ -500,62 +526,5 @@ mod tests {
     #[test]
     fn a_missing_value_is_an_error_not_a_blank() {
         assert!(render("verify_email", Language::ZhCn, &serde_json::json!({})).is_err());
-    }
-}
-
-/// A booked time as a mail states it, in the zone's time and the reader's language:
-/// "2026年12月1日 周二 09:00–12:00" or "Tue 1 Dec 2026, 09:00–12:00".
-pub fn time_span(language: Language, tz: &chrono_tz::Tz, starts: i64, ends: i64) -> String {
-    use chrono::{Datelike, TimeZone};
-    let (Some(from), Some(until)) = (
-        tz.timestamp_opt(starts, 0).single(),
-        tz.timestamp_opt(ends, 0).single(),
-    ) else {
-        return String::new();
-    };
-    let same_day = from.date_naive() == until.date_naive();
-    let end = if same_day {
-        until.format("%H:%M").to_string()
-    } else {
-        match language {
-            Language::ZhCn => until.format("%Y年%-m月%-d日 %H:%M").to_string(),
-            Language::En => until.format("%a %-d %b %Y, %H:%M").to_string(),
-        }
-    };
-    match language {
-        Language::ZhCn => {
-            const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-            let day = DAYS[from.weekday().num_days_from_monday() as usize];
-            format!(
-                "{} {day} {}–{end}",
-                from.format("%Y年%-m月%-d日"),
-                from.format("%H:%M")
-            )
-        }
-        Language::En => format!("{}–{end}", from.format("%a %-d %b %Y, %H:%M")),
-    }
-}
-
-#[cfg(test)]
-mod time_tests {
-    use super::*;
-
-    #[test]
-    fn spans_read_naturally_in_both_languages() {
-        let tz = chrono_tz::Asia::Shanghai;
-        // 2026-12-01 01:00Z = 09:00 in Shanghai, a Tuesday.
-        let starts = 1_796_086_800;
-        assert_eq!(
-            time_span(Language::ZhCn, &tz, starts, starts + 3 * 3600),
-            "2026年12月1日 周二 09:00–12:00"
-        );
-        assert_eq!(
-            time_span(Language::En, &tz, starts, starts + 3 * 3600),
-            "Tue 1 Dec 2026, 09:00–12:00"
-        );
-        assert_eq!(
-            time_span(Language::En, &tz, starts, starts + 24 * 3600),
-            "Tue 1 Dec 2026, 09:00–Wed 2 Dec 2026, 09:00"
-        );
     }
 }

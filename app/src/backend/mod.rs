@@ -7,8 +7,8 @@ pub mod bookings;
 pub mod catalogue;
 pub mod day;
 pub mod demo;
+pub mod dialect;
 pub mod editor;
-pub mod generate;
 pub mod idle;
 pub mod mail;
 pub mod photos;
@@ -24,17 +24,13 @@ use sqlx::{AnyPool, Executor};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use dialect::Dialect;
 
-/// The connection pool and which backend sits behind it.
+/// The connection pool and the dialect of the database behind it.
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
-    backend: Backend,
+    dialect: Dialect,
 }
 
 /// Names under which the database reports a conflict: the SQLite trigger's RAISE message and the
@@ -46,21 +42,32 @@ pub fn is_overlap(err: &dyn sqlx::error::DatabaseError) -> bool {
     by_constraint || OVERLAP_NAMES.iter().any(|name| err.message() == *name)
 }
 
+/// Database errors become application errors here, once: a conflict by the trigger's or the
+/// constraint's name, a missing row as not found, anything else logged and shown only as a trace id.
+impl From<sqlx::Error> for crate::error::AppError {
+    fn from(err: sqlx::Error) -> Self {
+        use crate::error::AppError;
+        match &err {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            sqlx::Error::Database(db) if is_overlap(db.as_ref()) => AppError::Conflict {
+                alternatives: Vec::new(),
+            },
+            _ => AppError::internal("database", err),
+        }
+    }
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://…` or `postgres://…`). For SQLite the file and its folder are
     /// created when missing, and every connection runs in WAL mode with foreign keys and a busy
     /// timeout, so concurrent writers queue instead of failing.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
+        let Some(dialect) = Dialect::of_url(url) else {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:");
         };
-        let url = match backend {
-            Backend::Sqlite => {
+        let url = match dialect {
+            Dialect::Sqlite => {
                 let path = url
                     .trim_start_matches("sqlite://")
                     .trim_start_matches("sqlite:");
@@ -78,19 +85,15 @@ impl Db {
                     format!("{url}?mode=rwc")
                 }
             }
-            Backend::Postgres => url.to_string(),
+            Dialect::Postgres => url.to_string(),
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
+                    if let Some(setup) = dialect.connection_setup() {
+                        conn.execute(setup).await?;
                     }
                     Ok(())
                 })
@@ -98,13 +101,13 @@ impl Db {
             .connect(&url)
             .await
             .context("connecting to the database")?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, dialect })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+        let migrator = match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("../migrations/postgres"),
         };
         migrator
             .run(&self.pool)
@@ -116,8 +119,8 @@ impl Db {
         &self.pool
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// A trivial round trip, for the health endpoint.

@@ -2,30 +2,17 @@
 //! [`MAX_PHOTO_BYTES`] and [`MAX_SIDE`] pixels a side), re-encoded, stored with a thumbnail under
 //! `<DATA_DIR>/photos`, and listed on the resource page.
 
-use super::resources::owner;
+use super::resources::manager_of;
 use super::AppState;
 use crate::domain::account::Actor;
 use crate::domain::catalogue::PhotoView;
 use crate::domain::ids::ResourceId;
-use crate::domain::policy::{require, Action, Target};
 use crate::error::AppError;
 
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_SIDE: u32 = 8000;
 pub const THUMB_SIDE: u32 = 480;
 pub const MAX_PHOTOS: i64 = 12;
-
-fn manage(
-    actor: Option<&Actor>,
-    institution: crate::domain::ids::OrganisationId,
-) -> Result<&Actor, AppError> {
-    require(
-        actor,
-        Action::ManageResource,
-        Target::Resource { institution },
-    )?;
-    actor.ok_or(AppError::NotSignedIn)
-}
 
 /// Checks and stores an uploaded photo of `resource`; returns it.
 pub async fn store(
@@ -34,7 +21,7 @@ pub async fn store(
     resource: ResourceId,
     bytes: Vec<u8>,
 ) -> Result<PhotoView, AppError> {
-    let actor = manage(actor, owner(state, resource).await?)?;
+    let actor = manager_of(state, actor, resource).await?;
     if bytes.is_empty() {
         return Err(AppError::validation("photo", "photo_missing"));
     }
@@ -135,7 +122,7 @@ pub async fn remove(
             .fetch_optional(state.db.pool())
             .await?;
     let (resource, file, thumb) = row.ok_or(AppError::NotFound)?;
-    manage(actor, owner(state, ResourceId(resource)).await?)?;
+    manager_of(state, actor, ResourceId(resource)).await?;
     sqlx::query("DELETE FROM resource_photos WHERE id = $1")
         .bind(id)
         .execute(state.db.pool())

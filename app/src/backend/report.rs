@@ -5,7 +5,7 @@
 //! hours, computed once per distinct weekly pattern and per resource only where closed days or
 //! blackouts of its own make it differ.
 
-use super::{Backend, Db};
+use super::Db;
 use crate::domain::catalogue::{AccreditationBody, AccreditationStanding, Bilingual, Named};
 use crate::domain::ids::{OrganisationId, ResourceId, ZoneId};
 use crate::domain::report::{
@@ -324,18 +324,12 @@ impl Db {
         Ok(id.map(OrganisationId))
     }
 
-    fn clip_fns(&self) -> (&'static str, &'static str) {
-        match self.backend() {
-            Backend::Sqlite => ("MIN", "MAX"),
-            Backend::Postgres => ("LEAST", "GREATEST"),
-        }
-    }
-
     /// The eight sums of [`figures_of`] as SQL columns, for bookings `x` clipped to
     /// `[start, end)` (SQL expressions).
     fn sums_sql(&self, start: &str, end: &str) -> String {
-        let (least, greatest) = self.clip_fns();
-        let clip = format!("({least}(x.ends_at, {end}) - {greatest}(x.starts_at, {start}))");
+        let clip = self
+            .dialect()
+            .clipped("x.starts_at", "x.ends_at", start, end);
         let used = "x.status IN ('confirmed', 'completed')";
         [
             format!("CASE WHEN {used} THEN {clip} ELSE 0 END"),
@@ -361,12 +355,7 @@ impl Db {
         b: i64,
     ) -> Result<HashMap<i64, Sums>, sqlx::Error> {
         let external_org = "CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN x.organisation_id END";
-        let organisations = match self.backend() {
-            Backend::Sqlite => format!("GROUP_CONCAT(DISTINCT {external_org})"),
-            Backend::Postgres => {
-                format!("string_agg(DISTINCT CAST({external_org} AS TEXT), ',')")
-            }
-        };
+        let organisations = self.dialect().comma_list(external_org, true);
         let sql = format!(
             "SELECT x.resource_id, {sums}, \
                {organisations} \
@@ -454,13 +443,15 @@ impl Db {
         b: i64,
         offset: i64,
     ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-        let (least, greatest) = self.clip_fns();
+        let dialect = self.dialect();
+        let start = dialect.greatest("x.starts_at", "$2");
+        let length = dialect.clipped("x.starts_at", "x.ends_at", "$2", "$3");
         // 1970-01-01 was a Thursday: three days earlier the week began. The status is tested in
         // the sums, not the WHERE, so that the planner keeps to the covering range scan instead of
         // the (status, start) index and a table read per booking.
         let sql = format!(
-            "SELECT CAST((({greatest}(x.starts_at, $2) + $5 + 259200) % 604800) / 60 AS BIGINT), \
-               CAST({least}(x.ends_at, $3) - {greatest}(x.starts_at, $2) AS BIGINT), \
+            "SELECT CAST((({start} + $5 + 259200) % 604800) / 60 AS BIGINT), \
+               CAST({length} AS BIGINT), \
                CAST(SUM(CASE WHEN x.status IN ('confirmed', 'completed') THEN 1 ELSE 0 END) AS BIGINT) \
              FROM bookings x \
              WHERE x.starts_at >= $4 AND x.starts_at < $3 AND x.ends_at > $2 \
@@ -536,10 +527,17 @@ impl Db {
         items: &[Item],
     ) -> Result<HashMap<i64, Vec<i64>>, sqlx::Error> {
         let (a, b) = period_bounds(tz, period);
-        let hours_sql = match self.backend() {
-            Backend::Sqlite => "GROUP_CONCAT(h.weekday || ':' || h.opens_minute || '-' || h.closes_minute)",
-            Backend::Postgres => "string_agg(CAST(h.weekday AS TEXT) || ':' || CAST(h.opens_minute AS TEXT) || '-' || CAST(h.closes_minute AS TEXT), ',')",
-        };
+        let dialect = self.dialect();
+        let hours_sql = dialect.comma_list(
+            &dialect.concat(&[
+                "h.weekday",
+                "':'",
+                "h.opens_minute",
+                "'-'",
+                "h.closes_minute",
+            ]),
+            false,
+        );
         let sql = format!(
             "SELECT h.resource_id, {hours_sql} FROM opening_hours h JOIN resources r ON r.id = h.resource_id \
              WHERE {} GROUP BY h.resource_id",

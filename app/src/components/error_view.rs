@@ -2,24 +2,11 @@ use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 
-/// Tells the server's response which HTTP status to carry (no-op in the browser).
-pub fn set_status(code: u16) {
-    #[cfg(feature = "ssr")]
-    if let (Some(opts), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(code),
-    ) {
-        opts.set_status(status);
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = code;
-}
-
 /// An error as a person should read it: what went wrong and what to do, never internals.
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
-    set_status(error.status());
+    crate::api::set_status(error.status());
     let signed_out = matches!(error, AppError::NotSignedIn);
     let message = move || crate::components::forms::error_text(i18n, &error);
     let sign_in = signed_out.then(|| {

@@ -64,7 +64,7 @@ pub fn WeekGridView(
                         let to = from + chrono::Duration::minutes(min_minutes);
                         free.iter()
                             .any(|w| w.start() <= from && to <= w.end())
-                            .then(|| crate::pages::booking::book_href(resource, from, to, offset))
+                            .then(|| crate::components::format::book_href(resource, from, to, offset))
                     });
                     let date = d.date;
                     view! {
@@ -109,7 +109,7 @@ pub fn WeekGridView(
                                 if start.date_naive() == end.date_naive() { end.format("%H:%M").to_string() } else { moment(i18n, f.end(), offset) }
                             }}
                             " ("{move || super::format::duration(i18n, f.minutes())}") "
-                            <a href=crate::pages::booking::book_href(resource, f.start(), (f.start() + chrono::Duration::minutes(min_minutes)).min(f.end()), offset)>
+                            <a href=crate::components::format::book_href(resource, f.start(), (f.start() + chrono::Duration::minutes(min_minutes)).min(f.end()), offset)>
                                 {t!(i18n, booking.book_title)}
                             </a></li>
                     }).collect_view()}

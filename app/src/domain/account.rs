@@ -1,8 +1,8 @@
 //! People, organisations and roles: the vocabulary, the input checks shared by browser and server,
 //! and the shapes that travel between them.
 
-use super::catalogue::Bilingual;
 use super::ids::{OrganisationId, UserId, ZoneId};
+use super::vocabulary::Bilingual;
 use serde::{Deserialize, Serialize};
 
 text_enum!(
@@ -11,6 +11,9 @@ text_enum!(
 );
 text_enum!(RoleName { InstitutionAdmin = "institution_admin", ZoneManager = "zone_manager", SiteAdmin = "site_admin" });
 text_enum!(Language { ZhCn = "zh-CN", En = "en" });
+
+/// The name of the language-preference cookie; leptos_i18n reads it on every request.
+pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
 
 /// A role together with what it is a role over. Everyone signed in is also a booker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

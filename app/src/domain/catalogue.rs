@@ -4,19 +4,18 @@ use super::ids::{CategoryId, OrganisationId, ResourceId};
 use super::money::Money;
 use super::rules::BookingRules;
 use super::schedule::{OpeningHours, WeekGrid};
+pub use super::vocabulary::{Audience, Bilingual, Named, ResourceStatus};
 use serde::{Deserialize, Serialize};
 
 text_enum!(
     /// 仪器设备 or 环境设施.
     ResourceKind { Instrument = "instrument", Facility = "facility" }
 );
-text_enum!(ResourceStatus { Available = "available", Maintenance = "maintenance", Retired = "retired" });
 text_enum!(AccreditationBody { Cma = "CMA", Cnas = "CNAS", Other = "other" });
 text_enum!(
     /// Whose price applies: the owner's own staff, a zone member, an outside customer, or an SME.
     CustomerCategory { Own = "own", Zone = "zone", External = "external", Sme = "sme" }
 );
-text_enum!(Audience { Everyone = "everyone", Zone = "zone", Institution = "institution" });
 text_enum!(
     BookingStatus {
         Pending = "pending",
@@ -35,29 +34,6 @@ impl BookingStatus {
     pub fn is_active(self) -> bool {
         matches!(self, BookingStatus::Pending | BookingStatus::Confirmed)
     }
-}
-
-/// A name in both languages; the interface shows the one matching the reader's language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Bilingual {
-    pub zh: String,
-    pub en: String,
-}
-
-impl Bilingual {
-    pub fn pick(&self, english: bool) -> &str {
-        if english && !self.en.is_empty() {
-            &self.en
-        } else {
-            &self.zh
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Named<Id> {
-    pub id: Id,
-    pub name: Bilingual,
 }
 
 /// Accreditation as shown to a customer, with its standing on a given day.

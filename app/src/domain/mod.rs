@@ -37,3 +37,4 @@ pub mod rules;
 pub mod schedule;
 pub mod time;
 pub mod utilisation;
+pub mod vocabulary;

@@ -16,7 +16,6 @@
 
 use super::account::{Actor, Role};
 use super::ids::{OrganisationId, UserId, ZoneId};
-use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -81,13 +80,20 @@ pub fn can(actor: &Actor, action: Action, target: Target) -> bool {
     }
 }
 
+/// Why the gate refused: nobody is signed in, or the person signed in may not do it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    NotSignedIn,
+    Forbidden,
+}
+
 /// The server's gate: not signed in, or signed in and not allowed, or allowed.
-pub fn require(actor: Option<&Actor>, action: Action, target: Target) -> Result<(), AppError> {
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
+pub fn require(actor: Option<&Actor>, action: Action, target: Target) -> Result<(), Denied> {
+    let actor = actor.ok_or(Denied::NotSignedIn)?;
     if can(actor, action, target) {
         Ok(())
     } else {
-        Err(AppError::Forbidden)
+        Err(Denied::Forbidden)
     }
 }
 
@@ -95,7 +101,7 @@ pub fn require(actor: Option<&Actor>, action: Action, target: Target) -> Result<
 mod tests {
     use super::*;
     use crate::domain::account::{Language, OrganisationKind};
-    use crate::domain::catalogue::Bilingual;
+    use crate::domain::vocabulary::Bilingual;
 
     fn person(id: i64, roles: Vec<Role>) -> Actor {
         Actor {
@@ -181,11 +187,11 @@ mod tests {
         let booker = person(5, vec![]);
         assert_eq!(
             require(None, Action::ManageOutbox, Target::Site),
-            Err(AppError::NotSignedIn)
+            Err(Denied::NotSignedIn)
         );
         assert_eq!(
             require(Some(&booker), Action::ManageOutbox, Target::Site),
-            Err(AppError::Forbidden)
+            Err(Denied::Forbidden)
         );
         let site = person(7, vec![Role::SiteAdmin]);
         assert_eq!(

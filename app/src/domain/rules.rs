@@ -2,9 +2,9 @@
 //! windows are free. The browser runs it for instant feedback, the server as the authority, and
 //! the database's overlap guard stays the final word on conflicts.
 
-use super::catalogue::{Audience, ResourceStatus};
 use super::schedule::OpeningHours;
 use super::time::{normalize, subtract, TimeSlot};
+use super::vocabulary::{Audience, ResourceStatus};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -303,8 +303,8 @@ pub type DaySpan = (u16, u16);
 /// One resource's day on the zone schedule: when it is open, booked, and blacked out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayRow {
-    pub resource: super::catalogue::Named<super::ids::ResourceId>,
-    pub institution: super::catalogue::Bilingual,
+    pub resource: super::vocabulary::Named<super::ids::ResourceId>,
+    pub institution: super::vocabulary::Bilingual,
     pub open: Vec<DaySpan>,
     pub booked: Vec<DaySpan>,
     pub blackout: Vec<DaySpan>,
@@ -318,8 +318,8 @@ pub struct DaySchedule {
     pub total: usize,
     pub page: usize,
     pub size: usize,
-    pub categories: Vec<super::catalogue::Named<super::ids::CategoryId>>,
-    pub institutions: Vec<super::catalogue::Named<super::ids::OrganisationId>>,
+    pub categories: Vec<super::vocabulary::Named<super::ids::CategoryId>>,
+    pub institutions: Vec<super::vocabulary::Named<super::ids::OrganisationId>>,
 }
 
 /// Resources a schedule page may show.

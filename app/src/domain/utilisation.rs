@@ -10,6 +10,11 @@ use super::time::{normalize, subtract, TimeSlot};
 use chrono::{NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
+/// How far back the idle list may look, in days.
+pub const DAY_CHOICES: [i64; 3] = [30, 90, 365];
+/// Percentages of the open time the idle list may be drawn below.
+pub const BELOW_CHOICES: [i64; 4] = [5, 10, 25, 50];
+
 /// Seconds of `period` in which the resource is open and not blacked out.
 pub fn available_seconds<Tz: TimeZone>(
     hours: &OpeningHours,

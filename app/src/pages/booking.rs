@@ -4,10 +4,10 @@
 use crate::api::booking::*;
 use crate::api::catalogue::get_resource;
 use crate::components::error_view::ErrorView;
-use crate::components::format::{duration, moment};
+use crate::components::format::{book_href, category_label, duration, local_input, moment};
 use crate::components::forms::{action_error, error_text, Field, FormError, Submit};
 use crate::domain::booking::{BookingDetail, BookingRow, MyBookings, Quote};
-use crate::domain::catalogue::{BookingStatus, CustomerCategory, ResourceDetail};
+use crate::domain::catalogue::{BookingStatus, ResourceDetail};
 use crate::domain::rules::RuleViolation;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -30,27 +30,6 @@ fn offset(seconds: i32) -> FixedOffset {
 
 fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
-}
-
-/// The value of a `datetime-local` input for an instant.
-pub fn local_input(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
-/// A link to the booking page with the slot filled in.
-pub fn book_href(
-    resource: i64,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    offset: FixedOffset,
-) -> String {
-    format!(
-        "/resources/{resource}/book?starts={}&ends={}",
-        local_input(from, offset),
-        local_input(to, offset)
-    )
 }
 
 fn span(i18n: I18nContext<Locale>, from: i64, to: i64, off: FixedOffset) -> String {
@@ -82,15 +61,6 @@ fn BookingStatusBadge(status: BookingStatus) -> impl IntoView {
         <span class=format!("badge badge--booking-{}", status.as_str()) data-status=status.as_str()>
             {move || status_label(i18n, status)}
         </span>
-    }
-}
-
-fn category_label(i18n: I18nContext<Locale>, c: CustomerCategory) -> &'static str {
-    match c {
-        CustomerCategory::Own => t_string!(i18n, customer.own),
-        CustomerCategory::Zone => t_string!(i18n, customer.zone),
-        CustomerCategory::External => t_string!(i18n, customer.external),
-        CustomerCategory::Sme => t_string!(i18n, customer.sme),
     }
 }
 

@@ -43,15 +43,6 @@ fn audience_label(i18n: leptos_i18n::I18nContext<Locale>, audience: Audience) ->
     }
 }
 
-fn customer_label(i18n: leptos_i18n::I18nContext<Locale>, c: CustomerCategory) -> &'static str {
-    match c {
-        CustomerCategory::Own => t_string!(i18n, customer.own),
-        CustomerCategory::Zone => t_string!(i18n, customer.zone),
-        CustomerCategory::External => t_string!(i18n, customer.external),
-        CustomerCategory::Sme => t_string!(i18n, customer.sme),
-    }
-}
-
 /// `/institution/resources`: the institution's equipment, every status, with what needs doing.
 #[component]
 pub fn MyResourcesPage() -> impl IntoView {
@@ -521,7 +512,7 @@ fn RatesSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoVi
             <p class="field__hint">{t!(i18n, editor.rate_hint)}</p>
             <div class="form__grid">
                 {rows.into_iter().map(|(category, rate, minimum, rate_value, minimum_value)| {
-                    let label = move || customer_label(i18n, category);
+                    let label = move || crate::components::format::category_label(i18n, category);
                     view! {
                         <Field name=rate within="form" label=Signal::derive(move || format!("{} · {}", label(), t_string!(i18n, editor.per_hour))) value=rate_value error />
                         <Field name=minimum within="form" label=Signal::derive(move || format!("{} · {}", label(), t_string!(i18n, editor.minimum))) value=minimum_value error />

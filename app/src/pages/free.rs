@@ -61,7 +61,7 @@ pub fn FreeTimePage() -> impl IntoView {
                 match data.await {
                     Ok(page) => view! { <Search page kind category institution text standard /> }.into_any(),
                     Err(AppError::Validation { key, .. }) => {
-                        crate::components::error_view::set_status(400);
+                        crate::api::set_status(400);
                         let message = move || match key.as_str() {
                             "free.error_range" => t_string!(i18n, free.error_range),
                             "free.error_duration" => t_string!(i18n, free.error_duration),

@@ -5,14 +5,11 @@ use crate::api::catalogue::{idle_equipment, IdleQuery};
 use crate::components::badges::{kind_label, AccreditationBadges};
 use crate::components::error_view::ErrorView;
 use crate::components::options::ResourceFilterFields;
-use crate::domain::utilisation::{IdlePage as Page, IdleRow};
+use crate::domain::utilisation::{IdlePage as Page, IdleRow, BELOW_CHOICES, DAY_CHOICES};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-pub const DAY_CHOICES: [i64; 3] = [30, 90, 365];
-pub const BELOW_CHOICES: [i64; 4] = [5, 10, 25, 50];
 
 #[component]
 pub fn IdlePage() -> impl IntoView {

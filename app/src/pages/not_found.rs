@@ -1,4 +1,4 @@
-use crate::components::error_view::set_status;
+use crate::api::set_status;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;

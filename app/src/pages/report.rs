@@ -2,11 +2,12 @@
 //! managers for any institution): utilisation and sharing for a period, as figures, SVG charts
 //! with their tables, and downloads. A plain GET form chooses the period, like every search.
 
-use crate::api::report::{institution_report, zone_report, ReportQuery, Which, BELOW_CHOICES};
+use crate::api::report::{institution_report, zone_report, ReportQuery, Which};
 use crate::components::charts::{Bar, Columns, HeatmapGrid, HorizontalBars};
 use crate::components::error_view::ErrorView;
 use crate::components::report_table::{cell_text, hours, table_label, weekday_label, DataTable};
 use crate::domain::report::{PeriodKind, Report, ReportScope, TableName, RESOURCE_ROWS_SHOWN};
+use crate::domain::utilisation::BELOW_CHOICES;
 use crate::i18n::*;
 use chrono::Datelike;
 use leptos::prelude::*;

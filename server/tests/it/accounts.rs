@@ -1,7 +1,7 @@
 //! Accounts through the real router on a real SQLite file: sign-up, verification, sign-in and out,
 //! session cookies and expiry, throttling, password reset, invitations, and cross-site refusal.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{session_from, sign_up_fields, token_in, TestApp};

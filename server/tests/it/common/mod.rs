@@ -1,6 +1,4 @@
 //! A real server state on a real SQLite file in a fresh folder, with a fixed clock.
-// Each test binary uses a different part of these helpers.
-#![allow(dead_code)]
 
 use app::backend::{AppState, ManualClock};
 use axum::body::Body;
@@ -24,6 +22,9 @@ pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
 }
 
+/// The bench tool's zone generator, compiled into the tests from its one source file.
+#[path = "../../../src/bin/bench/generate.rs"]
+pub mod generate;
 pub mod pg;
 pub mod race;
 pub mod reports;

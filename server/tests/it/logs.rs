@@ -1,7 +1,7 @@
-//! Passwords and session tokens never reach the log. A test binary of its own: the log is captured
-//! with a thread-local subscriber, which tests running beside it in one process would disturb.
+//! Passwords and session tokens never reach the log. The log is captured with a thread-local
+//! subscriber (tests on other threads of this binary write elsewhere).
 
-mod common;
+use crate::common;
 
 use common::{sign_up_fields, TestApp};
 

@@ -1,6 +1,6 @@
 //! The schema and the demo zone on a real SQLite file: conflict freedom is the database's job.
 
-mod common;
+use crate::common;
 
 use app::backend::is_overlap;
 use common::{assert_overlap, insert_booking, TestApp};

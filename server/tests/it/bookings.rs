@@ -2,7 +2,7 @@
 //! work instead, the database refusing overlaps under a real race, cancellation, and the audit
 //! trail and mails that go with every change.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::race::{open_resource, overlapping_pairs, race};

@@ -1,6 +1,6 @@
 //! The real router, over a real SQLite file: pages, server functions, health, language switch.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -3,7 +3,7 @@
 //! accreditation found by standard; a blackout that refuses to hide bookings until the admin
 //! chooses to cancel them, which mails each booker a calendar cancellation.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::race::open_resource;

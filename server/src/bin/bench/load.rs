@@ -1,4 +1,4 @@
-//! `server bench --http`: the real router served on 127.0.0.1, driven over HTTP by its own
+//! `bench --http`: the real router served on 127.0.0.1, driven over HTTP by its own
 //! clients (bounded counts), with the raw insert rate of the same database as the limit that
 //! booking throughput is compared with. Prints a table; passes or fails nothing.
 
@@ -57,7 +57,7 @@ fn print(name: &str, clients: usize, o: &mut Outcome, note: &str) {
     let (p50, p95, p99, _) = if n == 0 {
         (0.0, 0.0, 0.0, 0.0)
     } else {
-        crate::bench::summary(&mut o.samples)
+        crate::stats::summary(&mut o.samples)
     };
     println!(
         "| {name:<34} | {clients:>7} | {n:>8} | {p50:>7.1} | {p95:>7.1} | {p99:>7.1} | {:>9.0} | {:>6} | {note}",
@@ -177,7 +177,7 @@ async fn insert_limit(state: &AppState, count: usize) -> anyhow::Result<f64> {
 pub async fn run(state: AppState) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let service = crate::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let service = server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, service).await;
     });

@@ -1,7 +1,7 @@
 //! The PostgreSQL backend on a real PostgreSQL server: same migrations' meaning, same demo zone,
 //! same pages, and the exclusion constraint refusing overlaps.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::pg::PgServer;
@@ -13,7 +13,7 @@ async fn postgres_serves_the_catalogue_and_refuses_overlaps() {
     let pg = PgServer::start();
     let url = pg.create_database("labshare_test").await;
     let app = TestApp::on(Some(&url), true).await;
-    assert_eq!(app.state.db.backend(), app::backend::Backend::Postgres);
+    assert_eq!(app.state.db.dialect(), app::backend::Dialect::Postgres);
 
     // The same demo zone, the same pages.
     let total = app

@@ -3,7 +3,7 @@
 //! delivery once the mail server comes back; give-up and retry; two senders on one database;
 //! a killed server process; the dev mailbox; reminders.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::race::open_resource;

@@ -3,7 +3,7 @@
 //! served, and shown on the resource page. Wrong types, oversized pictures and other people are
 //! refused with nothing stored.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

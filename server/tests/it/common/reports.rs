@@ -520,13 +520,13 @@ async fn add_edge_cases(app: &TestApp) -> (i64, i64) {
 /// institution report over four periods against the independent computation.
 pub async fn check_generated_zone(app: &TestApp) {
     let today = super::now().with_timezone(&Shanghai).date_naive();
-    let scale = app::backend::generate::Scale {
+    let scale = crate::common::generate::Scale {
         institutions: 4,
         resources: 80,
         bookings: 8_000,
         seed: 11,
     };
-    app::backend::generate::generate(&app.state.db, scale, &Shanghai, today)
+    crate::common::generate::generate(&app.state.db, scale, &Shanghai, today)
         .await
         .expect("generated");
     let (zone, institution) = add_edge_cases(app).await;

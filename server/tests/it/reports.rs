@@ -2,7 +2,7 @@
 //! with bookings crossing the period's edges, closed days, blackouts, cancellations and no-shows;
 //! then the page and the downloads through the real router, and who may read them.
 
-mod common;
+use crate::common;
 
 use common::reports::{day, per_resource, raw, Expected};
 use common::TestApp;

@@ -2,7 +2,7 @@
 //! lose a `<Suspense>` wake-up under concurrency (see `api::reply` and `server::router`); this
 //! hammers the pages whose resources refuse or answer at once, from three apps at a time.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -1,8 +1,8 @@
-//! `server generate` and `server bench`: a zone at scale, and the figures measured on it. Each
-//! figure is printed (median, p95, p99, max over a fixed number of runs); nothing here passes or
-//! fails on time.
+//! `bench` (no options but --runs): searches and reports measured in the backend on the zone in
+//! the database. Each figure is printed (median, p95, p99, max over a fixed number of runs);
+//! nothing here passes or fails on time.
 
-use app::backend::generate::{generate, Scale};
+use crate::stats::{option, summary};
 use app::backend::report::Scope;
 use app::backend::AppState;
 use app::domain::availability::FreeQuery;
@@ -13,53 +13,6 @@ use app::domain::time::TimeSlot;
 use chrono::{Duration, NaiveDate, TimeZone};
 use std::time::Instant;
 
-/// Parses `--name value` options.
-fn option<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> anyhow::Result<T> {
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.replace('_', "").parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("{name} needs a number")),
-        None => Ok(default),
-    }
-}
-
-pub async fn run_generate(state: &AppState, args: &[String]) -> anyhow::Result<()> {
-    let d = Scale::default();
-    let scale = Scale {
-        institutions: option(args, "--institutions", d.institutions)?,
-        resources: option(args, "--resources", d.resources)?,
-        bookings: option(args, "--bookings", d.bookings)?,
-        seed: option(args, "--seed", d.seed)?,
-    };
-    let today = state.clock.now().with_timezone(&state.tz).date_naive();
-    let started = Instant::now();
-    let made = generate(&state.db, scale, &state.tz, today)
-        .await
-        .map_err(|e| anyhow::anyhow!("generating: {e}"))?;
-    println!(
-        "generated {} institutions, {} customer organisations, {} resources, {} bookings, {} blackouts in {:.1} s (seed {})",
-        made.institutions,
-        made.customers,
-        made.resources,
-        made.bookings,
-        made.blackouts,
-        started.elapsed().as_secs_f64(),
-        scale.seed
-    );
-    Ok(())
-}
-
-/// Median, p95, p99 and max of `samples` (milliseconds).
-pub fn summary(samples: &mut [f64]) -> (f64, f64, f64, f64) {
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let i = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
-        samples[i]
-    };
-    (at(0.5), at(0.95), at(0.99), samples[samples.len() - 1])
-}
-
 fn print_row(name: &str, samples: &mut [f64], note: &str) {
     let (p50, p95, p99, max) = summary(samples);
     println!(
@@ -68,10 +21,7 @@ fn print_row(name: &str, samples: &mut [f64], note: &str) {
     );
 }
 
-pub async fn run_bench(state: &AppState, args: &[String]) -> anyhow::Result<()> {
-    if args.iter().any(|a| a == "--http") {
-        return crate::load::run(state.clone()).await;
-    }
+pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
     let runs: usize = option(args, "--runs", 50)?;
     let tz = state.tz;
     let now = state.clock.now();
@@ -84,10 +34,7 @@ pub async fn run_bench(state: &AppState, args: &[String]) -> anyhow::Result<()> 
         .await?;
     println!(
         "\nzone: {resources} resources, {bookings} bookings; {} backend; {runs} runs each; times in ms\n",
-        match state.db.backend() {
-            app::backend::Backend::Sqlite => "SQLite",
-            app::backend::Backend::Postgres => "PostgreSQL",
-        }
+        state.db.dialect().name()
     );
     println!(
         "| {:<44} | {:>5} | {:>8} | {:>8} | {:>8} | {:>8} | answer",

@@ -1,7 +1,7 @@
 //! Time-first search on the demo zone, checked against a brute-force search in the test: every
 //! aligned start in the range is tried against the rules, with the data read here by plain SQL.
 
-mod common;
+use crate::common;
 
 use app::domain::availability::{FreeQuery, Unbookable};
 use app::domain::catalogue::{Audience, CatalogueFilter, ResourceStatus};
@@ -197,14 +197,14 @@ async fn time_first_search_matches_a_brute_force_search() {
 #[tokio::test]
 async fn time_first_search_matches_a_brute_force_search_on_a_generated_zone() {
     let app = TestApp::with_demo(false).await;
-    let scale = app::backend::generate::Scale {
+    let scale = crate::common::generate::Scale {
         institutions: 4,
         resources: 120,
         bookings: 12_000,
         seed: 7,
     };
     let today = common::now().with_timezone(&Shanghai).date_naive();
-    let made = app::backend::generate::generate(&app.state.db, scale, &Shanghai, today)
+    let made = crate::common::generate::generate(&app.state.db, scale, &Shanghai, today)
         .await
         .expect("generated");
     assert_eq!((made.resources, made.bookings), (120, 12_000));

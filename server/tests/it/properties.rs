@@ -3,7 +3,7 @@
 //! SQL), every active booking satisfies the rules, and a request is accepted exactly when an
 //! independent reading of the rules says it should be.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike};

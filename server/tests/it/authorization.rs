@@ -3,7 +3,7 @@
 //! says; every other attempt gets a clear refusal (401 signed out, 403 signed in) and changes
 //! nothing, which is checked in the database.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -1,10 +1,10 @@
-//! A realistic zone at any scale, deterministically from a seed, for benchmarks: institutions,
+//! Part of the `bench` tool (and of the tests, which include this file): a realistic zone at any scale, deterministically from a seed, for benchmarks: institutions,
 //! customer organisations of every kind with a booker each, resources in every category with
 //! their rules, hours, rates and accreditation, two years of bookings around today (working hours,
 //! weekday peaks, popular categories booked more) and calibration blackouts. Bookings of one
 //! resource never overlap by construction, so the database's guard accepts every row.
 
-use super::Db;
+use app::backend::Db;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -285,7 +285,7 @@ pub async fn generate(
     }
     // Every generated account signs in with the demo password (hashed once), so load tests can
     // sign in over HTTP like people do.
-    let hash = super::secrets::hash_password(super::demo::DEMO_PASSWORD.into())
+    let hash = app::backend::secrets::hash_password(app::backend::demo::DEMO_PASSWORD.into())
         .await
         .map_err(err)?;
     sqlx::query("UPDATE users SET password_hash = $1")

@@ -2,7 +2,7 @@
 //! categories, accredited standards), its filters, order and pages, each checked against an
 //! independent reading of the rows; and the search index following every change.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -1,0 +1,21 @@
+//! The integration tests, one binary: each module drives the real router (or the real server
+//! binary) on a real SQLite file, a real PostgreSQL server or a real SMTP server. One binary links
+//! the application once instead of once per file.
+
+mod common;
+
+mod accounts;
+mod authorization;
+mod availability;
+mod bookings;
+mod catalogue;
+mod concurrency;
+mod database;
+mod editor;
+mod logs;
+mod mail;
+mod photos;
+mod postgres;
+mod properties;
+mod reports;
+mod site;
