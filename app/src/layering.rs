@@ -111,8 +111,7 @@ fn names_after(code: &str, prefix: &str) -> BTreeSet<String> {
         if let Some(group) = rest.strip_prefix('{') {
             let mut depth = 1;
             let mut part_start = true;
-            let mut chars = group.char_indices();
-            while let Some((i, c)) = chars.next() {
+            for (i, c) in group.char_indices() {
                 match c {
                     '{' => depth += 1,
                     '}' => {

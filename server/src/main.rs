@@ -3,17 +3,19 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Service functions are spans at debug level: with RUST_LOG=info,app=debug each one's closing
+    // line gives its time (busy and idle), so a slow request's log shows where its time went.
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
         )
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .init();
     let config = Config::from_env()?;
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("create-admin") => return create_admin(&config, &args[1..]).await,
-        _ => {}
+    if args.first().map(String::as_str) == Some("create-admin") {
+        return create_admin(&config, &args[1..]).await;
     }
     tracing::info!(database = %redact(&config.database_url), data_dir = %config.data_dir.display(), "starting");
     let sender = server::mailer::Sender::from_config(&config)?;

@@ -1,5 +1,6 @@
 //! Server functions for accounts: sign-up, sign-in and out, verification, password reset, profile,
-//! invitations, roles and the outbox. Each one asks the policy before it touches the backend.
+//! invitations, roles and the outbox. Each parses its input and calls the backend's service, which
+//! asks the policy with the facts of the rows concerned.
 
 use crate::domain::account::*;
 use crate::error::AppError;
@@ -8,7 +9,6 @@ use leptos::prelude::*;
 use {
     crate::backend::{session, state, AppState},
     crate::domain::ids::{OrganisationId, UserId, ZoneId},
-    crate::domain::policy::{require, Action, Target},
 };
 
 #[cfg(feature = "ssr")]
@@ -206,26 +206,19 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 
 #[server(endpoint = "profile")]
 pub async fn get_profile() -> Result<Profile, AppError> {
-    super::reply(async move {
-        let actor = session::actor();
-        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
-        require(actor.as_ref(), Action::EditProfile, Target::User(me.user))?;
-        state()?.db.profile(me.user).await
-    })
-    .await
+    super::reply(async move { state()?.db.profile(session::actor().as_ref()).await }).await
 }
 
 #[server(endpoint = "update_profile")]
 pub async fn update_profile(name: String, phone: String, language: String) -> Result<(), AppError> {
     super::reply(async move {
         let actor = session::actor();
-        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
-        require(actor.as_ref(), Action::EditProfile, Target::User(me.user))?;
+        actor.as_ref().ok_or(AppError::NotSignedIn)?;
         let language = Language::parse(&language)
             .ok_or_else(|| AppError::validation("language", "language_unknown"))?;
         state()?
             .db
-            .update_profile(me.user, &name, &phone, language)
+            .update_profile(actor.as_ref(), &name, &phone, language)
             .await?;
         set_language_cookie(language);
         super::after_form("/profile?saved=1");
@@ -241,12 +234,10 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     super::reply(async move {
         let session = session::current();
-        let me = session.actor.as_ref().ok_or(AppError::NotSignedIn)?;
-        require(Some(me), Action::EditProfile, Target::User(me.user))?;
         state()?
             .db
             .change_password(
-                me.user,
+                session.actor.as_ref(),
                 current_password,
                 new_password,
                 session.token.as_deref(),
@@ -256,20 +247,6 @@ pub async fn change_password(
         Ok(())
     })
     .await
-}
-
-/// The policy's view of an institution (NotFound if there is none by that id).
-#[cfg(feature = "ssr")]
-async fn institution_target(state: &AppState, id: i64) -> Result<Target, AppError> {
-    let (_, zone) = state
-        .db
-        .institution(OrganisationId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Target::Institution {
-        id: OrganisationId(id),
-        zone,
-    })
 }
 
 /// An institution's people and invitations; without `institution`, the first one the person
@@ -291,11 +268,9 @@ pub async fn institution_members(institution: Option<i64>) -> Result<(i64, Membe
                     .0
             }
         };
-        let target = institution_target(&state, institution).await?;
-        require(actor.as_ref(), Action::RunInstitution, target)?;
         let mut members = state
             .db
-            .members(OrganisationId(institution), now(&state))
+            .members(actor.as_ref(), OrganisationId(institution), now(&state))
             .await?;
         members.utc_offset_seconds = crate::backend::utc_offset(&state);
         Ok((institution, members))
@@ -308,13 +283,10 @@ pub async fn invite_member(institution: i64, email: String) -> Result<(), AppErr
     super::reply(async move {
         let state = state()?;
         let actor = session::actor();
-        let target = institution_target(&state, institution).await?;
-        require(actor.as_ref(), Action::InviteMember, target)?;
-        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
         state
             .db
             .invite(
-                me,
+                actor.as_ref(),
                 OrganisationId(institution),
                 &email,
                 now(&state),
@@ -376,10 +348,12 @@ pub async fn accept_invitation(
 #[server(endpoint = "people")]
 pub async fn list_people(query: Option<String>) -> Result<PeoplePage, AppError> {
     super::reply(async move {
-        require(session::actor().as_ref(), Action::ManageRoles, Target::Site)?;
         state()?
             .db
-            .people(query.as_deref().unwrap_or_default())
+            .people(
+                session::actor().as_ref(),
+                query.as_deref().unwrap_or_default(),
+            )
             .await
     })
     .await
@@ -395,8 +369,7 @@ pub async fn set_role(
 ) -> Result<(), AppError> {
     super::reply(async move {
         let actor = session::actor();
-        require(actor.as_ref(), Action::ManageRoles, Target::Site)?;
-        let me = actor.as_ref().ok_or(AppError::NotSignedIn)?;
+        actor.as_ref().ok_or(AppError::NotSignedIn)?;
         let name =
             RoleName::parse(&role).ok_or_else(|| AppError::validation("role", "role_unknown"))?;
         let role = match name {
@@ -411,7 +384,13 @@ pub async fn set_role(
         let state = state()?;
         state
             .db
-            .set_role(me, UserId(user), role, grant == "1", now(&state))
+            .set_role(
+                actor.as_ref(),
+                UserId(user),
+                role,
+                grant == "1",
+                now(&state),
+            )
             .await?;
         super::after_form("/admin/people");
         Ok(())
@@ -422,22 +401,12 @@ pub async fn set_role(
 #[server(endpoint = "outbox")]
 pub async fn outbox_messages(filter: Option<String>) -> Result<OutboxPage, AppError> {
     super::reply(async move {
-        require(
-            session::actor().as_ref(),
-            Action::ManageOutbox,
-            Target::Site,
-        )?;
         let state = state()?;
-        let filter =
-            filter.filter(|f| matches!(f.as_str(), "queued" | "sending" | "sent" | "failed"));
-        let (waiting, failed) = state.db.outbox_counts().await?;
-        Ok(OutboxPage {
-            utc_offset_seconds: crate::backend::utc_offset(&state),
-            messages: state.db.outbox(filter.as_deref(), 200).await?,
-            filter,
-            waiting,
-            failed,
-        })
+        let offset = crate::backend::utc_offset(&state);
+        state
+            .db
+            .outbox_page(session::actor().as_ref(), filter, offset)
+            .await
     })
     .await
 }
@@ -446,17 +415,11 @@ pub async fn outbox_messages(filter: Option<String>) -> Result<OutboxPage, AppEr
 #[server(endpoint = "retry_mail")]
 pub async fn retry_mail(message: i64) -> Result<(), AppError> {
     super::reply(async move {
-        let actor = session::actor();
-        require(actor.as_ref(), Action::ManageOutbox, Target::Site)?;
         let state = state()?;
-        if !state.db.retry_mail(message, now(&state)).await? {
-            return Err(AppError::validation("message", "not_failed"));
-        }
-        tracing::info!(
-            outbox_id = message,
-            by = actor.map(|a| a.user.0),
-            "mail retry requested"
-        );
+        state
+            .db
+            .retry_failed_mail(session::actor().as_ref(), message, now(&state))
+            .await?;
         super::after_form("/admin/outbox?filter=failed");
         Ok(())
     })

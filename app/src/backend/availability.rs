@@ -39,6 +39,7 @@ pub const MAX_BLOCK_SECONDS: i64 = (43_200 + 2 * 1440) * 60;
 
 impl Db {
     /// Every matching resource's answer, bookable first and earliest window first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_free<Tz: TimeZone>(
         &self,
         query: &FreeQuery,
@@ -55,6 +56,7 @@ impl Db {
     /// first. The windows of every matching resource come from four queries (rules and status,
     /// weekly hours, bookings and blackouts near the range, closed days); the cards are read for
     /// the page only.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_free_page<Tz: TimeZone>(
         &self,
         query: &FreeQuery,

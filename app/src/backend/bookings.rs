@@ -194,6 +194,7 @@ struct Context {
 }
 
 impl Db {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn booking_facts(&self, id: BookingId) -> Result<Option<BookingFacts>, sqlx::Error> {
         sqlx::query_as(FACTS_SQL)
             .bind(id.0)
@@ -372,6 +373,7 @@ async fn taken_now(
 }
 
 /// The price and the rule check for a slot, before anything is written.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn quote(
     state: &AppState,
     actor: Option<&Actor>,
@@ -425,6 +427,7 @@ pub struct NewBooking {
 /// Books a slot: confirmed at once, or held as pending where the resource needs approval. If the
 /// database refuses it as overlapping (someone was quicker), the answer is a conflict with the
 /// nearest free slots.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     actor: Option<&Actor>,
@@ -553,6 +556,7 @@ fn may_cancel(actor: &Actor, facts: &BookingFacts, now: i64) -> Result<bool, App
 }
 
 /// Cancels a booking. The booker is told by mail.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn cancel(
     state: &AppState,
     actor: Option<&Actor>,
@@ -658,6 +662,7 @@ impl RowDb {
 
 /// The signed-in person's bookings: upcoming (active, not yet ended), past, and cancelled or
 /// otherwise closed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mine(state: &AppState, actor: Option<&Actor>) -> Result<MyBookings, AppError> {
     let actor = actor.ok_or(AppError::NotSignedIn)?;
     let rows: Vec<RowDb> = sqlx::query_as(&format!(
@@ -688,6 +693,7 @@ pub async fn mine(state: &AppState, actor: Option<&Actor>) -> Result<MyBookings,
 }
 
 /// One booking with its history, for its booker and the owning institution's admins.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn detail(
     state: &AppState,
     actor: Option<&Actor>,
@@ -848,6 +854,7 @@ async fn facts_for_admins(
 
 /// Approves or rejects a pending request (the owning institution's admins). A rejection needs a
 /// reason, which the booker reads.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn decide(
     state: &AppState,
     actor: Option<&Actor>,
@@ -896,6 +903,7 @@ pub async fn decide(
 }
 
 /// After the fact: a confirmed booking that has ended was used (completed) or not (no-show).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_outcome(
     state: &AppState,
     actor: Option<&Actor>,
@@ -929,6 +937,7 @@ pub async fn record_outcome(
 
 /// Moves a booking to another slot of the same resource in one statement: the new time is taken
 /// and the old released together, or (if the database refuses the new time) nothing changes.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reschedule(
     state: &AppState,
     actor: Option<&Actor>,
@@ -1026,6 +1035,7 @@ pub async fn reschedule(
 /// Expires pending requests nobody decided in time (or whose start has come), releasing their
 /// slots, and tells each booker. Safe to run from several processes at once: each row is claimed
 /// by a guarded update, so it expires (and is mailed) once. Returns how many expired.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn expire_pending(state: &AppState, max_pending_secs: i64) -> Result<usize, AppError> {
     let now = state.clock.now().timestamp();
     let due: Vec<i64> = sqlx::query_scalar(
@@ -1044,6 +1054,7 @@ pub async fn expire_pending(state: &AppState, max_pending_secs: i64) -> Result<u
 
 /// An institution's requests and bookings, for its admins: pending requests first, then what is
 /// coming, then what has ended without an outcome recorded.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn institution_queue(
     state: &AppState,
     actor: Option<&Actor>,
@@ -1102,6 +1113,7 @@ pub async fn institution_queue(
 /// reschedule clears the mark). A booking confirmed or moved when it was already that close gets
 /// no separate reminder: its confirmation was sent then. Several processes may run this at once:
 /// the mark is set by a guarded update in the same transaction as the mail.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn send_reminders(state: &AppState, lead_secs: i64) -> Result<usize, AppError> {
     let now = state.clock.now().timestamp();
     let due: Vec<i64> = sqlx::query_scalar(

@@ -293,6 +293,7 @@ macro_rules! bind_all {
 pub(super) use bind_all;
 
 impl Db {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn zone_name(&self) -> Result<Bilingual, sqlx::Error> {
         let row: (String, String) =
             sqlx::query_as("SELECT name_zh, name_en FROM zones ORDER BY id LIMIT 1")
@@ -306,6 +307,7 @@ impl Db {
     }
 
     /// Every resource matching `filter` (not retired), in catalogue order, as cards.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn summaries(
         &self,
         filter: &CatalogueFilter,
@@ -317,6 +319,7 @@ impl Db {
     }
 
     /// Cards for the given resources (any status), in catalogue order.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn summaries_of(
         &self,
         ids: &[ResourceId],
@@ -379,6 +382,7 @@ impl Db {
     /// The catalogue: page `page` (from 1) of the resources that are not retired and match the
     /// filter, in `sort` order, with the choices for the filters themselves. Six queries,
     /// whatever the number of resources.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn catalogue(
         &self,
         filter: &CatalogueFilter,
@@ -424,6 +428,7 @@ impl Db {
 
     /// The categories and institutions search forms offer.
     #[allow(clippy::type_complexity)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn filter_choices(
         &self,
     ) -> Result<(Vec<Named<CategoryId>>, Vec<Named<OrganisationId>>), sqlx::Error> {
@@ -459,6 +464,7 @@ impl Db {
     }
 
     /// Everything on a resource page, with the week that starts on `week_start` (a Monday).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resource_detail<Tz: TimeZone>(
         &self,
         id: ResourceId,
@@ -561,6 +567,7 @@ impl Db {
     }
 
     /// A resource's booking rules, if it has any.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rules_of(&self, id: ResourceId) -> Result<Option<BookingRules>, sqlx::Error> {
         let row: Option<RulesRow> = sqlx::query_as(&format!(
             "SELECT {RULES_COLUMNS} FROM booking_rules b WHERE b.resource_id = $1"
@@ -572,6 +579,7 @@ impl Db {
     }
 
     /// A resource's weekly opening hours.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn opening_hours_of(&self, id: ResourceId) -> Result<OpeningHours, sqlx::Error> {
         let hours: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE resource_id = $1 ORDER BY weekday, opens_minute",
@@ -593,6 +601,7 @@ impl Db {
     }
 
     /// A resource's rates, in the order of the customer categories.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rates_of(&self, id: ResourceId) -> Result<Vec<RateView>, sqlx::Error> {
         let rates: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT customer_category, per_hour_fen, minimum_fen FROM rates WHERE resource_id = $1",

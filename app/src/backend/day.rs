@@ -13,6 +13,7 @@ use std::collections::HashMap;
 impl Db {
     /// Page `page` (from 1) of `size` resources matching `filter`, in catalogue order, with what
     /// each is doing on local day `day`; and how many match in all.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn day_schedule<Tz: TimeZone>(
         &self,
         filter: &CatalogueFilter,

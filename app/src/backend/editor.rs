@@ -62,6 +62,7 @@ fn yuan(fen: i64) -> String {
 
 /// The editor for a new resource of `institution` (default: the first the person runs), or for
 /// resource `id`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn editor(
     state: &AppState,
     actor: Option<&Actor>,
@@ -219,6 +220,7 @@ async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, App
 
 /// Creates (no id) or updates a resource with its rules, hours, closed days and rates, in one
 /// transaction. Returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save(
     state: &AppState,
     actor: Option<&Actor>,
@@ -453,6 +455,7 @@ async fn blackouts(state: &AppState, id: ResourceId) -> Result<Vec<BlackoutView>
         .collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_accreditation(
     state: &AppState,
     actor: Option<&Actor>,
@@ -489,6 +492,7 @@ pub async fn add_accreditation(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove_accreditation(
     state: &AppState,
     actor: Option<&Actor>,
@@ -518,6 +522,7 @@ pub async fn remove_accreditation(
 /// are returned (`BlackoutHits`), unless the form chooses to cancel them: then each is cancelled
 /// with the reason (and mailed) and the blackout written, all in one transaction. The database's
 /// guard refuses the blackout if a booking slipped in meanwhile.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_blackout(
     state: &AppState,
     actor: Option<&Actor>,
@@ -612,6 +617,7 @@ pub async fn add_blackout(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove_blackout(
     state: &AppState,
     actor: Option<&Actor>,
@@ -631,6 +637,7 @@ pub async fn remove_blackout(
 }
 
 /// An institution's equipment (every status) with the accreditation that needs attention.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn institution_resources(
     state: &AppState,
     actor: Option<&Actor>,

@@ -18,6 +18,7 @@ impl Db {
     /// Available resources matching `filter` whose utilisation over the local days
     /// `from ..= to` is below `below` (0–1), least used first, at most [`IDLE_LIMIT`]; and how
     /// many there are in all. Resources not open at all in the period are left out.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn idle<Tz: TimeZone>(
         &self,
         filter: &CatalogueFilter,

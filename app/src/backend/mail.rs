@@ -451,9 +451,52 @@ impl super::Db {
         Ok(outcome)
     }
 
-    /// A site admin's retry of a failed message: a new round of attempts, starting now. Returns
-    /// false when the message is not (or no longer) failed.
-    pub async fn retry_mail(&self, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    /// The outbox as a site admin reads it: the newest messages, all or in one state.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn outbox_page(
+        &self,
+        actor: Option<&crate::domain::account::Actor>,
+        filter: Option<String>,
+        utc_offset_seconds: i32,
+    ) -> Result<crate::domain::account::OutboxPage, AppError> {
+        use crate::domain::policy::{require, Action, Target};
+        require(actor, Action::ManageOutbox, Target::Site)?;
+        let filter =
+            filter.filter(|f| matches!(f.as_str(), "queued" | "sending" | "sent" | "failed"));
+        let (waiting, failed) = self.outbox_counts().await?;
+        Ok(crate::domain::account::OutboxPage {
+            utc_offset_seconds,
+            messages: self.outbox(filter.as_deref(), 200).await?,
+            filter,
+            waiting,
+            failed,
+        })
+    }
+
+    /// A site admin sends a failed message again: a new round of attempts starts now.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn retry_failed_mail(
+        &self,
+        actor: Option<&crate::domain::account::Actor>,
+        id: i64,
+        now: i64,
+    ) -> Result<(), AppError> {
+        use crate::domain::policy::{require, Action, Target};
+        require(actor, Action::ManageOutbox, Target::Site)?;
+        if !self.retry_mail(id, now).await? {
+            return Err(AppError::validation("message", "not_failed"));
+        }
+        tracing::info!(
+            outbox_id = id,
+            by = actor.map(|a| a.user.0),
+            "mail retry requested"
+        );
+        Ok(())
+    }
+
+    /// A retry of a failed message: a new round of attempts, starting now. Returns false when
+    /// the message is not (or no longer) failed.
+    async fn retry_mail(&self, id: i64, now: i64) -> Result<bool, sqlx::Error> {
         let changed = sqlx::query(
             "UPDATE outbox SET status = 'queued', next_attempt_at = $1, retried_at = $1 \
              WHERE id = $2 AND status = 'failed'",

@@ -15,6 +15,7 @@ pub const THUMB_SIDE: u32 = 480;
 pub const MAX_PHOTOS: i64 = 12;
 
 /// Checks and stores an uploaded photo of `resource`; returns it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn store(
     state: &AppState,
     actor: Option<&Actor>,
@@ -111,6 +112,7 @@ pub async fn store(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove(
     state: &AppState,
     actor: Option<&Actor>,
@@ -134,6 +136,7 @@ pub async fn remove(
 }
 
 impl super::Db {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn photos_of(&self, resource: ResourceId) -> Result<Vec<PhotoView>, sqlx::Error> {
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT id, file, thumb FROM resource_photos WHERE resource_id = $1 ORDER BY id",

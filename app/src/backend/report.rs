@@ -136,9 +136,13 @@ fn parse_hours(raw: &str) -> (Vec<(u8, u16, u16)>, OpeningHours) {
     (parts, hours)
 }
 
+/// The zone's closed days, and each resource's own.
+pub type ClosedDays = (Vec<NaiveDate>, HashMap<i64, Vec<NaiveDate>>);
+
 impl Db {
     /// The report of `scope` for `period`; `today` judges accreditation, `idle_below` (0–1) lists
     /// the idle resources.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn report<Tz: TimeZone + Sync>(
         &self,
         scope: Scope,
@@ -297,6 +301,7 @@ impl Db {
     }
 
     /// The zone of institution `id` (`None` when there is no such institution).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn institution_zone(
         &self,
         id: OrganisationId,
@@ -311,6 +316,7 @@ impl Db {
     }
 
     /// The zone's institution with the lowest id.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn first_institution(
         &self,
         zone: ZoneId,
@@ -614,11 +620,12 @@ impl Db {
     }
 
     /// Closed days in `from ..= to`: the zone's, and each resource's own.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn closed_days(
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<(Vec<NaiveDate>, HashMap<i64, Vec<NaiveDate>>), sqlx::Error> {
+    ) -> Result<ClosedDays, sqlx::Error> {
         let rows: Vec<(Option<i64>, String)> = sqlx::query_as(
             "SELECT resource_id, day FROM closure_days WHERE day >= $1 AND day <= $2",
         )

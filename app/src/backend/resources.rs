@@ -36,6 +36,7 @@ pub struct ResourceRow {
 }
 
 impl Db {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resource_row(&self, id: ResourceId) -> Result<Option<ResourceRow>, sqlx::Error> {
         sqlx::query_as(
             "SELECT r.institution_id, r.kind, r.category_id, r.name_zh, r.name_en, r.model, r.manufacturer, \
@@ -52,6 +53,7 @@ impl Db {
 }
 
 /// The institution that owns a resource.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn owner(state: &AppState, resource: ResourceId) -> Result<OrganisationId, AppError> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT institution_id FROM resources WHERE id = $1")
         .bind(resource.0)
@@ -72,6 +74,7 @@ pub fn may_manage(actor: Option<&Actor>, institution: OrganisationId) -> Result<
 }
 
 /// The gate for managing an existing resource, asked with the owner read from its row.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn manager_of<'a>(
     state: &AppState,
     actor: Option<&'a Actor>,
@@ -82,6 +85,7 @@ pub async fn manager_of<'a>(
 
 /// Sets a resource available, under maintenance or retired. Anything but available needs a
 /// reason, which customers see.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_status(
     state: &AppState,
     actor: Option<&Actor>,

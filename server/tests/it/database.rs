@@ -122,10 +122,11 @@ async fn the_demo_zone_is_realistic_and_loaded_once() {
             .await
             >= 1
     );
+    // A year of past use and the coming weeks: thousands of bookings, not millions.
     let bookings = app.scalar("SELECT COUNT(*) FROM bookings").await;
     assert!(
-        (200..=1000).contains(&bookings),
-        "a few hundred bookings, got {bookings}"
+        (3_000..=20_000).contains(&bookings),
+        "a year of bookings, got {bookings}"
     );
     let now = common::now().timestamp();
     assert!(
@@ -204,4 +205,63 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
         app.dir.path().join("test.db").exists(),
         "a real file under the data folder"
     );
+}
+
+/// The zone manager trying the demo sees a zone in use: over the last twelve months the busiest
+/// instruments are booked well over a third of their open time, the zone as a whole around a
+/// quarter to a half, some equipment stands nearly idle, and most use is by other organisations.
+#[tokio::test]
+async fn the_demo_zone_has_a_believable_year_of_use() {
+    use app::backend::report::Scope;
+    use app::domain::ids::ZoneId;
+    use app::domain::report::{Period, PeriodKind};
+    let app = TestApp::new().await;
+    let today = common::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let period = Period {
+        kind: PeriodKind::Custom,
+        from: today - chrono::Duration::days(365),
+        to: today - chrono::Duration::days(1),
+    };
+    let zone = ZoneId(app.scalar("SELECT MIN(id) FROM zones").await);
+    let report = app
+        .state
+        .db
+        .report(
+            Scope::Zone(zone),
+            period,
+            &chrono_tz::Asia::Shanghai,
+            today,
+            0.10,
+        )
+        .await
+        .expect("report");
+    let zone_use = report.totals.utilisation().expect("open time");
+    assert!(
+        (0.2..=0.5).contains(&zone_use),
+        "the zone is used {zone_use:.3} of its open time"
+    );
+    let mut busiest: Vec<f64> = report
+        .resources
+        .iter()
+        .filter_map(|line| line.figures.utilisation())
+        .collect();
+    busiest.sort_by(|a, b| b.total_cmp(a));
+    busiest.truncate(5);
+    assert!(
+        busiest.len() == 5 && busiest.iter().all(|u| *u > 0.4),
+        "the five busiest are used {busiest:?}"
+    );
+    assert!(
+        report.idle_count >= 3,
+        "some equipment stands nearly idle ({} under 10 %)",
+        report.idle_count
+    );
+    let share = report.totals.share_rate().expect("used time");
+    assert!(
+        (0.5..=0.95).contains(&share),
+        "most use is by other organisations: {share:.3}"
+    );
+    assert!(report.totals.sme > 0 && report.totals.no_shows > 0 && report.totals.cancelled > 0);
 }

@@ -4,19 +4,29 @@ use super::*;
 
 impl Db {
     /// Invites `email` to join `institution`, by a mailed single-use link.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn invite(
         &self,
-        inviter: &Actor,
+        actor: Option<&Actor>,
         institution: OrganisationId,
         raw_email: &str,
         now: i64,
         settings: &Settings,
     ) -> Result<(), AppError> {
-        let email = account_email(raw_email)?;
-        let (name, _) = self
+        let (name, zone) = self
             .institution(institution)
             .await?
             .ok_or(AppError::NotFound)?;
+        require(
+            actor,
+            Action::InviteMember,
+            Target::Institution {
+                id: institution,
+                zone,
+            },
+        )?;
+        let inviter = actor.ok_or(AppError::NotSignedIn)?;
+        let email = account_email(raw_email)?;
         let already: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM users WHERE email = $1 AND organisation_id = $2")
                 .bind(&email)
@@ -66,6 +76,7 @@ impl Db {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn invitation(&self, token: &str, now: i64) -> Result<InvitationView, AppError> {
         let row: Option<(i64, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT institution_id, email, expires_at, accepted_at FROM invitations WHERE token_hash = $1",
@@ -96,6 +107,7 @@ impl Db {
     /// Accepts an invitation. A new person sets name, phone and password (the link proved the
     /// address); a person with an account must be signed in as that account, which then moves
     /// into the institution.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn accept_invitation(
         &self,
         token: &str,

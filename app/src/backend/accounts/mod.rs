@@ -14,6 +14,9 @@ use crate::error::AppError;
 use serde_json::json;
 use sqlx::{AnyConnection, FromRow};
 
+/// The policy, asked here in the services with the facts read from the rows concerned.
+use crate::domain::policy::{require, Action, Target};
+
 pub const VERIFY_HOURS: i64 = 48;
 pub const RESET_MINUTES: i64 = 60;
 pub const INVITE_DAYS: i64 = 7;
@@ -22,6 +25,13 @@ pub const INVITE_DAYS: i64 = 7;
 pub fn account_email(raw: &str) -> Result<String, AppError> {
     let email = Email::parse(raw).map_err(|_| AppError::validation("email", "email_invalid"))?;
     Ok(email.as_str().to_lowercase())
+}
+
+/// The signed-in person, if they may edit their own profile and password.
+fn myself(actor: Option<&Actor>) -> Result<&Actor, AppError> {
+    let me = actor.ok_or(AppError::NotSignedIn)?;
+    require(actor, Action::EditProfile, Target::User(me.user))?;
+    Ok(me)
 }
 
 fn invalid(field: &str) -> impl Fn(&'static str) -> AppError + '_ {
@@ -52,6 +62,7 @@ pub use signup::{NewOrExisting, SignUp};
 
 impl Db {
     /// The person behind a user id, with organisation and roles.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn actor(&self, user: UserId) -> Result<Option<Actor>, sqlx::Error> {
         let row: Option<ActorRow> = sqlx::query_as(
             "SELECT u.id, u.display_name, u.email, u.locale, o.id AS organisation_id, o.name_zh, o.name_en, o.kind, o.zone_id \

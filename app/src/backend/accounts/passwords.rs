@@ -32,6 +32,7 @@ struct SignInRow {
 impl Db {
     /// Checks the password and starts a session. Failures are counted per account and per
     /// address; past a few, each attempt must wait longer (up to 15 minutes), correct or not.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in(
         &self,
         raw_email: &str,
@@ -116,6 +117,7 @@ impl Db {
     }
 
     /// Mails a reset link if the address has an account; answers the same either way.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_password_reset(
         &self,
         raw_email: &str,
@@ -163,6 +165,7 @@ impl Db {
 
     /// Sets a new password from a reset token. Every session of the account ends; the address
     /// counts as verified, since the link reached it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_password(
         &self,
         token: &str,
@@ -203,13 +206,15 @@ impl Db {
     }
 
     /// Changes the password after checking the current one; every other session ends.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn change_password(
         &self,
-        user: UserId,
+        actor: Option<&Actor>,
         current: String,
         new: String,
         keep_session: Option<&str>,
     ) -> Result<(), AppError> {
+        let user = myself(actor)?.user;
         let (email, stored): (String, Option<String>) =
             sqlx::query_as("SELECT email, password_hash FROM users WHERE id = $1")
                 .bind(user.0)

@@ -17,7 +17,9 @@ const PERSON_COLUMNS: &str = "u.id, u.display_name, u.email, o.name_zh, o.name_e
      CASE WHEN u.email_verified_at IS NULL THEN 0 ELSE 1 END AS verified";
 
 impl Db {
-    pub async fn profile(&self, user: UserId) -> Result<Profile, AppError> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn profile(&self, asking: Option<&Actor>) -> Result<Profile, AppError> {
+        let user = myself(asking)?.user;
         let actor = self.actor(user).await?.ok_or(AppError::NotFound)?;
         let (phone, sme, code, zone): (Option<String>, i64, Option<String>, Option<i64>) =
             sqlx::query_as(
@@ -36,13 +38,15 @@ impl Db {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_profile(
         &self,
-        user: UserId,
+        actor: Option<&Actor>,
         name: &str,
         phone: &str,
         language: Language,
     ) -> Result<(), AppError> {
+        let user = myself(actor)?.user;
         let name = check_name(name).map_err(invalid("name"))?;
         let phone = check_phone(phone).map_err(invalid("phone"))?;
         sqlx::query("UPDATE users SET display_name = $1, phone = $2, locale = $3 WHERE id = $4")
@@ -56,6 +60,7 @@ impl Db {
     }
 
     /// An institution's name and zone, for the policy; None if it is not an institution.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn institution(
         &self,
         id: OrganisationId,
@@ -69,15 +74,25 @@ impl Db {
         Ok(row.map(|(zh, en, zone)| (Bilingual { zh, en }, zone.map(ZoneId))))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn members(
         &self,
+        actor: Option<&Actor>,
         institution: OrganisationId,
         now: i64,
     ) -> Result<Members, AppError> {
-        let (name, _) = self
+        let (name, zone) = self
             .institution(institution)
             .await?
             .ok_or(AppError::NotFound)?;
+        require(
+            actor,
+            Action::RunInstitution,
+            Target::Institution {
+                id: institution,
+                zone,
+            },
+        )?;
         let rows: Vec<PersonDbRow> = sqlx::query_as(&format!(
             "SELECT {PERSON_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id \
              WHERE u.organisation_id = $1 ORDER BY u.display_name"
@@ -134,7 +149,9 @@ impl Db {
     }
 
     /// Everyone, for the site administrators (optionally matching `query` in name or address).
-    pub async fn people(&self, query: &str) -> Result<PeoplePage, AppError> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn people(&self, actor: Option<&Actor>, query: &str) -> Result<PeoplePage, AppError> {
+        require(actor, Action::ManageRoles, Target::Site)?;
         let pattern = format!("%{}%", query.trim().to_lowercase());
         let rows: Vec<PersonDbRow> = sqlx::query_as(&format!(
             "SELECT {PERSON_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id \
@@ -171,14 +188,17 @@ impl Db {
     }
 
     /// Grants or revokes a role, with an audit row. The scope must exist.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_role(
         &self,
-        actor: &Actor,
+        actor: Option<&Actor>,
         user: UserId,
         role: Role,
         granted: bool,
         now: i64,
     ) -> Result<(), AppError> {
+        require(actor, Action::ManageRoles, Target::Site)?;
+        let actor = actor.ok_or(AppError::NotSignedIn)?;
         let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
             .bind(user.0)
             .fetch_optional(self.pool())
@@ -235,6 +255,7 @@ impl Db {
 
     /// Creates a site administrator, or makes an existing account one and sets its password. Used
     /// by the `create-admin` command and by INITIAL_ADMIN_* at first start.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ensure_site_admin(
         &self,
         raw_email: &str,
@@ -306,6 +327,7 @@ impl Db {
         Ok(UserId(user))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn has_site_admin(&self) -> Result<bool, sqlx::Error> {
         let (n,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM user_roles WHERE role = 'site_admin'")

@@ -8,6 +8,7 @@ const TOUCH_EVERY_SECS: i64 = 60;
 impl Db {
     /// The person a session token belongs to, if the session is alive. Expired sessions are
     /// deleted on sight; live ones are touched (at most once a minute) for the idle limit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn session_actor(
         &self,
         token: &str,
@@ -64,6 +65,7 @@ impl Db {
         Ok(token)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn end_session(&self, token: &str) -> Result<(), sqlx::Error> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))

@@ -29,6 +29,7 @@ pub enum NewOrExisting {
 impl Db {
     /// Every organisation a person may say they belong to when signing up: labs and enterprises.
     /// Institutions are joined by invitation only, since membership brings their own-staff rates.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_up_organisations(&self) -> Result<Vec<OrganisationOption>, sqlx::Error> {
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT id, name_zh, name_en, kind FROM organisations WHERE kind <> 'institution' ORDER BY name_zh",
@@ -48,6 +49,7 @@ impl Db {
     /// Creates an unverified account and mails the verification link. If the address already has
     /// an account, nothing is created and its owner is told by mail instead, so that the answer
     /// does not reveal who has an account.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_up(
         &self,
         input: SignUp,
@@ -212,6 +214,7 @@ impl Db {
     }
 
     /// Confirms an address by its token. Used tokens and expired ones are refused.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_email(&self, token: &str, now: i64) -> Result<(), AppError> {
         let mut tx = self.pool().begin().await?;
         let user = use_token(&mut tx, token, "verify_email", now).await?;

@@ -56,6 +56,25 @@ pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> 
     }
 }
 
+/// A SQLite database file with the demo zone loaded at [`now`], made once per test process.
+async fn demo_database() -> &'static [u8] {
+    static DEMO: tokio::sync::OnceCell<Vec<u8>> = tokio::sync::OnceCell::const_new();
+    DEMO.get_or_init(|| async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(ManualClock::new(now()));
+        let state = server::prepare_state(&config(dir.path(), None, true), clock)
+            .await
+            .expect("demo zone loaded");
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(state.db.pool())
+            .await
+            .expect("checkpoint");
+        state.db.close().await;
+        std::fs::read(dir.path().join("test.db")).expect("demo database")
+    })
+    .await
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
         Self::with_demo(true).await
@@ -68,6 +87,10 @@ impl TestApp {
     /// On the given database (default: a new SQLite file).
     pub async fn on(database_url: Option<&str>, demo: bool) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
+        if demo && database_url.is_none() {
+            // The demo zone (a year of bookings) is loaded once per test process and copied.
+            std::fs::write(dir.path().join("test.db"), demo_database().await).expect("copied");
+        }
         let clock = Arc::new(ManualClock::new(now()));
         let state = server::prepare_state(&config(dir.path(), database_url, demo), clock.clone())
             .await
