@@ -23,12 +23,7 @@ pub struct ReportQuery {
     pub institution: Option<i64>,
 }
 
-/// Which report is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    Zone,
-    Institution,
-}
+pub use crate::domain::report::Which;
 
 /// The report `query` asks for, if `actor` may read it, with every resource row (the pages cut
 /// the long lists; the exports do not).
@@ -39,44 +34,15 @@ pub async fn read_report(
     which: Which,
     query: &ReportQuery,
 ) -> Result<Report, AppError> {
-    use crate::backend::report::Scope;
     use crate::domain::ids::OrganisationId;
-    use crate::domain::policy::{require, Action, Target};
     use crate::domain::report::{Period, PeriodKind};
-    let person = actor.ok_or(AppError::NotSignedIn)?;
-    let scope = match which {
-        Which::Zone => {
-            let zone = person.managed_zones().next().ok_or(AppError::Forbidden)?;
-            require(actor, Action::ReadZoneReport, Target::Zone(zone))?;
-            Scope::Zone(zone)
-        }
-        Which::Institution => {
-            let id = match query.institution.map(OrganisationId) {
-                Some(id) => id,
-                None => match (person.administered().next(), person.managed_zones().next()) {
-                    (Some(id), _) => id,
-                    // A zone manager starts at the zone's first institution.
-                    (None, Some(zone)) => state
-                        .db
-                        .first_institution(zone)
-                        .await?
-                        .ok_or(AppError::NotFound)?,
-                    (None, None) => return Err(AppError::Forbidden),
-                },
-            };
-            let zone = state
-                .db
-                .institution_zone(id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            require(
-                actor,
-                Action::ReadInstitutionReport,
-                Target::Institution { id, zone },
-            )?;
-            Scope::Institution(id)
-        }
-    };
+    let scope = crate::backend::report::authorize(
+        state,
+        actor,
+        which,
+        query.institution.map(OrganisationId),
+    )
+    .await?;
     let today = state.clock.now().with_timezone(&state.tz).date_naive();
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(k) => Some(

@@ -4,7 +4,7 @@
 use super::catalogue::{bind_all, filter_sql, FilterArg, RulesRow, RULES_COLUMNS};
 use super::Db;
 use crate::domain::availability::{FreeQuery, FreeResult, Unbookable, WINDOWS_PER_RESOURCE};
-use crate::domain::catalogue::{ResourceStatus, ResourceSummary};
+use crate::domain::catalogue::ResourceStatus;
 use crate::domain::ids::ResourceId;
 use crate::domain::rules::{BookingRules, Situation};
 use crate::domain::schedule::{OpeningHours, OpeningPeriod};
@@ -181,12 +181,7 @@ impl Db {
         let page_answers: Vec<_> = answers.into_iter().skip(skip).take(per_page).collect();
 
         let ids: Vec<ResourceId> = page_answers.iter().map(|a| ResourceId(a.0)).collect();
-        let mut cards: HashMap<i64, ResourceSummary> = self
-            .summaries_of(&ids, today)
-            .await?
-            .into_iter()
-            .map(|s| (s.id.0, s))
-            .collect();
+        let mut cards = self.cards_of(&ids, today).await?;
         let results = page_answers
             .into_iter()
             .filter_map(|(id, windows, unbookable)| {

@@ -555,6 +555,22 @@ fn may_cancel(actor: &Actor, facts: &BookingFacts, now: i64) -> Result<bool, App
     Ok(as_admin)
 }
 
+/// The gate for changing a booking: its facts, read from its row, and the person signed in, if
+/// they may cancel it (its booker, or an admin of the owner institution).
+async fn booker_or_admin<'a>(
+    state: &AppState,
+    actor: Option<&'a Actor>,
+    booking: BookingId,
+) -> Result<(BookingFacts, &'a Actor), AppError> {
+    let facts = state
+        .db
+        .booking_facts(booking)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(actor, Action::CancelBooking, facts.target())?;
+    Ok((facts, actor.ok_or(AppError::NotSignedIn)?))
+}
+
 /// Cancels a booking. The booker is told by mail.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn cancel(
@@ -563,13 +579,7 @@ pub async fn cancel(
     booking: BookingId,
     reason: &str,
 ) -> Result<(), AppError> {
-    let facts = state
-        .db
-        .booking_facts(booking)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    require(actor, Action::CancelBooking, facts.target())?;
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let (facts, actor) = booker_or_admin(state, actor, booking).await?;
     let reason = reason.trim();
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::validation("reason", "reason_long"));
@@ -711,7 +721,15 @@ pub async fn detail(
         institution: OrganisationId(row.institution_id),
     };
     require(Some(actor), Action::CancelBooking, target)?;
-    let extra: (String, String, i64, String, String) = sqlx::query_as(
+    #[derive(FromRow)]
+    struct ExtraRow {
+        customer_category: String,
+        sample_description: String,
+        sample_count: i64,
+        contact_phone: String,
+        status_reason: String,
+    }
+    let extra: ExtraRow = sqlx::query_as(
         "SELECT customer_category, sample_description, sample_count, contact_phone, status_reason FROM bookings WHERE id = $1",
     )
     .bind(id.0)
@@ -735,11 +753,12 @@ pub async fn detail(
     let now = state.clock.now().timestamp();
     Ok(BookingDetail {
         row: row.into_row(actor, now),
-        customer_category: CustomerCategory::parse(&extra.0).unwrap_or(CustomerCategory::External),
-        sample_description: extra.1,
-        sample_count: extra.2,
-        contact_phone: extra.3,
-        status_reason: extra.4,
+        customer_category: CustomerCategory::parse(&extra.customer_category)
+            .unwrap_or(CustomerCategory::External),
+        sample_description: extra.sample_description,
+        sample_count: extra.sample_count,
+        contact_phone: extra.contact_phone,
+        status_reason: extra.status_reason,
         history: events
             .into_iter()
             .filter_map(|e| {
@@ -944,13 +963,7 @@ pub async fn reschedule(
     booking: BookingId,
     slot: TimeSlot,
 ) -> Result<(), AppError> {
-    let facts = state
-        .db
-        .booking_facts(booking)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    require(actor, Action::CancelBooking, facts.target())?;
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let (facts, actor) = booker_or_admin(state, actor, booking).await?;
     let now = state.clock.now();
     may_cancel(actor, &facts, now.timestamp())?;
     let resource = ResourceId(facts.resource_id);

@@ -172,9 +172,21 @@ fn badges(
     rows: &[&AccreditationRow],
     today: NaiveDate,
 ) -> Result<Vec<(AccreditationBody, AccreditationStanding)>, sqlx::Error> {
+    let standings = rows
+        .iter()
+        .map(|row| {
+            row.standing(today)
+                .map(|(body, standing, ..)| (body, standing))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(best_badges(standings))
+}
+
+fn best_badges(
+    standings: impl IntoIterator<Item = (AccreditationBody, AccreditationStanding)>,
+) -> Vec<(AccreditationBody, AccreditationStanding)> {
     let mut out: Vec<(AccreditationBody, AccreditationStanding)> = Vec::new();
-    for row in rows {
-        let (body, standing, ..) = row.standing(today)?;
+    for (body, standing) in standings {
         if standing == AccreditationStanding::Expired {
             continue;
         }
@@ -185,7 +197,7 @@ fn badges(
         }
     }
     out.sort_by_key(|(b, _)| b.as_str());
-    Ok(out)
+    out
 }
 
 /// The `WHERE` clause for the filter, with `$n` placeholders numbered from 1. Accreditation
@@ -463,6 +475,64 @@ impl Db {
         ))
     }
 
+    /// The catalogue cards of `ids`, by id (for pages that list resources in their own order).
+    pub async fn cards_of(
+        &self,
+        ids: &[ResourceId],
+        today: NaiveDate,
+    ) -> Result<HashMap<i64, ResourceSummary>, sqlx::Error> {
+        Ok(self
+            .summaries_of(ids, today)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.0, s))
+            .collect())
+    }
+
+    /// A resource's accreditation entries with their standards and standing on `today`, the
+    /// latest expiry first.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn accreditations_of(
+        &self,
+        id: ResourceId,
+        today: NaiveDate,
+    ) -> Result<Vec<crate::domain::editor::AccreditationEntry>, sqlx::Error> {
+        let rows: Vec<AccreditationRow> = sqlx::query_as(
+            "SELECT id, resource_id, body, certificate_number, valid_from, valid_until \
+             FROM accreditations WHERE resource_id = $1 ORDER BY valid_until DESC, id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let standards: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT s.accreditation_id, s.code FROM accreditation_standards s \
+             JOIN accreditations a ON a.id = s.accreditation_id WHERE a.resource_id = $1 ORDER BY s.code",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|a| {
+                let (body, standing, valid_from, valid_until) = a.standing(today)?;
+                Ok(crate::domain::editor::AccreditationEntry {
+                    id: a.id,
+                    view: AccreditationView {
+                        body,
+                        certificate_number: a.certificate_number.clone(),
+                        standards: standards
+                            .iter()
+                            .filter(|(aid, _)| *aid == a.id)
+                            .map(|(_, c)| c.clone())
+                            .collect(),
+                        valid_from,
+                        valid_until,
+                        standing,
+                    },
+                })
+            })
+            .collect()
+    }
+
     /// Everything on a resource page, with the week that starts on `week_start` (a Monday).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resource_detail<Tz: TimeZone>(
@@ -491,40 +561,15 @@ impl Db {
 
         let rates = self.rates_of(id).await?;
 
-        let acc: Vec<AccreditationRow> = sqlx::query_as(
-            "SELECT id, resource_id, body, certificate_number, valid_from, valid_until \
-             FROM accreditations WHERE resource_id = $1 ORDER BY valid_until DESC",
-        )
-        .bind(id.0)
-        .fetch_all(self.pool())
-        .await?;
-        let standards: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT s.accreditation_id, s.code FROM accreditation_standards s \
-             JOIN accreditations a ON a.id = s.accreditation_id WHERE a.resource_id = $1 ORDER BY s.code",
-        )
-        .bind(id.0)
-        .fetch_all(self.pool())
-        .await?;
-        let accreditations = acc
-            .iter()
-            .map(|a| {
-                let (body, standing, valid_from, valid_until) = a.standing(today)?;
-                Ok(AccreditationView {
-                    body,
-                    certificate_number: a.certificate_number.clone(),
-                    standards: standards
-                        .iter()
-                        .filter(|(aid, _)| *aid == a.id)
-                        .map(|(_, c)| c.clone())
-                        .collect(),
-                    valid_from,
-                    valid_until,
-                    standing,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let badge_rows: Vec<&AccreditationRow> = acc.iter().collect();
-        let summary = summary_row.into_summary(badges(&badge_rows, today)?)?;
+        let accreditations: Vec<AccreditationView> = self
+            .accreditations_of(id, today)
+            .await?
+            .into_iter()
+            .map(|entry| entry.view)
+            .collect();
+        let summary = summary_row.into_summary(best_badges(
+            accreditations.iter().map(|a| (a.body, a.standing)),
+        ))?;
 
         let rules = self.rules_of(id).await?.ok_or(sqlx::Error::RowNotFound)?;
         let status = summary.status;

@@ -5,6 +5,7 @@
 //! rules, opening hours, rates, accreditation, blackouts, the coming weeks' bookings and a year of
 //! past use at each resource's popularity. Names are illustrative, not real organisations' data.
 
+use super::bulk::Insert;
 use super::Db;
 use crate::domain::catalogue::{CustomerCategory, ResourceKind};
 use crate::domain::money::Money;
@@ -719,6 +720,26 @@ async fn seed<Tz: TimeZone>(
     })
 }
 
+/// A booking of the past year, as inserted.
+struct PastBooking {
+    resource: i64,
+    user: i64,
+    organisation: i64,
+    slot: (i64, i64),
+    blocked: (i64, i64),
+    status: &'static str,
+    category: CustomerCategory,
+    price: i64,
+    purpose: &'static str,
+    /// What was tested, and how many samples.
+    samples: (&'static str, i64),
+    phone: String,
+    reason: &'static str,
+    created: i64,
+    /// When and by whom it was closed (completed, no-show or cancelled).
+    closed: (i64, i64),
+}
+
 /// What a resource's past year needs: where it may be booked and at what price.
 struct Past {
     resource: i64,
@@ -759,7 +780,7 @@ async fn seed_history<Tz: TimeZone>(
             .map(|t| t.with_timezone(&Utc).timestamp() + minute * 60)
     };
     let mut rng = Lcg(0x0a11_2025);
-    let mut rows: Vec<Vec<Bind>> = Vec::new();
+    let mut rows: Vec<PastBooking> = Vec::new();
     for plan in plans {
         let owner = &institutions[plan.owner];
         let taken: Vec<(i64, i64)> = placed
@@ -829,36 +850,33 @@ async fn seed_history<Tz: TimeZone>(
                     };
                     let created = start - 86_400 * (2 + rng.below(12) as i64);
                     let closed = end + 3_600;
-                    rows.push(vec![
-                        Bind::I(plan.resource),
-                        Bind::I(org.user),
-                        Bind::I(org.id),
-                        Bind::I(start),
-                        Bind::I(end),
-                        Bind::I(blocked.0),
-                        Bind::I(blocked.1),
-                        t(status),
-                        t(category.as_str()),
-                        Bind::I(price),
-                        t(["委托检测", "产品研发", "出口认证", "质量抽检", "科研项目"]
-                            [rng.below(5) as usize]),
-                        t([
-                            "铜管样品",
-                            "锂电池单体",
-                            "实木餐椅",
-                            "有机硅胶样品",
-                            "光学镜片",
-                            "电源适配器",
-                        ][rng.below(6) as usize]),
-                        Bind::I(1 + rng.below(12) as i64),
-                        Bind::T(format!("1397000{:04}", 1_000 + rng.below(9_000))),
-                        t(reason),
-                        Bind::I(1),
-                        Bind::I(created),
-                        Bind::I(closed),
-                        Bind::I(owner.user),
-                        Bind::I(closed),
-                    ]);
+                    rows.push(PastBooking {
+                        resource: plan.resource,
+                        user: org.user,
+                        organisation: org.id,
+                        slot: (start, end),
+                        blocked,
+                        status,
+                        category,
+                        price,
+                        purpose: ["委托检测", "产品研发", "出口认证", "质量抽检", "科研项目"]
+                            [rng.below(5) as usize],
+                        samples: (
+                            [
+                                "铜管样品",
+                                "锂电池单体",
+                                "实木餐椅",
+                                "有机硅胶样品",
+                                "光学镜片",
+                                "电源适配器",
+                            ][rng.below(6) as usize],
+                            1 + rng.below(12) as i64,
+                        ),
+                        phone: format!("1397000{:04}", 1_000 + rng.below(9_000)),
+                        reason,
+                        created,
+                        closed: (closed, owner.user),
+                    });
                 }
             }
         }
@@ -870,12 +888,30 @@ async fn seed_history<Tz: TimeZone>(
         customer_category, price_fen, purpose, sample_description, sample_count, contact_phone, status_reason, sequence, \
         created_at, updated_at, decided_by, decided_at";
     for chunk in rows.chunks(200) {
-        insert_rows(
-            tx,
-            &format!("INSERT INTO bookings ({COLUMNS}) VALUES "),
-            chunk,
-        )
-        .await?;
+        let mut insert = Insert::new(&format!("INSERT INTO bookings ({COLUMNS})"));
+        insert.push_values(chunk, |row, b| {
+            row.push_bind(b.resource)
+                .push_bind(b.user)
+                .push_bind(b.organisation)
+                .push_bind(b.slot.0)
+                .push_bind(b.slot.1)
+                .push_bind(b.blocked.0)
+                .push_bind(b.blocked.1)
+                .push_bind(b.status)
+                .push_bind(b.category.as_str())
+                .push_bind(b.price)
+                .push_bind(b.purpose)
+                .push_bind(b.samples.0)
+                .push_bind(b.samples.1)
+                .push_bind(b.phone.as_str())
+                .push_bind(b.reason)
+                .push_bind(1_i64)
+                .push_bind(b.created)
+                .push_bind(b.closed.0)
+                .push_bind(b.closed.1)
+                .push_bind(b.closed.0);
+        });
+        insert.execute(tx).await?;
     }
     // The audit trail: booked (confirmed) by the customer, then closed by the owner's admin.
     sqlx::query(
@@ -893,37 +929,6 @@ async fn seed_history<Tz: TimeZone>(
     .execute(&mut **tx)
     .await?;
     Ok(rows.len())
-}
-
-/// One INSERT of many rows: `head` ends with VALUES; the placeholders are numbered for both
-/// backends.
-async fn insert_rows(
-    tx: &mut Transaction<'_, Any>,
-    head: &str,
-    rows: &[Vec<Bind>],
-) -> Result<(), sqlx::Error> {
-    let mut sql = String::from(head);
-    let mut n = 0;
-    for (i, row) in rows.iter().enumerate() {
-        sql.push_str(if i == 0 { "(" } else { ", (" });
-        for j in 0..row.len() {
-            n += 1;
-            sql.push_str(&format!("{}${n}", if j == 0 { "" } else { ", " }));
-        }
-        sql.push(')');
-    }
-    let mut q = sqlx::query(&sql);
-    for row in rows {
-        for b in row {
-            q = match b {
-                Bind::I(v) => q.bind(*v),
-                Bind::T(v) => q.bind(v.clone()),
-                Bind::B(v) => q.bind(*v),
-                Bind::N => q.bind(Option::<i64>::None),
-            };
-        }
-    }
-    q.execute(&mut **tx).await.map(|_| ())
 }
 
 /// A customer organisation and its one person, the `n`th of the zone's customers.

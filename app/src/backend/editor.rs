@@ -7,8 +7,7 @@ use super::resources::{manager_of, may_manage, owner};
 use super::AppState;
 use crate::domain::account::{Actor, Role};
 use crate::domain::catalogue::{
-    AccreditationBody, AccreditationStanding, AccreditationView, Bilingual, BlackoutKind,
-    CatalogueFilter, Named,
+    AccreditationBody, Bilingual, BlackoutKind, CatalogueFilter, Named,
 };
 use crate::domain::editor::*;
 use crate::domain::ids::{BookingId, OrganisationId, ResourceId};
@@ -403,40 +402,24 @@ async fn accreditations(
     id: ResourceId,
 ) -> Result<Vec<AccreditationEntry>, AppError> {
     let today = state.clock.now().with_timezone(&state.tz).date_naive();
-    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, body, certificate_number, valid_from, valid_until FROM accreditations WHERE resource_id = $1 ORDER BY id",
-    )
-    .bind(id.0)
-    .fetch_all(state.db.pool())
-    .await?;
-    let mut out = Vec::new();
-    for (aid, body, certificate_number, from, until) in rows {
-        let standards: Vec<String> = sqlx::query_scalar(
-            "SELECT code FROM accreditation_standards WHERE accreditation_id = $1 ORDER BY code",
-        )
-        .bind(aid)
-        .fetch_all(state.db.pool())
-        .await?;
-        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
-        let (valid_from, valid_until) = (day(&from), day(&until));
-        out.push(AccreditationEntry {
-            id: aid,
-            view: AccreditationView {
-                body: AccreditationBody::parse(&body).unwrap_or(AccreditationBody::Other),
-                certificate_number,
-                standards,
-                valid_from,
-                valid_until,
-                standing: AccreditationStanding::on(today, valid_from, valid_until),
-            },
-        });
-    }
-    Ok(out)
+    let mut entries = state.db.accreditations_of(id, today).await?;
+    // The editor lists them in the order they were entered.
+    entries.sort_by_key(|entry| entry.id);
+    Ok(entries)
+}
+
+#[derive(sqlx::FromRow)]
+struct BlackoutRow {
+    id: i64,
+    reason_kind: String,
+    starts_at: i64,
+    ends_at: i64,
+    note: String,
 }
 
 async fn blackouts(state: &AppState, id: ResourceId) -> Result<Vec<BlackoutView>, AppError> {
     let now = state.clock.now().timestamp();
-    let rows: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
+    let rows: Vec<BlackoutRow> = sqlx::query_as(
         "SELECT id, reason_kind, starts_at, ends_at, note FROM blackouts WHERE resource_id = $1 AND ends_at > $2 ORDER BY starts_at",
     )
     .bind(id.0)
@@ -445,12 +428,12 @@ async fn blackouts(state: &AppState, id: ResourceId) -> Result<Vec<BlackoutView>
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, starts_at, ends_at, note)| BlackoutView {
-            id,
-            kind: BlackoutKind::parse(&kind).unwrap_or(BlackoutKind::Internal),
-            starts_at,
-            ends_at,
-            note,
+        .map(|row| BlackoutView {
+            id: row.id,
+            kind: BlackoutKind::parse(&row.reason_kind).unwrap_or(BlackoutKind::Internal),
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            note: row.note,
         })
         .collect())
 }
@@ -550,7 +533,17 @@ pub async fn add_blackout(
     if reason.chars().count() > super::bookings::MAX_REASON_CHARS {
         return Err(AppError::validation("reason", "reason_long"));
     }
-    let hits: Vec<(i64, i64, i64, String, String, String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct HitRow {
+        id: i64,
+        starts_at: i64,
+        ends_at: i64,
+        display_name: String,
+        name_zh: String,
+        name_en: String,
+        status: String,
+    }
+    let hits: Vec<HitRow> = sqlx::query_as(
         "SELECT b.id, b.starts_at, b.ends_at, u.display_name, o.name_zh, o.name_en, b.status FROM bookings b \
          JOIN users u ON u.id = b.user_id JOIN organisations o ON o.id = b.organisation_id \
          WHERE b.resource_id = $1 AND b.status IN ('pending', 'confirmed') AND b.blocked_from < $2 AND $3 < b.blocked_until \
@@ -565,16 +558,17 @@ pub async fn add_blackout(
         return Err(AppError::BlackoutHits {
             hits: hits
                 .into_iter()
-                .map(
-                    |(booking, starts_at, ends_at, booker, zh, en, status)| BlackoutHit {
-                        booking,
-                        starts_at,
-                        ends_at,
-                        booker,
-                        organisation: Bilingual { zh, en },
-                        status,
+                .map(|hit| BlackoutHit {
+                    booking: hit.id,
+                    starts_at: hit.starts_at,
+                    ends_at: hit.ends_at,
+                    booker: hit.display_name,
+                    organisation: Bilingual {
+                        zh: hit.name_zh,
+                        en: hit.name_en,
                     },
-                )
+                    status: hit.status,
+                })
                 .collect(),
         });
     }
@@ -583,10 +577,10 @@ pub async fn add_blackout(
     }
     let now = state.clock.now().timestamp();
     let mut tx = state.db.pool().begin().await?;
-    for (booking, ..) in &hits {
+    for hit in &hits {
         let facts = state
             .db
-            .booking_facts(BookingId(*booking))
+            .booking_facts(BookingId(hit.id))
             .await?
             .ok_or(AppError::NotFound)?;
         if !cancel_on(&mut tx, state, &facts, actor, reason, now).await? {
@@ -681,7 +675,16 @@ pub async fn institution_resources(
         }
     }
     let horizon = today + chrono::Duration::days(crate::domain::catalogue::EXPIRY_WARNING_DAYS);
-    let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct WarningRow {
+        id: i64,
+        name_zh: String,
+        name_en: String,
+        body: String,
+        certificate_number: String,
+        valid_until: String,
+    }
+    let rows: Vec<WarningRow> = sqlx::query_as(
         "SELECT r.id, r.name_zh, r.name_en, a.body, a.certificate_number, a.valid_until FROM accreditations a \
          JOIN resources r ON r.id = a.resource_id \
          WHERE r.institution_id = $1 AND r.status <> 'retired' AND a.valid_until <= $2 ORDER BY a.valid_until",
@@ -692,13 +695,16 @@ pub async fn institution_resources(
     .await?;
     let warnings = rows
         .into_iter()
-        .filter_map(|(id, zh, en, body, certificate_number, until)| {
-            let valid_until = NaiveDate::parse_from_str(&until, "%Y-%m-%d").ok()?;
+        .filter_map(|row| {
+            let valid_until = NaiveDate::parse_from_str(&row.valid_until, "%Y-%m-%d").ok()?;
             Some(AccreditationWarning {
-                resource: ResourceId(id),
-                name: Bilingual { zh, en },
-                body: AccreditationBody::parse(&body)?,
-                certificate_number,
+                resource: ResourceId(row.id),
+                name: Bilingual {
+                    zh: row.name_zh,
+                    en: row.name_en,
+                },
+                body: AccreditationBody::parse(&row.body)?,
+                certificate_number: row.certificate_number,
                 valid_until,
                 expired: valid_until < today,
             })

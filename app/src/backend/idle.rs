@@ -118,12 +118,7 @@ impl Db {
         let total = rows.len();
         rows.truncate(IDLE_LIMIT);
         let ids: Vec<ResourceId> = rows.iter().map(|r| ResourceId(r.0)).collect();
-        let mut cards: HashMap<i64, _> = self
-            .summaries_of(&ids, from)
-            .await?
-            .into_iter()
-            .map(|s| (s.id.0, s))
-            .collect();
+        let mut cards = self.cards_of(&ids, from).await?;
         let out = rows
             .into_iter()
             .filter_map(|(rid, available, used)| {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod availability;
 pub mod bookings;
+pub mod bulk;
 pub mod catalogue;
 pub mod day;
 pub mod demo;

@@ -100,20 +100,50 @@ pub fn slots_by_resource(rows: Vec<(i64, i64, i64)>) -> HashMap<i64, Vec<TimeSlo
     out
 }
 
-/// The eight sums of [`Db::sums_sql`]: used, no-show, external and SME time, bookings,
-/// cancelled, no-shows, income.
-fn figures_of(r: (i64, i64, i64, i64, i64, i64, i64, i64)) -> Figures {
-    Figures {
-        used: r.0,
-        no_show_time: r.1,
-        external: r.2,
-        sme: r.3,
-        bookings: r.4,
-        cancelled: r.5,
-        no_shows: r.6,
-        income_fen: r.7,
-        ..Figures::default()
+/// The eight sums of [`Db::sums_sql`], by the names it gives them.
+#[derive(sqlx::FromRow)]
+struct SumColumns {
+    used_s: i64,
+    no_show_s: i64,
+    external_s: i64,
+    sme_s: i64,
+    bookings_n: i64,
+    cancelled_n: i64,
+    no_shows_n: i64,
+    income_fen: i64,
+}
+
+impl From<SumColumns> for Figures {
+    fn from(c: SumColumns) -> Figures {
+        Figures {
+            used: c.used_s,
+            no_show_time: c.no_show_s,
+            external: c.external_s,
+            sme: c.sme_s,
+            bookings: c.bookings_n,
+            cancelled: c.cancelled_n,
+            no_shows: c.no_shows_n,
+            income_fen: c.income_fen,
+            ..Figures::default()
+        }
     }
+}
+
+/// The sums of one resource (`item`), with its distinct external organisations.
+#[derive(sqlx::FromRow)]
+struct ResourceSums {
+    item: i64,
+    #[sqlx(flatten)]
+    sums: SumColumns,
+    organisations: Option<String>,
+}
+
+/// The sums of one month (`item`, its index in the period).
+#[derive(sqlx::FromRow)]
+struct MonthSums {
+    item: i64,
+    #[sqlx(flatten)]
+    sums: SumColumns,
 }
 
 /// A resource's opening hours as "weekday:opens-closes" entries joined by commas.
@@ -330,7 +360,7 @@ impl Db {
         Ok(id.map(OrganisationId))
     }
 
-    /// The eight sums of [`figures_of`] as SQL columns, for bookings `x` clipped to
+    /// The eight sums of [`SumColumns`] as SQL columns, for bookings `x` clipped to
     /// `[start, end)` (SQL expressions).
     fn sums_sql(&self, start: &str, end: &str) -> String {
         let clip = self
@@ -338,16 +368,16 @@ impl Db {
             .clipped("x.starts_at", "x.ends_at", start, end);
         let used = "x.status IN ('confirmed', 'completed')";
         [
-            format!("CASE WHEN {used} THEN {clip} ELSE 0 END"),
-            format!("CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END"),
-            format!("CASE WHEN {used} AND x.customer_category <> 'own' THEN {clip} ELSE 0 END"),
-            format!("CASE WHEN {used} AND x.customer_category = 'sme' THEN {clip} ELSE 0 END"),
-            format!("CASE WHEN x.starts_at >= {start} AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END"),
-            format!("CASE WHEN x.starts_at >= {start} AND x.status = 'cancelled' THEN 1 ELSE 0 END"),
-            format!("CASE WHEN x.starts_at >= {start} AND x.status = 'no_show' THEN 1 ELSE 0 END"),
-            format!("CASE WHEN x.starts_at >= {start} AND {used} THEN x.price_fen ELSE 0 END"),
+            ("used_s", format!("CASE WHEN {used} THEN {clip} ELSE 0 END")),
+            ("no_show_s", format!("CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END")),
+            ("external_s", format!("CASE WHEN {used} AND x.customer_category <> 'own' THEN {clip} ELSE 0 END")),
+            ("sme_s", format!("CASE WHEN {used} AND x.customer_category = 'sme' THEN {clip} ELSE 0 END")),
+            ("bookings_n", format!("CASE WHEN x.starts_at >= {start} AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END")),
+            ("cancelled_n", format!("CASE WHEN x.starts_at >= {start} AND x.status = 'cancelled' THEN 1 ELSE 0 END")),
+            ("no_shows_n", format!("CASE WHEN x.starts_at >= {start} AND x.status = 'no_show' THEN 1 ELSE 0 END")),
+            ("income_fen", format!("CASE WHEN x.starts_at >= {start} AND {used} THEN x.price_fen ELSE 0 END")),
         ]
-        .map(|sum| format!("CAST(SUM({sum}) AS BIGINT)"))
+        .map(|(name, sum)| format!("CAST(SUM({sum}) AS BIGINT) AS {name}"))
         .join(", ")
     }
 
@@ -363,16 +393,15 @@ impl Db {
         let external_org = "CASE WHEN x.status IN ('confirmed', 'completed') AND x.customer_category <> 'own' THEN x.organisation_id END";
         let organisations = self.dialect().comma_list(external_org, true);
         let sql = format!(
-            "SELECT x.resource_id, {sums}, \
-               {organisations} \
+            "SELECT x.resource_id AS item, {sums}, \
+               {organisations} AS organisations \
              FROM bookings x \
              WHERE x.starts_at >= $4 AND x.starts_at < $3 AND x.ends_at > $2 \
                AND {of_scope} \
              GROUP BY x.resource_id",
             sums = self.sums_sql("$2", "$3"),
         );
-        type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64, Option<String>);
-        let rows: Vec<Row> = sqlx::query_as(&sql)
+        let rows: Vec<ResourceSums> = sqlx::query_as(&sql)
             .bind(scope.id())
             .bind(a)
             .bind(b)
@@ -382,15 +411,16 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let organisations =
-                    r.9.unwrap_or_default()
-                        .split(',')
-                        .filter_map(|o| o.parse().ok())
-                        .collect();
+                let organisations = r
+                    .organisations
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|o| o.parse().ok())
+                    .collect();
                 (
-                    r.0,
+                    r.item,
                     Sums {
-                        figures: figures_of((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)),
+                        figures: r.sums.into(),
                         organisations,
                     },
                 )
@@ -417,23 +447,22 @@ impl Db {
             .collect();
         let sql = format!(
             "WITH m(k, s, e) AS (VALUES {values}) \
-             SELECT m.k, {sums} \
+             SELECT m.k AS item, {sums} \
              FROM m JOIN bookings x ON x.starts_at >= m.s - $2 AND x.starts_at < m.e AND x.ends_at > m.s \
              WHERE {of_scope} \
              GROUP BY m.k",
             values = values.join(", "),
             sums = self.sums_sql("m.s", "m.e"),
         );
-        type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
-        let rows: Vec<Row> = sqlx::query_as(&sql)
+        let rows: Vec<MonthSums> = sqlx::query_as(&sql)
             .bind(scope.id())
             .bind(super::availability::MAX_BLOCK_SECONDS)
             .fetch_all(self.pool())
             .await?;
         let mut out = vec![Figures::default(); months.len()];
         for r in rows {
-            if let Some(f) = usize::try_from(r.0).ok().and_then(|k| out.get_mut(k)) {
-                *f = figures_of((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8));
+            if let Some(f) = usize::try_from(r.item).ok().and_then(|k| out.get_mut(k)) {
+                *f = r.sums.into();
             }
         }
         Ok(out)
@@ -481,18 +510,30 @@ impl Db {
              FROM resources r WHERE {} ORDER BY r.id",
             scope.resources_sql()
         );
-        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(&sql)
+        #[derive(sqlx::FromRow)]
+        struct ItemRow {
+            id: i64,
+            name_zh: String,
+            name_en: String,
+            status: String,
+            institution_id: i64,
+            category_id: i64,
+        }
+        let rows: Vec<ItemRow> = sqlx::query_as(&sql)
             .bind(scope.id())
             .fetch_all(self.pool())
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, zh, en, status, institution, category)| Item {
-                id,
-                name: Bilingual { zh, en },
-                retired: status == "retired",
-                institution,
-                category,
+            .map(|r| Item {
+                id: r.id,
+                name: Bilingual {
+                    zh: r.name_zh,
+                    en: r.name_en,
+                },
+                retired: r.status == "retired",
+                institution: r.institution_id,
+                category: r.category_id,
             })
             .collect())
     }
@@ -718,4 +759,55 @@ impl Db {
         });
         Ok((lines, counts))
     }
+}
+
+/// The scope of the report `which` if `actor` may read it: a zone manager their zone's, an
+/// institution's admins and its zone's managers an institution's (`institution`, or the first one
+/// the reader runs or, for a zone manager, the zone's first). Asked before anything else of the
+/// request is looked at.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn authorize(
+    state: &super::AppState,
+    actor: Option<&crate::domain::account::Actor>,
+    which: crate::domain::report::Which,
+    institution: Option<OrganisationId>,
+) -> Result<Scope, crate::error::AppError> {
+    use crate::domain::policy::{require, Action, Target};
+    use crate::domain::report::Which;
+    use crate::error::AppError;
+    let person = actor.ok_or(AppError::NotSignedIn)?;
+    let scope = match which {
+        Which::Zone => {
+            let zone = person.managed_zones().next().ok_or(AppError::Forbidden)?;
+            require(actor, Action::ReadZoneReport, Target::Zone(zone))?;
+            Scope::Zone(zone)
+        }
+        Which::Institution => {
+            let id = match institution {
+                Some(id) => id,
+                None => match (person.administered().next(), person.managed_zones().next()) {
+                    (Some(id), _) => id,
+                    // A zone manager starts at the zone's first institution.
+                    (None, Some(zone)) => state
+                        .db
+                        .first_institution(zone)
+                        .await?
+                        .ok_or(AppError::NotFound)?,
+                    (None, None) => return Err(AppError::Forbidden),
+                },
+            };
+            let zone = state
+                .db
+                .institution_zone(id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            require(
+                actor,
+                Action::ReadInstitutionReport,
+                Target::Institution { id, zone },
+            )?;
+            Scope::Institution(id)
+        }
+    };
+    Ok(scope)
 }

@@ -26,6 +26,13 @@ text_enum! {
     PeriodKind { Month = "month", Quarter = "quarter", Year = "year", Custom = "custom" }
 }
 
+/// Which report is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Zone,
+    Institution,
+}
+
 /// The longest custom period, in days.
 pub const MAX_PERIOD_DAYS: i64 = 3 * 366;
 

@@ -13,18 +13,7 @@ impl Db {
         now: i64,
         settings: &Settings,
     ) -> Result<(), AppError> {
-        let (name, zone) = self
-            .institution(institution)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        require(
-            actor,
-            Action::InviteMember,
-            Target::Institution {
-                id: institution,
-                zone,
-            },
-        )?;
+        let name = institution_gate(self, actor, Action::InviteMember, institution).await?;
         let inviter = actor.ok_or(AppError::NotSignedIn)?;
         let email = account_email(raw_email)?;
         let already: Option<(i64,)> =

@@ -34,6 +34,28 @@ fn myself(actor: Option<&Actor>) -> Result<&Actor, AppError> {
     Ok(me)
 }
 
+/// An institution's name, if `actor` may do `action` to it (asked with the zone from its row).
+async fn institution_gate(
+    db: &Db,
+    actor: Option<&Actor>,
+    action: Action,
+    institution: OrganisationId,
+) -> Result<Bilingual, AppError> {
+    let (name, zone) = db
+        .institution(institution)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(
+        actor,
+        action,
+        Target::Institution {
+            id: institution,
+            zone,
+        },
+    )?;
+    Ok(name)
+}
+
 fn invalid(field: &str) -> impl Fn(&'static str) -> AppError + '_ {
     move |key| AppError::validation(field, key)
 }

@@ -81,18 +81,7 @@ impl Db {
         institution: OrganisationId,
         now: i64,
     ) -> Result<Members, AppError> {
-        let (name, zone) = self
-            .institution(institution)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        require(
-            actor,
-            Action::RunInstitution,
-            Target::Institution {
-                id: institution,
-                zone,
-            },
-        )?;
+        let name = institution_gate(self, actor, Action::RunInstitution, institution).await?;
         let rows: Vec<PersonDbRow> = sqlx::query_as(&format!(
             "SELECT {PERSON_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id \
              WHERE u.organisation_id = $1 ORDER BY u.display_name"

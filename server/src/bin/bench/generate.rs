@@ -4,12 +4,11 @@
 //! weekday peaks, popular categories booked more) and calibration blackouts. Bookings of one
 //! resource never overlap by construction, so the database's guard accepts every row.
 
+use app::backend::bulk::Insert;
 use app::backend::Db;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::any::AnyArguments;
-use sqlx::Arguments;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Scale {
@@ -84,83 +83,6 @@ const MODELS: &[(&str, &str)] = &[
     ("赛默飞 Thermo", "iCAP RQ"),
     ("蔡司 Zeiss", "Sigma 300"),
 ];
-
-/// A multi-row INSERT with numbered placeholders (`$1, $2 …`), which both backends accept through
-/// `Any`; sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL refuses. Same shape:
-/// `push_values(rows, |b, row| { b.push_bind(…).push_bind(…); })`.
-struct Insert<'a> {
-    sql: String,
-    args: AnyArguments<'a>,
-    count: usize,
-    error: Option<String>,
-}
-
-struct ValuesRow<'b, 'a> {
-    insert: &'b mut Insert<'a>,
-    first: bool,
-}
-
-impl<'a> ValuesRow<'_, 'a> {
-    fn push_bind<T>(mut self, value: T) -> Self
-    where
-        T: 'a + sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
-    {
-        let insert = &mut *self.insert;
-        if !self.first {
-            insert.sql.push_str(", ");
-        }
-        self.first = false;
-        insert.count += 1;
-        insert.sql.push_str(&format!("${}", insert.count));
-        if let Err(e) = insert.args.add(value) {
-            insert.error.get_or_insert(e.to_string());
-        }
-        self
-    }
-}
-
-impl<'a> Insert<'a> {
-    fn new(head: &str) -> Self {
-        Insert {
-            sql: format!("{head} VALUES "),
-            args: AnyArguments::default(),
-            count: 0,
-            error: None,
-        }
-    }
-
-    fn push_values<T, I: IntoIterator<Item = T>>(
-        &mut self,
-        rows: I,
-        mut row: impl FnMut(ValuesRow<'_, 'a>, T),
-    ) {
-        for (i, r) in rows.into_iter().enumerate() {
-            if i > 0 {
-                self.sql.push_str(", ");
-            }
-            self.sql.push('(');
-            row(
-                ValuesRow {
-                    insert: self,
-                    first: true,
-                },
-                r,
-            );
-            self.sql.push(')');
-        }
-    }
-
-    fn push(&mut self, sql: &str) {
-        self.sql.push_str(sql);
-    }
-
-    fn finish(self) -> Result<(String, AnyArguments<'a>), sqlx::Error> {
-        match self.error {
-            Some(e) => Err(err(e)),
-            None => Ok((self.sql, self.args)),
-        }
-    }
-}
 
 fn err(e: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Protocol(e.to_string())
