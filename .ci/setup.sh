@@ -58,6 +58,13 @@ if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION"; then
   cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 fi
 
+# cargo-deny checks licences, bans and sources of every dependency in the test command.
+CARGO_DENY_VERSION=0.20.2
+if $WITH_TEST_TOOLS && ! cargo deny --version 2>/dev/null | grep -q " $CARGO_DENY_VERSION"; then
+  log "installing cargo-deny $CARGO_DENY_VERSION (a few minutes, once)"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+fi
+
 # wasm-bindgen's CLI must match the library version locked in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then

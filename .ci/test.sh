@@ -5,6 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/setup.sh" --test
 cd "$ROOT"
 
+log "licences, bans and sources of every dependency (cargo deny, no network)"
+cargo deny --offline check licenses bans sources
+
 log "unit, property and integration tests"
 cargo test --workspace --no-fail-fast
 
@@ -26,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting the server on 127.0.0.1:$PORT with a fresh database"
-DATA_DIR="$E2E_DIR" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn "$CARGO_TARGET_DIR/release/server" > "$E2E_DIR/server.log" 2>&1 &
+DATA_DIR="$E2E_DIR" DEMO_DATA=true MAIL_POLL_SECONDS=1 RATE_LIMIT_SCALE=20 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn "$CARGO_TARGET_DIR/release/server" > "$E2E_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
@@ -35,5 +38,5 @@ for _ in $(seq 1 100); do
 done
 
 log "end-to-end tests in Chromium"
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" MAILBOX_DIR="$E2E_DIR/mailbox" npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
 log "all tests passed"

@@ -80,13 +80,103 @@ impl From<crate::domain::policy::Denied> for AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// The framework's own errors. On the server these are requests it could not read (missing
+    /// or malformed arguments, a body that does not decode): the client's error, answered 400 with
+    /// the field named where the decoder names it. In the browser they are transport failures.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::validation("request", "bad_request")
+        let error = match value {
+            ServerFnErrorErr::MissingArg(name) => {
+                AppError::validation(&field_name(&name), "bad_request")
             }
+            ServerFnErrorErr::Args(message) => {
+                AppError::validation(&field_in(&message), "bad_request")
+            }
+            // Decoding the request body on the server; decoding the answer in the browser.
+            ServerFnErrorErr::Deserialization(message) if cfg!(feature = "ssr") => {
+                AppError::validation(&field_in(&message), "bad_request")
+            }
+            ServerFnErrorErr::ServerError(message)
+            | ServerFnErrorErr::MiddlewareError(message)
+            | ServerFnErrorErr::Response(message) => server_failure(message),
             _ => AppError::Transport,
+        };
+        // The arguments are read before the function's body runs, so its status is set here.
+        #[cfg(feature = "ssr")]
+        if let (Some(response), Ok(status)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(error.status()),
+        ) {
+            response.set_status(status);
         }
+        error
+    }
+}
+
+/// The server's own failure while answering: logged with a trace id (in the browser, where these
+/// arrive as a broken answer, a transport failure).
+#[cfg(feature = "ssr")]
+fn server_failure(message: String) -> AppError {
+    AppError::internal("server function", message)
+}
+
+#[cfg(not(feature = "ssr"))]
+fn server_failure(_message: String) -> AppError {
+    AppError::Transport
+}
+
+/// The field a decoder's message names ("missing field `email`", "unknown field `x`"), or
+/// "request" when it names none. Only a plain identifier is taken, so nothing the client sent
+/// is echoed back.
+fn field_in(message: &str) -> String {
+    for marker in ["missing field `", "unknown field `", "duplicate field `"] {
+        if let Some(rest) = message.split(marker).nth(1) {
+            if let Some(name) = rest.split('`').next() {
+                return field_name(name);
+            }
+        }
+    }
+    "request".into()
+}
+
+fn field_name(raw: &str) -> String {
+    let plain = !raw.is_empty()
+        && raw.len() <= 40
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if plain {
+        raw.to_string()
+    } else {
+        "request".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoder_messages_name_the_field_and_nothing_else() {
+        assert_eq!(field_in("missing field `email`"), "email");
+        assert_eq!(field_in("invalid digit found in string"), "request");
+        assert_eq!(
+            field_in("unknown field `<script>`, expected one of"),
+            "request"
+        );
+        assert_eq!(field_name("query.days"), "query.days");
+    }
+
+    #[test]
+    fn unreadable_requests_are_the_clients_error() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Args(
+            "missing field `resource`".into(),
+        ));
+        assert_eq!(e, AppError::validation("resource", "bad_request"));
+        assert_eq!(e.status(), 400);
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("slot".into()));
+        assert_eq!(e.status(), 400);
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Request("offline".into()));
+        assert_eq!(e, AppError::Transport);
     }
 }
 

@@ -20,8 +20,30 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+/// The policy of every page: scripts only from this site and the page's own inline hydration
+/// script (by its nonce, new for every response), WebAssembly, styles from this site (and style
+/// attributes, which the meters and the schedule's spans use), nothing framed, forms only here.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
 /// The HTML document around the application.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The page's policy names the nonce Leptos gives its inline scripts for this response.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         // leptos_i18n sets lang (and dir) on this element from the chosen language.

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, readMail, signIn, watchErrors } from "./support";
+import { hydrated, outboxText, readMail, signIn, watchErrors } from "./support";
 
 test("a lab signs up, confirms its address, signs in, sees its profile and signs out", async ({ page, browser }) => {
   // Refusals below answer 400 by design; the browser logs them.
@@ -27,6 +27,10 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
   const body = await readMail(browser, email);
   const link = body.match(/\/verify-email\?token=[0-9a-f]{64}/)?.[0];
   expect(link, body).toBeTruthy();
+  // The site admin's outbox shows the mail without its live link.
+  const shown = await outboxText(browser, email);
+  expect(shown).toContain("/verify-email?token=[hidden]");
+  expect(shown).not.toContain(link!.split("token=")[1]);
 
   // Signing in before confirming says so.
   await signIn(page, email, password);

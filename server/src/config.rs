@@ -18,8 +18,14 @@ pub struct Config {
     pub public_url: String,
     /// `ZONE_TZ`; default Asia/Shanghai.
     pub zone_tz: chrono_tz::Tz,
-    /// `DEMO_DATA`; load the demo zone into an empty database (default true).
+    /// `DEMO_DATA`: load the demo zone into an empty database (default false; `true` only on a
+    /// loopback address, `force` anywhere).
     pub demo_data: bool,
+    /// `TRUSTED_PROXIES`: addresses or networks (comma-separated) whose `X-Forwarded-For` or
+    /// `Forwarded` header names the client; default none (the TCP peer is the client).
+    pub trusted_proxies: Vec<app::backend::Network>,
+    /// `RATE_LIMIT_SCALE`: multiplies every per-client rate limit (default 1; 0 turns them off).
+    pub rate_limit_scale: u32,
     /// `DB_MAX_CONNECTIONS`; default 8.
     pub db_max_connections: u32,
     /// `LEPTOS_ENV`: DEV or PROD (default PROD).
@@ -66,7 +72,16 @@ impl Config {
             .unwrap_or_else(|| "Asia/Shanghai".into())
             .parse::<chrono_tz::Tz>()
             .map_err(|e| anyhow::anyhow!("ZONE_TZ is not a known time zone: {e}"))?;
-        let demo_data = !matches!(var("DEMO_DATA").as_deref(), Some("0" | "false" | "no"));
+        let demo_data = demo_setting(var("DEMO_DATA").as_deref(), site_addr)?;
+        let trusted_proxies = var("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                app::backend::Network::parse(p)
+                    .with_context(|| format!("TRUSTED_PROXIES: {p:?} is not an address or network"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let db_max_connections = var("DB_MAX_CONNECTIONS")
             .map(|v| v.parse().context("DB_MAX_CONNECTIONS must be a number"))
             .transpose()?
@@ -110,7 +125,44 @@ impl Config {
             site_addr,
             zone_tz,
             demo_data,
+            trusted_proxies,
+            rate_limit_scale: number("RATE_LIMIT_SCALE", 1)?.clamp(0, 10_000) as u32,
             db_max_connections,
         })
+    }
+}
+
+/// `DEMO_DATA`: the demo zone publishes its accounts' password, so it is loaded only when asked
+/// for, and on an address other than loopback only when forced.
+pub fn demo_setting(raw: Option<&str>, site_addr: SocketAddr) -> anyhow::Result<bool> {
+    match raw {
+        None | Some("0" | "false" | "no" | "") => Ok(false),
+        Some("1" | "true" | "yes") => {
+            anyhow::ensure!(
+                site_addr.ip().is_loopback(),
+                "DEMO_DATA=true loads accounts whose password is published; refusing to serve \
+                 them on {site_addr}. Use a loopback address, or DEMO_DATA=force."
+            );
+            Ok(true)
+        }
+        Some("force") => Ok(true),
+        Some(other) => anyhow::bail!("DEMO_DATA must be true, false or force, not {other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demo_setting;
+
+    #[test]
+    fn the_demo_zone_is_loaded_only_when_asked_and_not_in_public_unless_forced() {
+        let local = "127.0.0.1:3000".parse().unwrap();
+        let public = "0.0.0.0:80".parse().unwrap();
+        assert!(!demo_setting(None, local).unwrap());
+        assert!(!demo_setting(Some("false"), public).unwrap());
+        assert!(demo_setting(Some("true"), local).unwrap());
+        assert!(demo_setting(Some("true"), public).is_err());
+        assert!(demo_setting(Some("force"), public).unwrap());
+        assert!(demo_setting(Some("maybe"), local).is_err());
     }
 }

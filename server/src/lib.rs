@@ -1,8 +1,10 @@
 //! The axum server: configuration, state, router, start-up and shutdown. The router is built
 //! separately from serving it, so tests drive the real router without a network.
 
+pub mod backup;
 pub mod config;
 pub mod export;
+pub mod limits;
 pub mod mailer;
 
 use anyhow::Context;
@@ -68,6 +70,8 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             mail_from: config.mail_from.clone(),
             reminder_lead_secs: config.reminder_lead_hours * 3600,
             photos_dir: config.data_dir.join("photos"),
+            trusted_proxies: config.trusted_proxies.clone(),
+            rate_limit_scale: config.rate_limit_scale,
         }),
     })
 }
@@ -102,16 +106,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/{*fn_name}",
-            axum::routing::post(move |req: axum::extract::Request| {
+            axum::routing::any(move |req: axum::extract::Request| {
                 let state = fn_state.clone();
                 async move {
+                    if let Some(refusal) = unknown_server_fn(&req) {
+                        return refusal;
+                    }
                     leptos_axum::handle_server_fns_with_context(
                         move || provide_context(state.clone()),
                         req,
                     )
                     .await
+                    .into_response()
                 }
-            }),
+            })
+            // Forms are small: the largest (the resource editor) is a few kilobytes.
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                MAX_FORM_BYTES,
+            )),
         )
         .leptos_routes_with_context(
             &state,
@@ -123,13 +135,116 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Inside the session layer, which resolves the client's address.
+        .layer(axum::middleware::from_fn_with_state(
+            limits::Limits::new(state.settings.rate_limit_scale),
+            limits::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session_and_origin,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(CompressionLayer::new())
+        // A request that takes longer than this is answered 408 and its work dropped.
+        .layer(tower_http::timeout::TimeoutLayer::new(REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The largest server-function body accepted (413 above it).
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// How long one request may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a shutdown waits for the requests in flight.
+pub const SHUTDOWN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The headers every response carries: no sniffing, no framing, no referrer to other sites, a
+/// strict policy where a page did not set its own (with its nonce), HSTS behind https, and
+/// `no-store` on whatever is private (a signed-in person's pages and every API answer).
+async fn security_headers(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let private = read_cookie(req.headers(), SESSION_COOKIE).is_some()
+        || path.starts_with("/api/")
+        || path.starts_with("/reports/")
+        || path.starts_with("/resources/") && path.ends_with("/photos");
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    // Pages set their own (with the nonce of their inline script); everything else gets none of
+    // the powers a page needs.
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; img-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    if state.settings.secure_cookies() {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    let cacheable = path.starts_with("/pkg/") || path.starts_with("/favicon");
+    if private && !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// A request for a server function that does not exist (404), or with a method it does not
+/// answer (405, with the methods it does), as JSON like every other refusal.
+fn unknown_server_fn(req: &axum::extract::Request) -> Option<Response> {
+    static FUNCTIONS: std::sync::OnceLock<Vec<(&'static str, axum::http::Method)>> =
+        std::sync::OnceLock::new();
+    let functions = FUNCTIONS.get_or_init(|| leptos::server_fn::axum::server_fn_paths().collect());
+    let path = req.uri().path();
+    let methods: Vec<&axum::http::Method> = functions
+        .iter()
+        .filter(|(p, _)| *p == path)
+        .map(|(_, m)| m)
+        .collect();
+    let refuse = |status: StatusCode, error: app::error::AppError| {
+        (status, axum::Json(error)).into_response()
+    };
+    if methods.is_empty() {
+        return Some(refuse(
+            StatusCode::NOT_FOUND,
+            app::error::AppError::NotFound,
+        ));
+    }
+    if !methods.contains(&req.method()) {
+        let allow: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+        let mut res = refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            app::error::AppError::validation("method", "bad_request"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        return Some(res);
+    }
+    None
 }
 
 /// Refuses cross-site requests that change state, then resolves the session cookie into the
@@ -156,11 +271,15 @@ async fn session_and_origin(
     let static_file =
         path.starts_with("/pkg/") || path == "/health" || path.starts_with("/favicon");
     let mut session = RequestSession {
-        address: req
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into()),
+        address: client_address(
+            req.extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+            req.headers(),
+            &state.settings.trusted_proxies,
+        )
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "unknown".into()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
@@ -200,6 +319,61 @@ async fn session_and_origin(
     res
 }
 
+/// The client's address: the TCP peer, unless the peer is a trusted proxy; then the nearest
+/// address its `X-Forwarded-For` (or `Forwarded: for=`) names that is not a trusted proxy
+/// itself. What a client writes into those headers counts only behind a proxy that appends.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[app::backend::Network],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let mut chain: Vec<std::net::IpAddr> = Vec::new();
+    for value in headers.get_all("forwarded") {
+        for element in value.to_str().unwrap_or_default().split(',') {
+            for pair in element.split(';') {
+                if let Some((k, v)) = pair.trim().split_once('=') {
+                    if k.trim().eq_ignore_ascii_case("for") {
+                        let v = v.trim().trim_matches('"');
+                        let v = v
+                            .strip_prefix('[')
+                            .map_or(v, |v| v.split(']').next().unwrap_or(v));
+                        let v = if v.matches(':').count() == 1 {
+                            v.split(':').next().unwrap_or(v)
+                        } else {
+                            v
+                        };
+                        if let Ok(ip) = v.parse() {
+                            chain.push(ip);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if chain.is_empty() {
+        for value in headers.get_all("x-forwarded-for") {
+            for part in value.to_str().unwrap_or_default().split(',') {
+                if let Ok(ip) = part.trim().parse() {
+                    chain.push(ip);
+                }
+            }
+        }
+    }
+    // From the nearest hop outwards, the first address that is not one of our proxies.
+    Some(
+        chain
+            .into_iter()
+            .rev()
+            .find(|ip| !is_trusted(*ip))
+            .unwrap_or(peer),
+    )
+}
+
 /// Whether a state-changing request comes from another site. Browsers say so in Sec-Fetch-Site;
 /// older ones send Origin, compared with the Host the request was sent to and with PUBLIC_URL.
 /// A request with neither header is not from a browser (no ambient cookies to abuse) and passes.
@@ -223,12 +397,35 @@ pub fn is_cross_site(headers: &axum::http::HeaderMap, public_url: &str) -> bool 
 /// the error.
 async fn upload_photo(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     axum::Extension(session): axum::Extension<RequestSession>,
     headers: axum::http::HeaderMap,
-    mut multipart: axum::extract::Multipart,
+    multipart: Result<axum::extract::Multipart, axum::extract::rejection::MultipartRejection>,
 ) -> Response {
     use app::error::AppError;
+    let refuse = |status: StatusCode, error: AppError| (status, axum::Json(error)).into_response();
+    let Ok(id) = id.parse::<i64>() else {
+        return refuse(StatusCode::NOT_FOUND, AppError::NotFound);
+    };
+    // Who may add photos is decided before anything of the upload is read.
+    if let Err(e) = app::backend::resources::manager_of(
+        &state,
+        session.actor.as_ref(),
+        app::domain::ids::ResourceId(id),
+    )
+    .await
+    {
+        return refuse(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN),
+            e,
+        );
+    }
+    let Ok(mut multipart) = multipart else {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::validation("photo", "photo_missing"),
+        );
+    };
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -312,7 +509,12 @@ struct Back {
 /// Sets the language cookie and returns to the page the person was on. Only same-site paths are
 /// accepted as the way back, so the route cannot be used as an open redirect. A language the
 /// platform does not have changes nothing: the person simply goes back.
-async fn switch_language(Path(locale): Path<String>, Query(q): Query<Back>) -> Response {
+async fn switch_language(
+    Path(locale): Path<String>,
+    query: Result<Query<Back>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    // A query that does not parse is a way back that is not given: home.
+    let q = query.map(|Query(q)| q).unwrap_or(Back { back: None });
     let locale = match locale.as_str() {
         "en" => Some("en"),
         "zh-CN" | "zh" => Some("zh-CN"),
@@ -320,8 +522,10 @@ async fn switch_language(Path(locale): Path<String>, Query(q): Query<Back>) -> R
     };
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+        .as_deref()
+        .and_then(app::domain::link::local_path)
+        .unwrap_or("/")
+        .to_string();
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
     if let Some(locale) = locale {
         let cookie = format!("{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
@@ -347,9 +551,21 @@ pub async fn serve(
     let jobs = tokio::spawn(run_jobs(state.clone()));
     let mail = tokio::spawn(sender.run(state.clone(), mail_poll));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Requests in flight may finish, for at most the deadline.
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = std::future::IntoFuture::into_future(
+        axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping.send(());
+        }),
+    );
+    tokio::select! {
+        served = server => served?,
+        _ = async {
+            let _ = stopped.await;
+            tokio::time::sleep(SHUTDOWN_DEADLINE).await;
+        } => tracing::warn!(deadline = ?SHUTDOWN_DEADLINE, "requests still running at the shutdown deadline were dropped"),
+    }
     jobs.abort();
     mail.abort();
     db.close().await;
@@ -373,6 +589,10 @@ async fn run_jobs(state: AppState) {
             app::backend::bookings::send_reminders(&state, state.settings.reminder_lead_secs).await
         {
             tracing::error!(error = %err, "queuing booking reminders");
+        }
+        let now = state.clock.now().timestamp();
+        if let Err(err) = state.db.purge(now, state.settings.session_idle_secs).await {
+            tracing::error!(error = %err, "purging what is past keeping");
         }
     }
 }

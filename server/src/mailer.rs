@@ -104,7 +104,7 @@ impl Sender {
                 let now = state.clock.now().timestamp();
                 match result {
                     Ok(()) => {
-                        state.db.record_mail_sent(mail.id, now).await?;
+                        state.db.record_mail_sent(&mail, now).await?;
                         tracing::info!(outbox_id = mail.id, to = %mail.to_address, "mail delivered");
                         round.sent += 1;
                     }

@@ -14,8 +14,28 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = Config::from_env()?;
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("create-admin") {
-        return create_admin(&config, &args[1..]).await;
+    match (args.first().map(String::as_str), args.get(1)) {
+        (Some("create-admin"), _) => return create_admin(&config, &args[1..]).await,
+        (Some("backup"), Some(folder)) => {
+            let db = app::backend::Db::connect(&config.database_url, 2).await?;
+            server::backup::take(&db, &config.data_dir.join("photos"), folder.as_ref()).await?;
+            db.close().await;
+            println!("backed up to {folder}");
+            return Ok(());
+        }
+        (Some("restore"), Some(folder)) => {
+            let file = server::backup::sqlite_file(&config.database_url).ok_or_else(|| {
+                anyhow::anyhow!("restore is for SQLite; PostgreSQL restores with pg_restore")
+            })?;
+            server::backup::restore(folder.as_ref(), &file, &config.data_dir.join("photos"))
+                .await?;
+            println!("restored {folder} into {}", file.display());
+            return Ok(());
+        }
+        (Some("backup" | "restore"), None) => {
+            anyhow::bail!("usage: server backup <new folder> | server restore <folder>")
+        }
+        _ => {}
     }
     tracing::info!(database = %redact(&config.database_url), data_dir = %config.data_dir.display(), "starting");
     let sender = server::mailer::Sender::from_config(&config)?;

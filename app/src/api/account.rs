@@ -18,10 +18,9 @@ fn now(state: &AppState) -> i64 {
 
 /// A path on this site to go to after signing in; anything else becomes the home page.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
+    next.and_then(crate::domain::link::local_path)
+        .unwrap_or("/")
+        .to_string()
 }
 
 #[cfg(feature = "ssr")]
@@ -234,13 +233,15 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     super::reply(async move {
         let session = session::current();
-        state()?
+        let state = state()?;
+        state
             .db
             .change_password(
                 session.actor.as_ref(),
                 current_password,
                 new_password,
                 session.token.as_deref(),
+                now(&state),
             )
             .await?;
         super::after_form("/profile?password=1");

@@ -21,6 +21,7 @@ fn slot(tz: &chrono_tz::Tz, starts: &str, ends: &str) -> Result<TimeSlot, AppErr
         NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
             .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
             .ok()
+            .filter(|local| crate::domain::time::plausible(local.date()))
             .and_then(|local| tz.from_local_datetime(&local).single())
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(|| AppError::validation(field, "time_invalid"))

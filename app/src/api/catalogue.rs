@@ -100,7 +100,9 @@ pub async fn get_resource(id: i64, week: Option<String>) -> Result<ResourceDetai
         let now = state.clock.now();
         let day = match week.as_deref().filter(|w| !w.is_empty()) {
             Some(w) => chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d")
-                .map_err(|_| AppError::validation("week", "bad_date"))?,
+                .ok()
+                .filter(|d| crate::domain::time::plausible(*d))
+                .ok_or_else(|| AppError::validation("week", "bad_date"))?,
             None => now.with_timezone(&state.tz).date_naive(),
         };
         state
@@ -164,7 +166,9 @@ pub async fn find_free_time(
             .filter(|d| !d.is_empty())
         {
             Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| AppError::validation("date", "free.error_date")),
+                .ok()
+                .filter(|d| crate::domain::time::plausible(*d))
+                .ok_or_else(|| AppError::validation("date", "free.error_date")),
             None => Ok(default),
         };
         let from = date(from, today + Duration::days(1))?;
@@ -335,7 +339,9 @@ pub async fn day_schedule(
         let today = state.clock.now().with_timezone(&state.tz).date_naive();
         let day = match query.day.as_deref().filter(|d| !d.is_empty()) {
             Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| AppError::validation("day", "date_invalid"))?,
+                .ok()
+                .filter(|d| crate::domain::time::plausible(*d))
+                .ok_or_else(|| AppError::validation("day", "date_invalid"))?,
             None => today,
         };
         let size = query.size.unwrap_or(200);

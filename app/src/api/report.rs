@@ -52,8 +52,10 @@ pub async fn read_report(
     };
     let day = |field: &str, raw: &Option<String>| match raw.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .ok()
+            .filter(|d| crate::domain::time::plausible(*d))
             .map(Some)
-            .map_err(|_| AppError::validation(field, "date_invalid")),
+            .ok_or_else(|| AppError::validation(field, "date_invalid")),
         None => Ok(None),
     };
     let custom = (day("from", &query.from)?, day("to", &query.to)?);

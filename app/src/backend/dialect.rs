@@ -93,13 +93,15 @@ impl Dialect {
         }
     }
 
-    /// What each new SQLite connection runs first: WAL, foreign keys, and a busy timeout so that
-    /// concurrent writers queue instead of failing. Nothing for PostgreSQL.
+    /// What each new SQLite connection runs first: WAL, foreign keys, a busy timeout so that
+    /// concurrent writers queue instead of failing, and `synchronous = FULL`: a commit returns
+    /// only once the WAL is on the disk, so nothing acknowledged is lost on power loss (NORMAL
+    /// may drop the last commits). Nothing for PostgreSQL, whose default is durable.
     pub fn connection_setup(self) -> Option<&'static str> {
         match self {
             Dialect::Sqlite => Some(
                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
             ),
             Dialect::Postgres => None,
         }

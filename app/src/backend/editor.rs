@@ -517,6 +517,7 @@ pub async fn add_blackout(
     let parse = |raw: &str, field: &str| {
         chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
             .ok()
+            .filter(|t| crate::domain::time::plausible(t.date()))
             .and_then(|t| {
                 use chrono::TimeZone;
                 state.tz.from_local_datetime(&t).earliest()

@@ -336,6 +336,26 @@ pub enum AfterFailure {
 
 const DUE: &str = "((status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND claimed_until < $1))";
 
+/// `text` with the secret of every single-use link hidden: `token=` and the hex digits after it.
+pub fn mask_links(text: &str) -> String {
+    const MARK: &str = "token=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        let (before, after) = rest.split_at(at + MARK.len());
+        out.push_str(before);
+        let secret = after
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(after.len());
+        if secret > 0 {
+            out.push_str("[hidden]");
+        }
+        rest = &after[secret..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The wait before attempt `attempts + 1`: one minute, doubling, at most an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
     let exponent = attempts.clamp(1, 7) - 1;
@@ -349,7 +369,7 @@ impl super::Db {
         status: Option<&str>,
         limit: i64,
     ) -> Result<Vec<crate::domain::account::OutboxRow>, sqlx::Error> {
-        sqlx::query_as(
+        let mut rows: Vec<crate::domain::account::OutboxRow> = sqlx::query_as(
             "SELECT id, to_address, subject, body_text, status, attempts, last_error, created_at, sent_at, \
                next_attempt_at, CASE WHEN ics IS NULL THEN '' WHEN ics LIKE '%METHOD:CANCEL%' THEN 'CANCEL' \
                ELSE 'REQUEST' END AS invite \
@@ -358,7 +378,13 @@ impl super::Db {
         .bind(status.unwrap_or(""))
         .bind(limit)
         .fetch_all(self.pool())
-        .await
+        .await?;
+        // The site admin sees what was sent, never a live link that would let them act as the
+        // recipient.
+        for row in &mut rows {
+            row.body_text = mask_links(&row.body_text);
+        }
+        Ok(rows)
     }
 
     /// How many messages wait for delivery, and how many failed for good.
@@ -405,13 +431,18 @@ impl super::Db {
         Ok(claimed)
     }
 
-    pub async fn record_mail_sent(&self, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    /// Records a delivery. The stored copy keeps no live link from then on: whoever reads the
+    /// database later cannot use a verification, reset or invitation link.
+    pub async fn record_mail_sent(&self, mail: &Outgoing, now: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = '' \
+            "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = '', \
+               body_text = $3, body_html = $4, payload = '{}' \
              WHERE id = $2 AND status = 'sending'",
         )
         .bind(now)
-        .bind(id)
+        .bind(mail.id)
+        .bind(mask_links(&mail.body_text))
+        .bind(mask_links(&mail.body_html))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -558,6 +589,16 @@ mod tests {
             r.body_text.contains("<script>"),
             "the text part is the text"
         );
+    }
+
+    #[test]
+    fn live_links_are_hidden_and_the_rest_kept() {
+        let text = "Open http://x/verify-email?token=0a1b2c3d&lang=en now; token= stays; token=zz";
+        assert_eq!(
+            mask_links(text),
+            "Open http://x/verify-email?token=[hidden]&lang=en now; token= stays; token=zz"
+        );
+        assert_eq!(mask_links("no links"), "no links");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod availability;
+pub mod backup;
 pub mod bookings;
 pub mod bulk;
 pub mod catalogue;
@@ -15,6 +16,7 @@ pub mod mail;
 pub mod photos;
 pub mod report;
 pub mod resources;
+pub mod retention;
 pub mod secrets;
 pub mod session;
 
@@ -188,6 +190,52 @@ pub struct Settings {
     pub reminder_lead_secs: i64,
     /// Where resource photos are kept (`<DATA_DIR>/photos`), served under `/photos/`.
     pub photos_dir: std::path::PathBuf,
+    /// Addresses (or networks) whose `X-Forwarded-For` / `Forwarded` is believed.
+    pub trusted_proxies: Vec<Network>,
+    /// Multiplies every per-client rate limit; 0 turns them off.
+    pub rate_limit_scale: u32,
+}
+
+/// An address or a network (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    pub address: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Network {
+    pub fn parse(raw: &str) -> Option<Network> {
+        let raw = raw.trim();
+        let (address, prefix) = match raw.split_once('/') {
+            Some((a, p)) => (a.parse().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (raw.parse().ok()?, None),
+        };
+        let bits = match address {
+            std::net::IpAddr::V4(_) => 32,
+            std::net::IpAddr::V6(_) => 128,
+        };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(Network { address, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let (a, b, bits): (u128, u128, u32) = match (self.address, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a).into(), u32::from(b).into(), 32),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+            (IpAddr::V6(a), IpAddr::V4(b)) => (u128::from(a), u128::from(b.to_ipv6_mapped()), 128),
+            (IpAddr::V4(a), IpAddr::V6(b)) => match b.to_ipv4_mapped() {
+                Some(b) => (u32::from(a).into(), u32::from(b).into(), 32),
+                None => return false,
+            },
+        };
+        let keep = u32::from(self.prefix).min(bits);
+        if keep == 0 {
+            return true;
+        }
+        let shift = bits - keep;
+        (a >> shift) == (b >> shift)
+    }
 }
 
 impl Settings {

@@ -37,7 +37,13 @@ pub async fn store(
     if count >= MAX_PHOTOS {
         return Err(AppError::validation("photo", "photo_too_many"));
     }
-    // Decoding and resizing are CPU work: off the async threads.
+    // Decoding and resizing are CPU work: off the async threads, and a few at a time (memory
+    // grows with the pixels).
+    static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _turn = DECODING
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("decoding", e))?;
     let (original, thumb, width, height) = tokio::task::spawn_blocking(move || {
         use image::ImageFormat;
         let format = image::guess_format(&bytes)

@@ -27,8 +27,22 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// How many password hashes run at once (each takes 19 MiB and a core for tens of
+/// milliseconds); more wait their turn, so a flood of sign-ins cannot exhaust memory.
+const HASHES_AT_ONCE: usize = 4;
+
+/// Waits for a turn to hash; the permit is held while the hash runs.
+async fn hashing_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHES_AT_ONCE);
+    TURNS
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("hashing", e))
+}
+
 /// argon2id with the crate's defaults (19 MiB, 2 passes, 1 lane: OWASP's recommendation).
 pub async fn hash_password(password: String) -> Result<String, AppError> {
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || hash_now(&password))
         .await
         .map_err(|e| AppError::internal("hashing", e))?
@@ -45,6 +59,9 @@ fn hash_now(password: &str) -> Result<String, AppError> {
 /// Checks a password against a stored hash. With no hash (unknown person, or an account without a
 /// password) a dummy hash is checked instead, so the answer takes the same time either way.
 pub async fn verify_password(password: String, stored: Option<String>) -> bool {
+    let Ok(_turn) = hashing_turn().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         static DUMMY: OnceLock<String> = OnceLock::new();
         let exists = stored.is_some();

@@ -314,7 +314,9 @@ impl ResourceForm {
         {
             let (day, note) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
             let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                .map_err(|_| ("closed_days", "date_invalid"))?;
+                .ok()
+                .filter(|d| super::time::plausible(*d))
+                .ok_or(("closed_days", "date_invalid"))?;
             if !closed_days.iter().any(|(d, _)| *d == day) {
                 closed_days.push((day, note.trim().chars().take(60).collect()));
             }
@@ -430,7 +432,10 @@ impl AccreditationForm {
             return Err(("standards", "text_missing"));
         }
         let day = |raw: &str, field: &'static str| {
-            NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| (field, "date_invalid"))
+            NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+                .ok()
+                .filter(|d| super::time::plausible(*d))
+                .ok_or((field, "date_invalid"))
         };
         let (valid_from, valid_until) = (
             day(&self.valid_from, "valid_from")?,

@@ -29,7 +29,10 @@ pub mod booking;
 pub mod catalogue;
 pub mod editor;
 pub mod email;
+#[cfg(test)]
+mod fuzz;
 pub mod ids;
+pub mod link;
 pub mod money;
 pub mod policy;
 pub mod report;

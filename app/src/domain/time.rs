@@ -85,6 +85,13 @@ impl TimeSlot {
 }
 
 /// Sorts and merges slots so that the result is disjoint and non-adjacent.
+/// Whether a date a person sent can be meant: between 2000 and 2100, which holds every booking,
+/// report and schedule, and keeps date arithmetic far from chrono's limits (year ±262,143).
+pub fn plausible(day: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    (2000..=2100).contains(&day.year())
+}
+
 pub fn normalize(mut slots: Vec<TimeSlot>) -> Vec<TimeSlot> {
     slots.sort();
     let mut out: Vec<TimeSlot> = Vec::with_capacity(slots.len());

@@ -199,6 +199,8 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
         .unwrap();
     assert_eq!(mode.to_lowercase(), "wal");
     assert_eq!(app.scalar("PRAGMA foreign_keys").await, 1);
+    // FULL: a commit (and so an acknowledged booking) is on the disk before it returns.
+    assert_eq!(app.scalar("PRAGMA synchronous").await, 2);
     let orphan = sqlx::query("INSERT INTO rates (resource_id, customer_category, per_hour_fen) VALUES (424242, 'own', 1)").execute(app.state.db.pool()).await;
     assert!(orphan.is_err(), "foreign keys are enforced");
     assert!(

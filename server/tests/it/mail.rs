@@ -8,7 +8,7 @@ use crate::common;
 use axum::http::StatusCode;
 use common::race::open_resource;
 use common::smtp::{free_port, maildir_messages, sender, Smtpd};
-use common::TestApp;
+use common::{ServerProcess, TestApp};
 use icalendar::{Calendar, Component, DatePerhapsTime};
 use mail_parser::{MessageParser, MimeHeaders};
 use std::collections::HashSet;
@@ -437,48 +437,6 @@ async fn a_reminder_goes_once_before_the_start_and_not_for_a_booking_made_that_c
         .await
         .unwrap();
     assert_eq!(reminders().await, 1);
-}
-
-/// The real server binary, with its own sender, on a data folder.
-struct ServerProcess(std::process::Child);
-
-impl ServerProcess {
-    fn start(
-        data_dir: &std::path::Path,
-        port: u16,
-        smtp_port: u16,
-        poll_secs: u64,
-    ) -> ServerProcess {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
-            .env("DATA_DIR", data_dir)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_SITE_ROOT", data_dir.join("site"))
-            .env("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
-            .env("MAIL_POLL_SECONDS", poll_secs.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the server binary");
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        ServerProcess(child)
-    }
-
-    fn kill(mut self) {
-        self.0.kill().expect("SIGKILL");
-        self.0.wait().expect("reaped");
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -135,6 +135,7 @@ impl Db {
     }
 }
 
+/// Stores a new single-use token; the person's older tokens for the same purpose stop working.
 async fn insert_token(
     conn: &mut AnyConnection,
     token: &str,
@@ -143,6 +144,7 @@ async fn insert_token(
     now: i64,
     expires: i64,
 ) -> Result<(), sqlx::Error> {
+    void_tokens(conn, user, purpose, now).await?;
     sqlx::query(
         "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -151,6 +153,24 @@ async fn insert_token(
     .bind(purpose)
     .bind(now)
     .bind(expires)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Ends every unused token of `user` for `purpose` (a newer one was sent, or the password changed).
+async fn void_tokens(
+    conn: &mut AnyConnection,
+    user: i64,
+    purpose: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user)
+    .bind(purpose)
     .execute(&mut *conn)
     .await
     .map(|_| ())

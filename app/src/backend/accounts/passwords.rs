@@ -4,12 +4,22 @@
 use super::signup::send_verification;
 use super::*;
 
-/// Failed sign-ins allowed before each further attempt must wait; per account, and per address
-/// (which may be an office behind one public address, hence more).
-const ACCOUNT_FREE_FAILURES: i64 = 5;
-const ADDRESS_FREE_FAILURES: i64 = 30;
+/// Attempts allowed before each further one must wait. Three counts, each kept atomically (an
+/// attempt is counted before its password is checked, so parallel guesses cannot slip past; one
+/// held back unchecked is taken back):
+/// - per account and address: the guesses of one client at one account;
+/// - per account, from addresses where the person never signed in: a guesser spread over many
+///   addresses (the person's own known addresses are never held back by it);
+/// - per address: a client trying many accounts. This one never stops a correct password (many
+///   people may share an office's address): past its limit, wrong passwords are answered
+///   "too many attempts".
+const PAIR_FREE_ATTEMPTS: i64 = 5;
+const ACCOUNT_FREE_ATTEMPTS: i64 = 20;
+const ADDRESS_FREE_ATTEMPTS: i64 = 30;
 /// Failures older than this are forgotten.
-const FAILURE_MEMORY_SECS: i64 = 3600;
+use crate::backend::retention::FAILURE_MEMORY_SECS;
+/// A known address is forgotten after this long without a sign-in from it.
+const KNOWN_ADDRESS_SECS: i64 = 180 * 24 * 3600;
 
 /// How long the next attempt must wait after `failures` failures, of which `free` are allowed.
 pub fn throttle_wait_secs(failures: i64, free: i64) -> i64 {
@@ -43,49 +53,73 @@ impl Db {
         settings: &Settings,
     ) -> Result<(String, Actor), AppError> {
         let email = raw_email.trim().to_lowercase();
-        let keys = [
-            (format!("account:{email}"), ACCOUNT_FREE_FAILURES),
-            (format!("address:{address}"), ADDRESS_FREE_FAILURES),
-        ];
-        for (key, free) in &keys {
-            let row: Option<(i64, i64)> = sqlx::query_as(
-                "SELECT failures, last_failure_at FROM sign_in_failures WHERE key = $1",
-            )
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
-            if let Some((failures, last)) = row.filter(|(_, last)| now - last < FAILURE_MEMORY_SECS)
-            {
-                let until = last + throttle_wait_secs(failures, *free);
-                if now < until {
-                    return Err(AppError::TooManyAttempts {
-                        retry_after_secs: until - now,
-                    });
-                }
-            }
-        }
         let user: Option<SignInRow> = sqlx::query_as(
             "SELECT id, password_hash, email_verified_at, display_name, locale FROM users WHERE email = $1",
         )
         .bind(&email)
         .fetch_optional(self.pool())
         .await?;
+        let known = match &user {
+            Some(u) => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM known_sign_ins WHERE user_id = $1 AND address = $2 AND last_at > $3",
+            )
+            .bind(u.id)
+            .bind(address)
+            .bind(now - KNOWN_ADDRESS_SECS)
+            .fetch_one(self.pool())
+            .await?
+                > 0,
+            None => false,
+        };
+        // Counted first, atomically; then judged on the count.
+        let pair = self
+            .count_attempt(&format!("pair:{email}|{address}"), now)
+            .await?;
+        let account = if known {
+            None
+        } else {
+            Some(self.count_attempt(&format!("account:{email}"), now).await?)
+        };
+        let by_address = self
+            .count_attempt(&format!("address:{address}"), now)
+            .await?;
+        let wait = [
+            Some((pair, PAIR_FREE_ATTEMPTS)),
+            account.map(|a| (a, ACCOUNT_FREE_ATTEMPTS)),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|((attempts, previous), free)| {
+            (previous + throttle_wait_secs(attempts - 1, free) - now).max(0)
+        })
+        .max()
+        .unwrap_or(0);
+        if wait > 0 {
+            // Held back before any check: not an attempt after all.
+            self.uncount_attempt(&format!("pair:{email}|{address}"), pair.1)
+                .await?;
+            if let Some((_, previous)) = account {
+                self.uncount_attempt(&format!("account:{email}"), previous)
+                    .await?;
+            }
+            self.uncount_attempt(&format!("address:{address}"), by_address.1)
+                .await?;
+            tracing::info!(address, "sign-in held back");
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: wait,
+            });
+        }
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         if !verify_password(password, stored).await {
-            for (key, _) in &keys {
-                sqlx::query(
-                    "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) \
-                     ON CONFLICT (key) DO UPDATE SET \
-                       failures = CASE WHEN sign_in_failures.last_failure_at < $3 THEN 1 ELSE sign_in_failures.failures + 1 END, \
-                       last_failure_at = $2",
-                )
-                .bind(key)
-                .bind(now)
-                .bind(now - FAILURE_MEMORY_SECS)
-                .execute(self.pool())
-                .await?;
-            }
             tracing::info!(address, "failed sign-in");
+            let (attempts, previous) = by_address;
+            let address_wait =
+                (previous + throttle_wait_secs(attempts - 1, ADDRESS_FREE_ATTEMPTS) - now).max(0);
+            if address_wait > 0 {
+                return Err(AppError::TooManyAttempts {
+                    retry_after_secs: address_wait,
+                });
+            }
             return Err(AppError::validation("password", "sign_in_failed"));
         }
         let Some(SignInRow {
@@ -98,10 +132,22 @@ impl Db {
         else {
             return Err(AppError::validation("password", "sign_in_failed"));
         };
-        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
-            .bind(&keys[0].0)
+        // A correct password clears this client's and this account's counts (not the address's,
+        // which others may be using to guess), and makes the address a known one.
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1 OR key = $2")
+            .bind(format!("pair:{email}|{address}"))
+            .bind(format!("account:{email}"))
             .execute(self.pool())
             .await?;
+        sqlx::query(
+            "INSERT INTO known_sign_ins (user_id, address, last_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, address) DO UPDATE SET last_at = $3",
+        )
+        .bind(user)
+        .bind(address)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
         if verified.is_none() {
             // The password was right: send a fresh link rather than leave them stuck.
             let mut tx = self.pool().begin().await?;
@@ -114,6 +160,42 @@ impl Db {
         let actor = self.actor(UserId(user)).await?.ok_or(AppError::NotFound)?;
         tracing::info!(user, "signed in");
         Ok((token, actor))
+    }
+
+    /// Counts an attempt under `key`, in one statement (so parallel attempts are each counted):
+    /// the count within the memory window including this one, and when the one before it was.
+    async fn count_attempt(&self, key: &str, now: i64) -> Result<(i64, i64), sqlx::Error> {
+        let previous: Option<i64> =
+            sqlx::query_scalar("SELECT last_failure_at FROM sign_in_failures WHERE key = $1")
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?;
+        let attempts: i64 = sqlx::query_scalar(
+            "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN sign_in_failures.last_failure_at < $3 THEN 1 ELSE sign_in_failures.failures + 1 END, \
+               last_failure_at = $2 \
+             RETURNING failures",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - FAILURE_MEMORY_SECS)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((attempts, previous.unwrap_or(now)))
+    }
+
+    /// Takes back an attempt counted by [`Self::count_attempt`] that was held back unchecked.
+    async fn uncount_attempt(&self, key: &str, previous: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE sign_in_failures SET failures = failures - 1, last_failure_at = $2 \
+             WHERE key = $1 AND failures > 0",
+        )
+        .bind(key)
+        .bind(previous)
+        .execute(self.pool())
+        .await
+        .map(|_| ())
     }
 
     /// Mails a reset link if the address has an account; answers the same either way.
@@ -196,6 +278,7 @@ impl Db {
             .bind(user)
             .execute(&mut *tx)
             .await?;
+        void_tokens(&mut tx, user, "reset_password", now).await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
             .bind(format!("account:{email}"))
             .execute(&mut *tx)
@@ -213,6 +296,7 @@ impl Db {
         current: String,
         new: String,
         keep_session: Option<&str>,
+        now: i64,
     ) -> Result<(), AppError> {
         let user = myself(actor)?.user;
         let (email, stored): (String, Option<String>) =
@@ -236,6 +320,8 @@ impl Db {
             .bind(keep_session.map(token_hash).unwrap_or_default())
             .execute(&mut *tx)
             .await?;
+        // A reset link mailed before the change no longer works.
+        void_tokens(&mut tx, user.0, "reset_password", now).await?;
         tx.commit().await?;
         tracing::info!(user = user.0, "password changed");
         Ok(())

@@ -42,6 +42,9 @@ pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> 
         public_url: "http://127.0.0.1".into(),
         zone_tz: chrono_tz::Asia::Shanghai,
         demo_data: demo,
+        trusted_proxies: Vec::new(),
+        // Tests sign in hundreds of times from one address; the limits have their own test.
+        rate_limit_scale: 0,
         db_max_connections: 8,
         production: true,
         session_idle_minutes: 120,
@@ -86,13 +89,28 @@ impl TestApp {
 
     /// On the given database (default: a new SQLite file).
     pub async fn on(database_url: Option<&str>, demo: bool) -> TestApp {
+        Self::configured(database_url, demo, |_| {}).await
+    }
+
+    /// With the demo zone, and the configuration changed by `change`.
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+        Self::configured(None, true, change).await
+    }
+
+    async fn configured(
+        database_url: Option<&str>,
+        demo: bool,
+        change: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         if demo && database_url.is_none() {
             // The demo zone (a year of bookings) is loaded once per test process and copied.
             std::fs::write(dir.path().join("test.db"), demo_database().await).expect("copied");
         }
         let clock = Arc::new(ManualClock::new(now()));
-        let state = server::prepare_state(&config(dir.path(), database_url, demo), clock.clone())
+        let mut config = config(dir.path(), database_url, demo);
+        change(&mut config);
+        let state = server::prepare_state(&config, clock.clone())
             .await
             .expect("state");
         let router = server::router(state.clone());
@@ -308,4 +326,48 @@ pub async fn admin_of_resource(app: &TestApp, resource: i64) -> String {
     .fetch_one(app.state.db.pool())
     .await
     .unwrap()
+}
+
+/// The real server binary, with its own sender, on a data folder.
+pub struct ServerProcess(std::process::Child);
+
+impl ServerProcess {
+    pub fn start(
+        data_dir: &std::path::Path,
+        port: u16,
+        smtp_port: u16,
+        poll_secs: u64,
+    ) -> ServerProcess {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATA_DIR", data_dir)
+            .env("DEMO_DATA", "true")
+            .env("RATE_LIMIT_SCALE", "0")
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", data_dir.join("site"))
+            .env("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+            .env("MAIL_POLL_SECONDS", poll_secs.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the server binary");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        ServerProcess(child)
+    }
+
+    pub fn kill(mut self) {
+        self.0.kill().expect("SIGKILL");
+        self.0.wait().expect("reaped");
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -9,7 +9,11 @@ use tokio::sync::Barrier;
 /// A resource open around the clock with one-hour steps, no notice, buffers or approval, in the
 /// first institution of the demo zone. Returns its id.
 pub async fn open_resource(app: &TestApp, buffers: (i64, i64)) -> i64 {
-    let pool = app.state.db.pool();
+    open_resource_on(app.state.db.pool(), buffers).await
+}
+
+/// The same, on any database (a server process's, say).
+pub async fn open_resource_on(pool: &sqlx::AnyPool, buffers: (i64, i64)) -> i64 {
     let (institution, category): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT MIN(id) FROM organisations WHERE kind = 'institution'), (SELECT MIN(id) FROM categories)",
     )
