@@ -150,7 +150,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         // A request that takes longer than this is answered 408 and its work dropped.
-        .layer(tower_http::timeout::TimeoutLayer::new(REQUEST_TIMEOUT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -400,7 +403,7 @@ async fn upload_photo(
     Path(id): Path<String>,
     axum::Extension(session): axum::Extension<RequestSession>,
     headers: axum::http::HeaderMap,
-    multipart: Result<axum::extract::Multipart, axum::extract::rejection::MultipartRejection>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     use app::error::AppError;
     let refuse = |status: StatusCode, error: AppError| (status, axum::Json(error)).into_response();

@@ -65,10 +65,13 @@ impl Kind {
     }
 }
 
+/// Each kind's limiter, keyed by client.
+type Table = Vec<(Kind, DefaultKeyedRateLimiter<String>)>;
+
 /// One keyed limiter a kind; `scale` multiplies every quota (0 turns the limits off).
 #[derive(Clone)]
 pub struct Limits {
-    limiters: Option<Arc<Vec<(Kind, DefaultKeyedRateLimiter<String>)>>>,
+    limiters: Option<Arc<Table>>,
 }
 
 impl Limits {

@@ -1,14 +1,15 @@
 //! Where the site may send a person back to: a path on this site, never another site. Browsers
 //! drop tabs and line breaks from a URL and read `\` as `/`, so `/\t/evil.example` or
 //! `/\evil.example` would leave the site: anything with a control character, white space or a
-//! backslash is refused, as is anything that does not start with exactly one `/`.
+//! backslash is refused, as is anything that does not start with exactly one `/`; and so is
+//! anything not in plain ASCII (the site percent-encodes the ways back it writes), such as the
+//! zero-width space, which is not white space to Unicode but is invisible to a reader.
 
 /// `raw` if it is a path on this site, else nothing.
 pub fn local_path(raw: &str) -> Option<&str> {
     let mut chars = raw.chars();
-    let plain = raw
-        .chars()
-        .all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    // The site writes its own ways back percent-encoded: anything else is not from it.
+    let plain = raw.chars().all(|c| c.is_ascii_graphic() && c != '\\');
     (plain && chars.next() == Some('/') && chars.next() != Some('/')).then_some(raw)
 }
 
@@ -40,6 +41,8 @@ mod tests {
             " /x",
             "/\u{0}/evil.example",
             "/\u{a0}/x",
+            "/\u{200b}/evil.example",
+            "/暗室",
             "javascript:alert(1)",
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");

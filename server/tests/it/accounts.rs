@@ -60,6 +60,13 @@ async fn sign_up_verify_sign_in_and_out() {
             .await,
         2
     );
+    // The fresh link replaces the first one.
+    let (status, _, _) = app
+        .call("verify_email", &[("token", &token)], None, &[])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the replaced link");
+    let (_, text) = app.last_mail_to(email).await.expect("the fresh link");
+    let token = token_in(&text, "/verify-email");
 
     let (status, _, _) = app
         .call("verify_email", &[("token", &token)], None, &[])

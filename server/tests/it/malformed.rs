@@ -254,8 +254,26 @@ fn post(
     req.body(body.into()).expect("request")
 }
 
+/// `uri` with what may not stand in a request line percent-encoded, as a client would send it.
+fn sendable(uri: &str) -> String {
+    let mut out = String::new();
+    for b in uri.bytes() {
+        if b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'<' | b'>' | b'"' | b'\'' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
+            )
+        {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn get(path: &str, token: Option<&str>) -> Request<Body> {
-    let mut req = Request::get(path);
+    let mut req = Request::get(sendable(path));
     if let Some(token) = token {
         req = req.header("cookie", format!("labshare_session={token}"));
     }

@@ -147,6 +147,14 @@ async fn every_kind_of_response_carries_the_security_headers() {
             assert!(nonce.len() >= 16, "{what}: nonce {nonce}");
             for script in html.split("<script").skip(1) {
                 let tag = script.split('>').next().unwrap_or_default();
+                let content = script
+                    .split_once('>')
+                    .map(|(_, rest)| rest.split("</script>").next().unwrap_or_default())
+                    .unwrap_or_default();
+                // An empty script (leptos_i18n leaves one) never runs, so needs no nonce.
+                if content.trim().is_empty() && !tag.contains(" src=") {
+                    continue;
+                }
                 assert!(
                     tag.contains(&format!("nonce=\"{nonce}\"")) || tag.contains(" src="),
                     "{what}: an inline script without the nonce: <script{tag}>"
@@ -296,6 +304,11 @@ fn png_claiming(side: u32) -> Vec<u8> {
     png.extend_from_slice(&13_u32.to_be_bytes());
     png.extend_from_slice(&ihdr);
     png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    for chunk in [&b"IDAT"[..], &b"IEND"[..]] {
+        png.extend_from_slice(&0_u32.to_be_bytes());
+        png.extend_from_slice(chunk);
+        png.extend_from_slice(&crc32(chunk).to_be_bytes());
+    }
     png
 }
 
