@@ -18,7 +18,7 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
   await page.getByLabel("单位名称").fill("端到端检测实验室");
   await page.getByLabel("中小微企业").check();
   await page.getByRole("button", { name: "注册" }).click();
-  await expect(page.getByText("密码至少需要 10 个字符。")).toBeVisible();
+  await expect(page.getByText("密码至少需要 12 个字符。")).toBeVisible();
   await page.getByLabel("密码").fill(password);
   await page.getByRole("button", { name: "注册" }).click();
   await expect(page.getByRole("heading", { name: "请查收邮件" })).toBeVisible();
@@ -32,11 +32,17 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
   expect(shown).toContain("/verify-email?token=[hidden]");
   expect(shown).not.toContain(link!.split("token=")[1]);
 
-  // Signing in before confirming says so.
+  // Signing in before confirming says so, and mails a fresh link that replaces the first.
   await signIn(page, email, password);
   await expect(page.getByText("该邮箱尚未确认")).toBeVisible();
-
+  const fresh = (await readMail(browser, email, body)).match(/\/verify-email\?token=[0-9a-f]{64}/)?.[0];
+  expect(fresh).toBeTruthy();
+  expect(fresh).not.toEqual(link);
   await page.goto(link!);
+  await page.getByRole("button", { name: "确认我的邮箱" }).click();
+  await expect(page.getByText("该链接已失效（已使用、已过期或不完整），请重新申请。")).toBeVisible();
+
+  await page.goto(fresh!);
   await page.getByRole("button", { name: "确认我的邮箱" }).click();
   await expect(page.getByText("邮箱已确认，现在可以登录了。")).toBeVisible();
 

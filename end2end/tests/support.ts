@@ -50,7 +50,8 @@ export async function outboxText(browser: Browser, to: string): Promise<string> 
 
 // The text of the newest message to `to` delivered to the dev mailbox (MAILBOX_DIR, the server's
 // DATA_DIR/mailbox): where a developer reads mail, as the recipient would. Waits for the sender.
-export async function readMail(_browser: Browser, to: string): Promise<string> {
+// With `after`, waits for a message newer than that one.
+export async function readMail(_browser: Browser, to: string, after?: string): Promise<string> {
   const dir = process.env.MAILBOX_DIR;
   if (!dir) throw new Error("MAILBOX_DIR names the server's dev mailbox");
   const deadline = Date.now() + 30_000;
@@ -59,7 +60,11 @@ export async function readMail(_browser: Browser, to: string): Promise<string> {
     for (const name of names.reverse()) {
       const raw = fs.readFileSync(path.join(dir, name), "utf8");
       const head = raw.split(/\r?\n\r?\n/)[0];
-      if (head.includes(`<${to}>`) || head.includes(`To: ${to}`)) return plainText(raw);
+      if (head.includes(`<${to}>`) || head.includes(`To: ${to}`)) {
+        const text = plainText(raw);
+        if (text !== after) return text;
+        break;
+      }
     }
     if (Date.now() > deadline) throw new Error(`no mail to ${to} in ${dir}`);
     await new Promise((r) => setTimeout(r, 250));

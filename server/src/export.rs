@@ -117,6 +117,17 @@ fn file(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
 }
 
 /// A table as RFC 4180 CSV: headings, then rows; figures as the page shows them but without units.
+/// Text a person typed (a resource's or an institution's name), made inert for spreadsheets:
+/// one starting with `=`, `+`, `-`, `@`, a tab or a line break would be read as a formula by
+/// Excel or WPS, so it gets a leading apostrophe (OWASP's advice for CSV injection).
+pub fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 pub fn csv(table: &Table, locale: Locale) -> String {
     let quote = |s: &str| {
         if s.contains([',', '"', '\n', '\r']) {
@@ -138,6 +149,7 @@ pub fn csv(table: &Table, locale: Locale) -> String {
                 quote(&match c {
                     Cell::Percent(Some(p)) => format!("{:.2}", p * 100.0),
                     Cell::Percent(None) => String::new(),
+                    Cell::Text(_) => inert(&cell_text(locale, c)),
                     other => cell_text(locale, other),
                 })
             })

@@ -205,7 +205,19 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 
 #[server(endpoint = "profile")]
 pub async fn get_profile() -> Result<Profile, AppError> {
-    super::reply(async move { state()?.db.profile(session::actor().as_ref()).await }).await
+    super::reply(async move {
+        let state = state()?;
+        let current = session::current();
+        state
+            .db
+            .profile(
+                current.actor.as_ref(),
+                current.token.as_deref(),
+                crate::backend::utc_offset(&state),
+            )
+            .await
+    })
+    .await
 }
 
 #[server(endpoint = "update_profile")]
@@ -245,6 +257,20 @@ pub async fn change_password(
             )
             .await?;
         super::after_form("/profile?password=1");
+        Ok(())
+    })
+    .await
+}
+
+/// Ends one of the person's sessions (a device they no longer use, or one they do not know).
+#[server(endpoint = "end_session")]
+pub async fn end_session(id: String) -> Result<(), AppError> {
+    super::reply(async move {
+        state()?
+            .db
+            .end_session_of(session::actor().as_ref(), &id)
+            .await?;
+        super::after_form("/profile?ended=1");
         Ok(())
     })
     .await

@@ -31,6 +31,8 @@ pub struct BookingFacts {
     pub id: i64,
     pub resource_id: i64,
     pub user_id: i64,
+    /// The organisation the booking was made for.
+    pub organisation_id: i64,
     pub institution_id: i64,
     pub status: String,
     pub starts_at: i64,
@@ -54,7 +56,7 @@ pub struct BookingFacts {
     pub sequence: i64,
 }
 
-const FACTS_SQL: &str = "SELECT b.id, b.resource_id, b.user_id, r.institution_id, b.status, b.starts_at, b.ends_at, \
+const FACTS_SQL: &str = "SELECT b.id, b.resource_id, b.user_id, b.organisation_id, r.institution_id, b.status, b.starts_at, b.ends_at, \
         b.price_fen, b.customer_category, b.purpose, \
         COALESCE(br.cancel_cutoff_minutes, 0) AS cancel_cutoff_minutes, \
         r.name_zh AS resource_zh, r.name_en AS resource_en, r.building, r.room, \
@@ -469,7 +471,14 @@ pub async fn create(
     let blocked = context.rules.blocked(&new.slot);
     let at = now.timestamp();
 
+    let quotas = state.db.quotas_of(new.resource).await?;
     let mut tx = state.db.pool().begin().await?;
+    if let Some(turn) = state.db.dialect().resource_turn() {
+        sqlx::query(turn)
+            .bind(new.resource.0)
+            .execute(&mut *tx)
+            .await?;
+    }
     let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
         "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, \
            status, customer_category, price_fen, purpose, sample_description, sample_count, contact_phone, created_at, updated_at) \
@@ -500,6 +509,16 @@ pub async fn create(
         }
         Err(e) => return Err(e),
     };
+    // Counted after the row is written, in its transaction: nothing slips in between.
+    within_quotas(
+        &mut tx,
+        state,
+        &quotas,
+        new.resource,
+        (actor.user, actor.organisation),
+        &new.slot,
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, NULL, $4, '')",
     )
@@ -553,6 +572,63 @@ fn may_cancel(actor: &Actor, facts: &BookingFacts, now: i64) -> Result<bool, App
         return Err(AppError::validation("booking", "cancel_cutoff_passed"));
     }
     Ok(as_admin)
+}
+
+/// Whether the person and their organisation stay within the resource's quotas with the
+/// bookings on `tx` (the new or moved one included): at most so many active bookings still to
+/// come, and so many minutes in the zone's calendar week of `slot`.
+async fn within_quotas(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    quotas: &crate::domain::rules::Quotas,
+    resource: ResourceId,
+    (user, organisation): (UserId, OrganisationId),
+    slot: &TimeSlot,
+) -> Result<(), AppError> {
+    if *quotas == crate::domain::rules::Quotas::default() {
+        return Ok(());
+    }
+    let now = state.clock.now().timestamp();
+    let day = slot.start().with_timezone(&state.tz).date_naive();
+    let monday = crate::domain::schedule::WeekGrid::monday_of(day);
+    let midnight = |d: chrono::NaiveDate| {
+        use chrono::TimeZone;
+        state
+            .tz
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.timestamp())
+            .unwrap_or(now)
+    };
+    let (week_start, week_end) = (midnight(monday), midnight(monday + chrono::Duration::days(7)));
+    let clipped = state.db.dialect().clipped("x.starts_at", "x.ends_at", "$4", "$5");
+    let mut violations = Vec::new();
+    for (organisation_wide, column, id) in [
+        (false, "user_id", user.0),
+        (true, "organisation_id", organisation.0),
+    ] {
+        let (active, week): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT COALESCE(SUM(CASE WHEN x.ends_at > $3 THEN 1 ELSE 0 END), 0), \
+               CAST(COALESCE(SUM(CASE WHEN x.starts_at < $5 AND x.ends_at > $4 THEN {clipped} ELSE 0 END), 0) AS BIGINT) \
+             FROM bookings x WHERE x.resource_id = $1 AND x.{column} = $2 AND x.status IN ('pending', 'confirmed')"
+        ))
+        .bind(resource.0)
+        .bind(id)
+        .bind(now)
+        .bind(week_start)
+        .bind(week_end)
+        .fetch_one(&mut *tx)
+        .await?;
+        violations.extend(quotas.check(organisation_wide, active, week / 60));
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Refused {
+            violations,
+            alternatives: Vec::new(),
+        })
+    }
 }
 
 /// The gate for changing a booking: its facts, read from its row, and the person signed in, if
@@ -716,11 +792,13 @@ pub async fn detail(
         .await?
         .ok_or(AppError::NotFound)?;
     // Seeing a booking is allowed to whoever may cancel it: its booker and the owner's admins.
+    // Anyone else is told it is not there, as for an id that does not exist: the answer does not
+    // reveal which booking numbers are taken.
     let target = Target::Booking {
         booker: UserId(row.booker_id),
         institution: OrganisationId(row.institution_id),
     };
-    require(Some(actor), Action::CancelBooking, target)?;
+    require(Some(actor), Action::CancelBooking, target).map_err(|_| AppError::NotFound)?;
     #[derive(FromRow)]
     struct ExtraRow {
         customer_category: String,
@@ -984,6 +1062,24 @@ pub async fn reschedule(
         .violations
         .retain(|v| !matches!(v, RuleViolation::NotAllowed(_)));
     verdict(quote)?;
+    // The new time is priced anew, at the category the booking was made in; where the resource
+    // needs approval, a confirmed booking that moves waits for it again (an admin's own move
+    // stands).
+    let category =
+        CustomerCategory::parse(&facts.customer_category).unwrap_or(CustomerCategory::External);
+    let (_, price) = crate::domain::booking::price(&context.rates, category, slot.minutes());
+    let status = facts.status();
+    let as_admin = actor.has(crate::domain::account::Role::InstitutionAdmin(OrganisationId(
+        facts.institution_id,
+    )));
+    let new_status = if status == BookingStatus::Confirmed
+        && context.rules.approval_required
+        && !as_admin
+    {
+        BookingStatus::Pending
+    } else {
+        status
+    };
     let blocked = context.rules.blocked(&slot);
     let at = now.timestamp();
     // The history records the old time in numbers, readable in either language.
@@ -995,10 +1091,18 @@ pub async fn reschedule(
             .to_string()
     };
     let old_when = format!("{} – {}", local(facts.starts_at), local(facts.ends_at));
+    let quotas = state.db.quotas_of(resource).await?;
     let mut tx = state.db.pool().begin().await?;
+    if let Some(turn) = state.db.dialect().resource_turn() {
+        sqlx::query(turn)
+            .bind(resource.0)
+            .execute(&mut *tx)
+            .await?;
+    }
     let moved = sqlx::query(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $3, blocked_until = $4, sequence = sequence + 1, \
-           updated_at = $5, reminded_at = NULL WHERE id = $6 AND status = $7 AND starts_at = $8",
+           updated_at = $5, reminded_at = NULL, price_fen = $9, status = $10 \
+         WHERE id = $6 AND status = $7 AND starts_at = $8",
     )
     .bind(slot.start().timestamp())
     .bind(slot.end().timestamp())
@@ -1006,8 +1110,10 @@ pub async fn reschedule(
     .bind(blocked.end().timestamp())
     .bind(at)
     .bind(facts.id)
-    .bind(facts.status().as_str())
+    .bind(status.as_str())
     .bind(facts.starts_at)
+    .bind(price.fen())
+    .bind(new_status.as_str())
     .execute(&mut *tx)
     .await
     .map_err(AppError::from);
@@ -1020,14 +1126,23 @@ pub async fn reschedule(
         }
         Err(e) => return Err(e),
     }
-    let status = facts.status();
+    within_quotas(
+        &mut tx,
+        state,
+        &quotas,
+        resource,
+        (UserId(facts.user_id), OrganisationId(facts.organisation_id)),
+        &slot,
+    )
+    .await?;
     sqlx::query(
-        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $4, $5)",
+        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(facts.id)
     .bind(actor.user.0)
     .bind(at)
     .bind(status.as_str())
+    .bind(new_status.as_str())
     .bind(format!("{old_when} →"))
     .execute(&mut *tx)
     .await?;
@@ -1036,7 +1151,7 @@ pub async fn reschedule(
         .ok_or(AppError::NotFound)?;
     let mut mail =
         moved_facts.mail_to_booker(state, "booking_rescheduled", json!({ "by": actor.name }));
-    if status == BookingStatus::Confirmed {
+    if new_status == BookingStatus::Confirmed {
         mail.invite = Some(moved_facts.invite(state, InviteMethod::Request, moved_facts.sequence));
     }
     enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;

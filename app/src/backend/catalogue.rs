@@ -623,6 +623,36 @@ impl Db {
         row.map(|r| r.rules()).transpose()
     }
 
+    /// How much of a resource one person and one organisation may hold.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn quotas_of(
+        &self,
+        id: ResourceId,
+    ) -> Result<crate::domain::rules::Quotas, sqlx::Error> {
+        #[derive(FromRow)]
+        struct QuotaRow {
+            person_active_limit: Option<i64>,
+            person_week_minutes_limit: Option<i64>,
+            organisation_active_limit: Option<i64>,
+            organisation_week_minutes_limit: Option<i64>,
+        }
+        let row: Option<QuotaRow> = sqlx::query_as(
+            "SELECT person_active_limit, person_week_minutes_limit, organisation_active_limit, \
+               organisation_week_minutes_limit FROM booking_rules WHERE resource_id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row
+            .map(|r| crate::domain::rules::Quotas {
+                person_active: r.person_active_limit,
+                person_week_minutes: r.person_week_minutes_limit,
+                organisation_active: r.organisation_active_limit,
+                organisation_week_minutes: r.organisation_week_minutes_limit,
+            })
+            .unwrap_or_default())
+    }
+
     /// A resource's weekly opening hours.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn opening_hours_of(&self, id: ResourceId) -> Result<OpeningHours, sqlx::Error> {

@@ -93,6 +93,16 @@ impl Dialect {
         }
     }
 
+    /// A statement that makes the writers of one resource (`$1`) take turns until their
+    /// transaction ends, so that what they count (quotas) includes each other's rows. SQLite
+    /// needs none: once a transaction has written, it is the only writer until it ends.
+    pub fn resource_turn(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock($1)"),
+        }
+    }
+
     /// What each new SQLite connection runs first: WAL, foreign keys, a busy timeout so that
     /// concurrent writers queue instead of failing, and `synchronous = FULL`: a commit returns
     /// only once the WAL is on the disk, so nothing acknowledged is lost on power loss (NORMAL

@@ -120,6 +120,8 @@ pub async fn editor(
 async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, AppError> {
     let r = state.db.resource_row(id).await?.ok_or(AppError::NotFound)?;
     let rules = state.db.rules_of(id).await?.ok_or(AppError::NotFound)?;
+    let quotas = state.db.quotas_of(id).await?;
+    let limit = |value: Option<i64>, per: i64| value.map(|v| (v / per).to_string()).unwrap_or_default();
     let hours = state.db.opening_hours_of(id).await?;
     let rates = state.db.rates_of(id).await?;
     let closed: Vec<(String, String)> =
@@ -192,6 +194,10 @@ async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, App
         buffer_before_minutes: rules.buffer_before_minutes.to_string(),
         buffer_after_minutes: rules.buffer_after_minutes.to_string(),
         cancel_cutoff_hours: (rules.cancel_cutoff_minutes / 60).to_string(),
+        person_active_limit: limit(quotas.person_active, 1),
+        person_week_hours: limit(quotas.person_week_minutes, 60),
+        organisation_active_limit: limit(quotas.organisation_active, 1),
+        organisation_week_hours: limit(quotas.organisation_week_minutes, 60),
         approval: rules.approval_required.then(|| "on".to_string()),
         audience: rules.audience.as_str().into(),
         hours_1: day(1),
@@ -338,8 +344,9 @@ async fn write_schedule(
     let rules = &r.rules;
     sqlx::query(
         "INSERT INTO booking_rules (resource_id, slot_minutes, min_duration_minutes, max_duration_minutes, min_notice_minutes, \
-           max_notice_days, buffer_before_minutes, buffer_after_minutes, approval_required, audience, cancel_cutoff_minutes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+           max_notice_days, buffer_before_minutes, buffer_after_minutes, approval_required, audience, cancel_cutoff_minutes, \
+           person_active_limit, person_week_minutes_limit, organisation_active_limit, organisation_week_minutes_limit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id)
     .bind(rules.slot_minutes)
@@ -352,6 +359,10 @@ async fn write_schedule(
     .bind(rules.approval_required)
     .bind(rules.audience.as_str())
     .bind(rules.cancel_cutoff_minutes)
+    .bind(r.quotas.person_active)
+    .bind(r.quotas.person_week_minutes)
+    .bind(r.quotas.organisation_active)
+    .bind(r.quotas.organisation_week_minutes)
     .execute(&mut *tx)
     .await?;
     for OpeningPeriod {

@@ -51,6 +51,12 @@ pub struct ResourceForm {
     pub buffer_before_minutes: String,
     pub buffer_after_minutes: String,
     pub cancel_cutoff_hours: String,
+    /// Quotas (empty: no limit): active bookings a person / an organisation may hold, and hours
+    /// a person / an organisation may book in one week.
+    pub person_active_limit: String,
+    pub person_week_hours: String,
+    pub organisation_active_limit: String,
+    pub organisation_week_hours: String,
     /// A checkbox: present ("on") when approval is required.
     pub approval: Option<String>,
     pub audience: String,
@@ -95,18 +101,41 @@ pub struct ValidResource {
     pub hours: Vec<OpeningPeriod>,
     pub closed_days: Vec<(NaiveDate, String)>,
     pub rates: Vec<(CustomerCategory, Money, Money)>,
+    pub quotas: super::rules::Quotas,
 }
 
 /// A refusal: the field, and the translation key of the message.
 pub type Refusal = (&'static str, &'static str);
 
+/// One line of text: no control characters at all (a line break in a name would cut a mail's
+/// subject, an escape sequence would reach a log).
 fn text(raw: &str, field: &'static str, max: usize, required: bool) -> Result<String, Refusal> {
+    let value = paragraph(raw, field, max, required)?;
+    if value.contains(['\n', '\r', '\t']) {
+        return Err((field, "text_control"));
+    }
+    Ok(value)
+}
+
+/// Text of several lines: line breaks and tabs, but no other control characters.
+fn paragraph(
+    raw: &str,
+    field: &'static str,
+    max: usize,
+    required: bool,
+) -> Result<String, Refusal> {
     let value = raw.trim();
     if required && value.is_empty() {
         return Err((field, "text_missing"));
     }
     if value.chars().count() > max {
         return Err((field, "text_long"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err((field, "text_control"));
     }
     Ok(value.to_string())
 }
@@ -355,13 +384,13 @@ impl ResourceForm {
             building: text(&self.building, "building", MAX_SHORT_CHARS, false)?,
             room: text(&self.room, "room", MAX_SHORT_CHARS, false)?,
             description: Bilingual {
-                zh: text(
+                zh: paragraph(
                     &self.description_zh,
                     "description_zh",
                     MAX_DESCRIPTION_CHARS,
                     false,
                 )?,
-                en: text(
+                en: paragraph(
                     &self.description_en,
                     "description_en",
                     MAX_DESCRIPTION_CHARS,
@@ -379,6 +408,33 @@ impl ResourceForm {
             hours,
             closed_days,
             rates,
+            quotas: self.quotas()?,
+        })
+    }
+
+    fn quotas(&self) -> Result<super::rules::Quotas, Refusal> {
+        let optional = |raw: &str, field: &'static str, range: std::ops::RangeInclusive<i64>| {
+            if raw.trim().is_empty() {
+                Ok(None)
+            } else {
+                number(raw, field, range, None).map(Some)
+            }
+        };
+        Ok(super::rules::Quotas {
+            person_active: optional(&self.person_active_limit, "person_active_limit", 1..=1000)?,
+            person_week_minutes: optional(&self.person_week_hours, "person_week_hours", 1..=168)?
+                .map(|h| h * 60),
+            organisation_active: optional(
+                &self.organisation_active_limit,
+                "organisation_active_limit",
+                1..=1000,
+            )?,
+            organisation_week_minutes: optional(
+                &self.organisation_week_hours,
+                "organisation_week_hours",
+                1..=168,
+            )?
+            .map(|h| h * 60),
         })
     }
 }
@@ -493,6 +549,25 @@ pub struct BlackoutHit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_fields_refuse_line_breaks_and_control_characters() {
+        let f = ResourceForm {
+            name_zh: "盐雾\r\nBcc: x@evil.example".into(),
+            ..form()
+        };
+        assert_eq!(f.validate(2026).err(), Some(("name_zh", "text_control")));
+        let f = ResourceForm {
+            room: "A\u{1b}[2J".into(),
+            ..form()
+        };
+        assert_eq!(f.validate(2026).err(), Some(("room", "text_control")));
+        let f = ResourceForm {
+            description_zh: "第一行\n第二行".into(),
+            ..form()
+        };
+        assert!(f.validate(2026).is_ok(), "a description has lines");
+    }
 
     fn form() -> ResourceForm {
         ResourceForm {

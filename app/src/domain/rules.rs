@@ -47,6 +47,47 @@ pub enum RuleViolation {
     OutsideOpeningHours,
     /// Overlaps a booking or blackout, buffers included.
     Taken,
+    /// The person (or their organisation) already holds this many active bookings of it.
+    ActiveLimit { organisation: bool, limit: i64 },
+    /// The person (or their organisation) would book more than this many minutes of it in the
+    /// week.
+    WeekLimit { organisation: bool, minutes: i64 },
+}
+
+/// How much of a resource one person, and one organisation, may hold: active bookings still to
+/// come, and minutes of active bookings in one calendar week of the zone. None: no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quotas {
+    pub person_active: Option<i64>,
+    pub person_week_minutes: Option<i64>,
+    pub organisation_active: Option<i64>,
+    pub organisation_week_minutes: Option<i64>,
+}
+
+impl Quotas {
+    /// What the counts of one person's (`organisation` false) or organisation's active bookings
+    /// break, with the new booking counted in.
+    pub fn check(&self, organisation: bool, active: i64, week_minutes: i64) -> Vec<RuleViolation> {
+        let (active_limit, week_limit) = if organisation {
+            (self.organisation_active, self.organisation_week_minutes)
+        } else {
+            (self.person_active, self.person_week_minutes)
+        };
+        let mut out = Vec::new();
+        if let Some(limit) = active_limit.filter(|l| active > *l) {
+            out.push(RuleViolation::ActiveLimit {
+                organisation,
+                limit,
+            });
+        }
+        if let Some(minutes) = week_limit.filter(|l| week_minutes > *l) {
+            out.push(RuleViolation::WeekLimit {
+                organisation,
+                minutes,
+            });
+        }
+        out
+    }
 }
 
 /// What a rule check needs to know besides the rules themselves.

@@ -3,7 +3,7 @@
 use crate::api::account::*;
 use crate::components::error_view::ErrorView;
 use crate::components::forms::{action_done, action_error, Done, Field, FormError, Submit};
-use crate::domain::account::{InvitationView, Language, OrganisationKind, Profile};
+use crate::domain::account::{InvitationView, Language, OrganisationKind, Profile, SessionView};
 use crate::i18n::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -318,9 +318,63 @@ fn ProfileForms(p: Profile) -> impl IntoView {
                 </ActionForm>
             </section>
         </div>
+        <Sessions sessions=p.sessions.clone() offset=p.utc_offset_seconds />
         <form method="post" action="/api/sign_out" class="form__actions">
             <button type="submit" class="button" data-testid="sign-out">{t!(i18n, account.sign_out)}</button>
         </form>
+    }
+}
+
+/// Where the person is signed in, each with a way to end it (a lost phone, a shared computer).
+#[component]
+fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
+    let i18n = use_i18n();
+    let end = ServerAction::<EndSession>::new();
+    let ended = done_or_flag(action_done(end), "ended");
+    Effect::new(move || {
+        if let Some(Ok(())) = end.value().get() {
+            reload_to("/profile?ended=1");
+        }
+    });
+    let offset = chrono::FixedOffset::east_opt(offset).unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
+    let at = move |t: i64| {
+        crate::components::format::moment(
+            i18n,
+            chrono::DateTime::from_timestamp(t, 0).unwrap_or_default(),
+            offset,
+        )
+    };
+    let rows = sessions
+        .into_iter()
+        .map(|s| {
+            let device = if s.user_agent.is_empty() {
+                None
+            } else {
+                Some(s.user_agent.clone())
+            };
+            let (created, seen) = (s.created_at, s.last_seen_at);
+            view! {
+                <li class="session" data-testid="session">
+                    <div>
+                        <strong>{move || device.clone().unwrap_or_else(|| t_string!(i18n, account.unknown_device).to_string())}</strong>
+                        {s.current.then(|| view! { " " <span class="badge">{t!(i18n, account.this_device)}</span> })}
+                        <p class="muted">{move || t_string!(i18n, account.session_times, since = at(created), seen = at(seen)).to_string()}</p>
+                    </div>
+                    <ActionForm action=end>
+                        <input type="hidden" name="id" value=s.id.clone() />
+                        <button type="submit" class="button button--quiet">{t!(i18n, account.end_session)}</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="h-sessions">
+            <h2 id="h-sessions">{t!(i18n, account.sessions)}</h2>
+            <Show when=move || ended.get()><Done><p>{t!(i18n, account.session_ended)}</p></Done></Show>
+            <p class="muted">{t!(i18n, account.sessions_hint)}</p>
+            <ul class="sessions" data-testid="sessions">{rows}</ul>
+        </section>
     }
 }
 

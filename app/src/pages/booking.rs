@@ -86,6 +86,27 @@ pub fn violation_text(i18n: I18nContext<Locale>, v: RuleViolation) -> String {
         }
         RuleViolation::OutsideOpeningHours => t_string!(i18n, booking.rule.closed).to_string(),
         RuleViolation::Taken => t_string!(i18n, booking.rule.taken).to_string(),
+        RuleViolation::ActiveLimit {
+            organisation: false,
+            limit,
+        } => t_string!(i18n, booking.rule.active_limit, limit = limit).to_string(),
+        RuleViolation::ActiveLimit {
+            organisation: true,
+            limit,
+        } => t_string!(i18n, booking.rule.active_limit_organisation, limit = limit).to_string(),
+        RuleViolation::WeekLimit {
+            organisation: false,
+            minutes,
+        } => t_string!(i18n, booking.rule.week_limit, time = duration(i18n, minutes)).to_string(),
+        RuleViolation::WeekLimit {
+            organisation: true,
+            minutes,
+        } => t_string!(
+            i18n,
+            booking.rule.week_limit_organisation,
+            time = duration(i18n, minutes)
+        )
+        .to_string(),
     }
 }
 

@@ -322,6 +322,10 @@ const FIELDS: &[&str] = &[
     "buffer_before_minutes",
     "buffer_after_minutes",
     "cancel_cutoff_hours",
+    "person_active_limit",
+    "person_week_hours",
+    "organisation_active_limit",
+    "organisation_week_hours",
     "audience",
     "hours_1",
     "hours_2",
@@ -434,6 +438,10 @@ fn RulesSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoVi
                 <Field name="buffer_before_minutes" within="form" kind="number" label=tr!(i18n, editor.buffer_before_minutes) value=f.buffer_before_minutes.clone() hint=tr!(i18n, editor.buffer_hint) error />
                 <Field name="buffer_after_minutes" within="form" kind="number" label=tr!(i18n, editor.buffer_after_minutes) value=f.buffer_after_minutes.clone() error />
                 <Field name="cancel_cutoff_hours" within="form" kind="number" label=tr!(i18n, editor.cancel_cutoff_hours) value=f.cancel_cutoff_hours.clone() error />
+                <Field name="person_active_limit" within="form" kind="number" label=tr!(i18n, editor.person_active_limit) value=f.person_active_limit.clone() hint=tr!(i18n, editor.quota_hint) error />
+                <Field name="person_week_hours" within="form" kind="number" label=tr!(i18n, editor.person_week_hours) value=f.person_week_hours.clone() error />
+                <Field name="organisation_active_limit" within="form" kind="number" label=tr!(i18n, editor.organisation_active_limit) value=f.organisation_active_limit.clone() error />
+                <Field name="organisation_week_hours" within="form" kind="number" label=tr!(i18n, editor.organisation_week_hours) value=f.organisation_week_hours.clone() error />
                 <Choice name="audience" label=tr!(i18n, editor.audience) options=audiences selected=f.audience.clone() error />
                 <div class="field field--check">
                     <input id="field-approval" type="checkbox" name="form[approval]" checked=approval />

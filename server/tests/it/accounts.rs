@@ -363,7 +363,7 @@ async fn password_reset_is_single_use_and_ends_every_session() {
     let (status, _, body) = app
         .call(
             "reset_password",
-            &[("token", &token), ("password", "1234567890")],
+            &[("token", &token), ("password", "password1234")],
             None,
             &[],
         )

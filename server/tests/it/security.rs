@@ -680,3 +680,377 @@ async fn a_client_hammering_sign_in_search_or_exports_gets_429_with_retry_after(
     assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
     assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
 }
+
+#[tokio::test]
+async fn a_name_that_looks_like_a_formula_is_inert_in_the_csv() {
+    let app = TestApp::new().await;
+    let institution = app
+        .scalar("SELECT MIN(id) FROM organisations WHERE kind = 'institution'")
+        .await;
+    sqlx::query("UPDATE organisations SET name_zh = '=HYPERLINK(\"http://evil.example\",\"点击\")' WHERE id = $1")
+        .bind(institution)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let manager = format!(
+        "labshare_session={}",
+        app.sign_in("manager@jx-zone.example").await
+    );
+    let (status, _, csv) = app
+        .get(
+            "/reports/export?which=zone&kind=year&year=2026&format=csv&table=institutions",
+            &[("cookie", &manager)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(csv.contains("\"'=HYPERLINK("), "the name is kept, made inert: {csv}");
+    for line in csv.lines() {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches(['\u{feff}', '"']);
+            assert!(
+                !cell.starts_with(['=', '+', '@']),
+                "a cell a spreadsheet would run: {cell}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn someone_elses_booking_looks_like_one_that_does_not_exist() {
+    let app = TestApp::new().await;
+    let theirs = app
+        .scalar(&format!(
+            "SELECT MIN(b.id) FROM bookings b JOIN users u ON u.id = b.user_id WHERE u.email <> '{BOOKER}'"
+        ))
+        .await;
+    let missing = app.scalar("SELECT MAX(id) + 1000 FROM bookings").await;
+    let token = app.sign_in(BOOKER).await;
+    let answer = |id: i64| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let (status, _, body) = app
+                .call("booking", &[("id", &id.to_string())], Some(&token), &[])
+                .await;
+            let (page, _, _) = app
+                .get(
+                    &format!("/bookings/{id}"),
+                    &[("cookie", &format!("labshare_session={token}"))],
+                )
+                .await;
+            (status, body, page)
+        }
+    };
+    let (a, b) = (answer(theirs).await, answer(missing).await);
+    assert_eq!((a.0, a.2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(a, b, "the same answer for another's booking and for none");
+}
+
+#[tokio::test]
+async fn a_moved_booking_is_priced_anew_and_waits_again_where_approval_is_needed() {
+    let app = TestApp::new().await;
+    let resource = common::race::open_resource(&app, (0, 0)).await;
+    let token = app.sign_in(BOOKER).await;
+    let book = |starts: &'static str, ends: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let (status, _, body) = app
+                .call(
+                    "book",
+                    &[
+                        ("resource", &resource.to_string()),
+                        ("starts", starts),
+                        ("ends", ends),
+                        ("purpose", "改期测试"),
+                        ("contact_phone", "13900001111"),
+                    ],
+                    Some(&token),
+                    &[],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let booked: serde_json::Value = serde_json::from_str(&body).unwrap();
+            booked["id"].as_i64().unwrap()
+        }
+    };
+    let state_of = |id: i64| {
+        let app = &app;
+        async move {
+            let row: (String, i64) =
+                sqlx::query_as("SELECT status, price_fen FROM bookings WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(app.state.db.pool())
+                    .await
+                    .unwrap();
+            row
+        }
+    };
+    let move_to = |id: i64, starts: &'static str, ends: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let (status, _, body) = app
+                .call(
+                    "reschedule",
+                    &[("booking", &id.to_string()), ("starts", starts), ("ends", ends)],
+                    Some(&token),
+                    &[],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    // One hour at ¥100, moved to eight: ¥800, not ¥100.
+    let id = book("2026-12-03T09:00", "2026-12-03T10:00").await;
+    let (status, price) = state_of(id).await;
+    assert_eq!(status, "confirmed");
+    move_to(id, "2026-12-03T09:00", "2026-12-03T17:00").await;
+    assert_eq!(state_of(id).await, ("confirmed".to_string(), price * 8));
+
+    // Once the resource needs approval, a confirmed booking that moves waits for it again.
+    sqlx::query("UPDATE booking_rules SET approval_required = TRUE WHERE resource_id = $1")
+        .bind(resource)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    move_to(id, "2026-12-04T09:00", "2026-12-04T10:00").await;
+    assert_eq!(state_of(id).await, ("pending".to_string(), price));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quotas_hold_even_when_requests_race() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let resource = common::race::open_resource(&app, (0, 0)).await;
+    sqlx::query(
+        "UPDATE booking_rules SET person_active_limit = 2, person_week_minutes_limit = 180 WHERE resource_id = $1",
+    )
+    .bind(resource)
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    let token = app.sign_in(BOOKER).await;
+    // Eight one-hour requests in parallel, on different days: two may pass.
+    let mut tasks = Vec::new();
+    for day in 0..8 {
+        let router = app.router.clone();
+        let body = common::form(&[
+            ("resource", &resource.to_string()),
+            ("starts", &format!("2026-12-{:02}T09:00", 7 + day)),
+            ("ends", &format!("2026-12-{:02}T10:00", 7 + day)),
+            ("purpose", "限额测试"),
+            ("contact_phone", "13900001111"),
+        ]);
+        let cookie = format!("labshare_session={token}");
+        tasks.push(tokio::spawn(async move {
+            let req = Request::post("/api/book")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("cookie", cookie)
+                .body(Body::from(body))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!((ok, refused), (2, 6), "{statuses:?}");
+    let active = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE resource_id = {resource} AND status IN ('pending', 'confirmed')"
+        ))
+        .await;
+    assert_eq!(active, 2);
+
+    // The week: three hours a week on another resource; 7 December 2026 is a Monday.
+    let weekly = common::race::open_resource(&app, (0, 0)).await;
+    sqlx::query("UPDATE booking_rules SET person_week_minutes_limit = 180 WHERE resource_id = $1")
+        .bind(weekly)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let book = |starts: &'static str, ends: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.call(
+                "book",
+                &[
+                    ("resource", &weekly.to_string()),
+                    ("starts", starts),
+                    ("ends", ends),
+                    ("purpose", "限额测试"),
+                    ("contact_phone", "13900001111"),
+                ],
+                Some(&token),
+                &[],
+            )
+            .await
+        }
+    };
+    assert_eq!(book("2026-12-07T09:00", "2026-12-07T11:00").await.0, StatusCode::OK);
+    let (status, _, body) = book("2026-12-08T09:00", "2026-12-08T11:00").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("WeekLimit"), "{body}");
+    assert_eq!(book("2026-12-08T09:00", "2026-12-08T10:00").await.0, StatusCode::OK);
+    // The next week starts afresh.
+    assert_eq!(book("2026-12-14T09:00", "2026-12-14T12:00").await.0, StatusCode::OK);
+}
+
+/// What an attacker would type into a free-text field.
+const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>";
+
+#[tokio::test]
+async fn markup_typed_into_free_text_is_shown_as_text_on_every_page_and_mail() {
+    let app = TestApp::new().await;
+    let resource = common::race::open_resource(&app, (0, 0)).await;
+    let institution = app
+        .scalar(&format!("SELECT institution_id FROM resources WHERE id = {resource}"))
+        .await;
+    // Every free-text field a person can fill: the resource's texts, an institution's and an
+    // organisation's name, a person's name, a booking's purpose and samples, a blackout's note.
+    for sql in [
+        "UPDATE resources SET name_zh = $1, name_en = $1, model = $1, manufacturer = $1, building = $1, room = $1, \
+           description_zh = $1, description_en = $1, contact_name = $1, status_reason = $1 WHERE id = $2",
+        "UPDATE organisations SET name_zh = $1, name_en = $1 WHERE id = $2",
+    ] {
+        let id = if sql.contains("organisations") { institution } else { resource };
+        sqlx::query(sql)
+            .bind(XSS)
+            .bind(id)
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+    }
+    let token = app.sign_in(BOOKER).await;
+    let (status, _, body) = app
+        .call(
+            "update_profile",
+            &[("name", "<b>刘芳</b><script>x</script>"), ("phone", ""), ("language", "zh-CN")],
+            Some(&token),
+            &[],
+        )
+        .await;
+    assert!(status.is_success() || status.is_client_error(), "{body}");
+    let (status, _, body) = app
+        .call(
+            "book",
+            &[
+                ("resource", &resource.to_string()),
+                ("starts", "2026-12-03T09:00"),
+                ("ends", "2026-12-03T10:00"),
+                ("purpose", XSS),
+                ("sample_description", XSS),
+                ("contact_phone", "13900001111"),
+            ],
+            Some(&token),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let booking: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let booking = booking["id"].as_i64().unwrap();
+
+    let cookie = format!("labshare_session={token}");
+    let admin = format!(
+        "labshare_session={}",
+        app.sign_in(&common::admin_of_resource(&app, resource).await).await
+    );
+    let manager = format!(
+        "labshare_session={}",
+        app.sign_in("manager@jx-zone.example").await
+    );
+    let pages = [
+        ("/".to_string(), &cookie),
+        ("/?q=%3Cscript%3E".to_string(), &cookie),
+        (format!("/resources/{resource}"), &cookie),
+        (format!("/resources/{resource}/book"), &cookie),
+        ("/bookings".to_string(), &cookie),
+        (format!("/bookings/{booking}"), &cookie),
+        ("/free".to_string(), &cookie),
+        ("/idle?days=365&below=50".to_string(), &cookie),
+        ("/schedule?day=2026-12-03".to_string(), &cookie),
+        ("/institution/requests".to_string(), &admin),
+        ("/institution/resources".to_string(), &admin),
+        (format!("/resources/{resource}/edit"), &admin),
+        ("/reports?kind=year&year=2026".to_string(), &manager),
+    ];
+    for (uri, who) in &pages {
+        let (status, _, html) = app.get(uri, &[("cookie", who)]).await;
+        assert!(!status.is_server_error(), "{uri}: {status}");
+        for live in ["<script>alert", "<img src=x", "<svg onload", "<b>刘芳", "<script>x"] {
+            assert!(!html.contains(live), "{uri} shows markup as markup: {live}");
+        }
+    }
+    // The mails about the booking: the text part is text, the HTML part escaped.
+    let mails: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT subject, body_text, body_html FROM outbox WHERE booking_id = $1")
+            .bind(booking)
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+    assert!(!mails.is_empty());
+    for (subject, _, html) in &mails {
+        assert!(!subject.contains('\n'), "{subject}");
+        for live in ["<script>alert", "<img src=x", "<svg onload"] {
+            assert!(!html.contains(live), "a mail's HTML part shows markup: {live}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_person_sees_where_they_are_signed_in_and_ends_a_session() {
+    let app = TestApp::new().await;
+    let here = app.sign_in(BOOKER).await;
+    let there = app.sign_in(BOOKER).await;
+    let other = app.sign_in("admin@jxiic.example").await;
+    let (status, _, body) = app.call("profile", &[], Some(&here), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let profile: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let sessions = profile["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert_eq!(
+        sessions.iter().filter(|s| s["current"] == true).count(),
+        1
+    );
+    let elsewhere = sessions
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Not someone else's, and not a made-up one.
+    let (_, _, other_body) = app.call("profile", &[], Some(&other), &[]).await;
+    let other_profile: serde_json::Value = serde_json::from_str(&other_body).unwrap();
+    let theirs = other_profile["sessions"][0]["id"].as_str().unwrap().to_string();
+    for id in [theirs.as_str(), "0123456789abcdef", "' OR 1=1 --"] {
+        let (status, _, _) = app.call("end_session", &[("id", id)], Some(&here), &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
+    }
+    let (_, _, me) = app.call("me", &[], Some(&other), &[]).await;
+    assert!(me.contains("admin@jxiic.example"), "the other person is still signed in");
+
+    let (status, _, body) = app
+        .call("end_session", &[("id", &elsewhere)], Some(&here), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, me) = app.call("me", &[], Some(&there), &[]).await;
+    assert_eq!(me, "null", "the ended session no longer works");
+    let (_, _, me) = app.call("me", &[], Some(&here), &[]).await;
+    assert!(me.contains(BOOKER), "this one does");
+    // The page lists them.
+    let (status, _, html) = app
+        .get("/profile", &[("cookie", &format!("labshare_session={here}"))])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"sessions\""));
+}

@@ -18,8 +18,14 @@ const PERSON_COLUMNS: &str = "u.id, u.display_name, u.email, o.name_zh, o.name_e
 
 impl Db {
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn profile(&self, asking: Option<&Actor>) -> Result<Profile, AppError> {
+    pub async fn profile(
+        &self,
+        asking: Option<&Actor>,
+        current_session: Option<&str>,
+        utc_offset_seconds: i32,
+    ) -> Result<Profile, AppError> {
         let user = myself(asking)?.user;
+        let sessions = self.sessions_of(user, current_session).await?;
         let actor = self.actor(user).await?.ok_or(AppError::NotFound)?;
         let (phone, sme, code, zone): (Option<String>, i64, Option<String>, Option<i64>) =
             sqlx::query_as(
@@ -35,6 +41,8 @@ impl Db {
             organisation_is_sme: sme != 0,
             organisation_credit_code: code.unwrap_or_default(),
             organisation_in_zone: zone.is_some(),
+            sessions,
+            utc_offset_seconds,
         })
     }
 

@@ -73,4 +73,64 @@ impl Db {
             .await
             .map(|_| ())
     }
+
+    /// The person's sessions, the newest first; `current` (a token) is marked.
+    pub(super) async fn sessions_of(
+        &self,
+        user: UserId,
+        current: Option<&str>,
+    ) -> Result<Vec<SessionView>, sqlx::Error> {
+        #[derive(FromRow)]
+        struct SessionRow {
+            token_hash: String,
+            created_at: i64,
+            last_seen_at: i64,
+            user_agent: String,
+        }
+        let rows: Vec<SessionRow> = sqlx::query_as(
+            "SELECT token_hash, created_at, last_seen_at, user_agent FROM sessions \
+             WHERE user_id = $1 ORDER BY last_seen_at DESC",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await?;
+        let current = current.map(token_hash);
+        Ok(rows
+            .into_iter()
+            .map(|r| SessionView {
+                id: r.token_hash.chars().take(SESSION_ID_CHARS).collect(),
+                current: current.as_deref() == Some(r.token_hash.as_str()),
+                created_at: r.created_at,
+                last_seen_at: r.last_seen_at,
+                user_agent: r.user_agent.chars().take(200).collect(),
+            })
+            .collect())
+    }
+
+    /// Ends one of the signed-in person's sessions (another device, or this one), by its
+    /// public handle. Someone else's session is not found.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn end_session_of(&self, actor: Option<&Actor>, id: &str) -> Result<(), AppError> {
+        let me = myself(actor)?;
+        let plain = id.len() == SESSION_ID_CHARS && id.chars().all(|c| c.is_ascii_hexdigit());
+        if !plain {
+            return Err(AppError::NotFound);
+        }
+        let ended = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND SUBSTR(token_hash, 1, 16) = $2",
+        )
+        .bind(me.user.0)
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if ended == 0 {
+            return Err(AppError::NotFound);
+        }
+        tracing::info!(user = me.user.0, "a session ended from the profile");
+        Ok(())
+    }
 }
+
+/// How many hex characters of a session's hash name it on the profile page.
+const SESSION_ID_CHARS: usize = 16;
