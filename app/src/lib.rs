@@ -115,13 +115,6 @@ fn AppTitle() -> impl IntoView {
     // be gone, and a closure reading it then panics under concurrent requests.
     let site = t_string!(i18n, platform_name).to_string();
     view! { <Title formatter=move |page: String| {
-        if page.is_empty() { site.clone() } else { format!("{page} · {site}") }
+        if page.is_empty() { site.clone() } else { format!("{} · {site}", components::forms::rcdata(&page)) }
     } /> }
-}
-
-#[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
 }

@@ -600,8 +600,14 @@ async fn within_quotas(
             .map(|t| t.timestamp())
             .unwrap_or(now)
     };
-    let (week_start, week_end) = (midnight(monday), midnight(monday + chrono::Duration::days(7)));
-    let clipped = state.db.dialect().clipped("x.starts_at", "x.ends_at", "$4", "$5");
+    let (week_start, week_end) = (
+        midnight(monday),
+        midnight(monday + chrono::Duration::days(7)),
+    );
+    let clipped = state
+        .db
+        .dialect()
+        .clipped("x.starts_at", "x.ends_at", "$4", "$5");
     let mut violations = Vec::new();
     for (organisation_wide, column, id) in [
         (false, "user_id", user.0),
@@ -1069,17 +1075,15 @@ pub async fn reschedule(
         CustomerCategory::parse(&facts.customer_category).unwrap_or(CustomerCategory::External);
     let (_, price) = crate::domain::booking::price(&context.rates, category, slot.minutes());
     let status = facts.status();
-    let as_admin = actor.has(crate::domain::account::Role::InstitutionAdmin(OrganisationId(
-        facts.institution_id,
-    )));
-    let new_status = if status == BookingStatus::Confirmed
-        && context.rules.approval_required
-        && !as_admin
-    {
-        BookingStatus::Pending
-    } else {
-        status
-    };
+    let as_admin = actor.has(crate::domain::account::Role::InstitutionAdmin(
+        OrganisationId(facts.institution_id),
+    ));
+    let new_status =
+        if status == BookingStatus::Confirmed && context.rules.approval_required && !as_admin {
+            BookingStatus::Pending
+        } else {
+            status
+        };
     let blocked = context.rules.blocked(&slot);
     let at = now.timestamp();
     // The history records the old time in numbers, readable in either language.
@@ -1094,10 +1098,7 @@ pub async fn reschedule(
     let quotas = state.db.quotas_of(resource).await?;
     let mut tx = state.db.pool().begin().await?;
     if let Some(turn) = state.db.dialect().resource_turn() {
-        sqlx::query(turn)
-            .bind(resource.0)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(turn).bind(resource.0).execute(&mut *tx).await?;
     }
     let moved = sqlx::query(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $3, blocked_until = $4, sequence = sequence + 1, \

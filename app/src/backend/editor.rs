@@ -121,7 +121,8 @@ async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, App
     let r = state.db.resource_row(id).await?.ok_or(AppError::NotFound)?;
     let rules = state.db.rules_of(id).await?.ok_or(AppError::NotFound)?;
     let quotas = state.db.quotas_of(id).await?;
-    let limit = |value: Option<i64>, per: i64| value.map(|v| (v / per).to_string()).unwrap_or_default();
+    let limit =
+        |value: Option<i64>, per: i64| value.map(|v| (v / per).to_string()).unwrap_or_default();
     let hours = state.db.opening_hours_of(id).await?;
     let rates = state.db.rates_of(id).await?;
     let closed: Vec<(String, String)> =

@@ -217,3 +217,17 @@ pub fn Submit(label: Signal<String>, #[prop(into)] pending: Signal<bool>) -> imp
 pub fn Done(children: Children) -> impl IntoView {
     view! { <div class="notice notice--success" role="status">{children()}</div> }
 }
+
+/// Text for the inside of `<textarea>` or `<title>` as the server writes it. Leptos writes those
+/// elements' text as it is (as for `<script>`), so a value typed as `</textarea><script>…` would
+/// leave the element: the server escapes it here. In the browser the text is set as text, where
+/// no escaping is needed (and any would show).
+pub fn rcdata(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text.to_string()
+    }
+}

@@ -147,9 +147,8 @@ fn is_run(text: &str) -> bool {
             row.contains(&pair) || reversed.contains(&pair)
         })
     };
-    let repeats = (1..=chars.len() / 2).any(|n| {
-        chars.len() % n == 0 && chars.chunks(n).all(|c| c == &chars[..n])
-    });
+    let repeats = (1..=chars.len() / 2)
+        .any(|n| chars.len().is_multiple_of(n) && chars.chunks(n).all(|c| c == &chars[..n]));
     repeats || ROWS.iter().any(|row| along(row))
 }
 

@@ -48,10 +48,16 @@ pub enum RuleViolation {
     /// Overlaps a booking or blackout, buffers included.
     Taken,
     /// The person (or their organisation) already holds this many active bookings of it.
-    ActiveLimit { organisation: bool, limit: i64 },
+    ActiveLimit {
+        organisation: bool,
+        limit: i64,
+    },
     /// The person (or their organisation) would book more than this many minutes of it in the
     /// week.
-    WeekLimit { organisation: bool, minutes: i64 },
+    WeekLimit {
+        organisation: bool,
+        minutes: i64,
+    },
 }
 
 /// How much of a resource one person, and one organisation, may hold: active bookings still to

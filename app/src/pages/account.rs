@@ -336,7 +336,8 @@ fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
             reload_to("/profile?ended=1");
         }
     });
-    let offset = chrono::FixedOffset::east_opt(offset).unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
+    let offset = chrono::FixedOffset::east_opt(offset)
+        .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
     let at = move |t: i64| {
         crate::components::format::moment(
             i18n,

@@ -97,7 +97,12 @@ pub fn violation_text(i18n: I18nContext<Locale>, v: RuleViolation) -> String {
         RuleViolation::WeekLimit {
             organisation: false,
             minutes,
-        } => t_string!(i18n, booking.rule.week_limit, time = duration(i18n, minutes)).to_string(),
+        } => t_string!(
+            i18n,
+            booking.rule.week_limit,
+            time = duration(i18n, minutes)
+        )
+        .to_string(),
         RuleViolation::WeekLimit {
             organisation: true,
             minutes,

@@ -264,7 +264,7 @@ fn Text(
     view! {
         <div class="field field--wide">
             <label for=id.clone()>{move || label.get()}</label>
-            <textarea id=id name=format!("form[{name}]") rows="4">{value}</textarea>
+            <textarea id=id name=format!("form[{name}]") rows="4">{crate::components::forms::rcdata(&value)}</textarea>
             {hint.map(|h| view! { <p class="field__hint">{move || h.get()}</p> })}
             <FieldMessage name error />
         </div>
