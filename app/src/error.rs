@@ -35,6 +35,10 @@ pub enum AppError {
     /// Too many failed attempts; the person may try again after the given number of seconds.
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: i64 },
+    /// The server cannot store anything just now (its disk is full, or its data folder read-only):
+    /// nothing was changed; try again later.
+    #[error("storage unavailable {trace_id}")]
+    Unavailable { trace_id: String },
     /// Something failed inside; the details are in the server log under `trace_id`.
     #[error("internal error {trace_id}")]
     Internal { trace_id: String },
@@ -62,6 +66,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::NotSignedIn => 401,
             AppError::TooManyAttempts { .. } => 429,
+            AppError::Unavailable { .. } => 503,
             AppError::Internal { .. } => 500,
             AppError::Transport => 502,
         }

@@ -118,3 +118,10 @@ fn AppTitle() -> impl IntoView {
         if page.is_empty() { site.clone() } else { format!("{} · {site}", components::forms::rcdata(&page)) }
     } /> }
 }
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

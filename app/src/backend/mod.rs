@@ -45,8 +45,20 @@ pub fn is_overlap(err: &dyn sqlx::error::DatabaseError) -> bool {
     by_constraint || OVERLAP_NAMES.iter().any(|name| err.message() == *name)
 }
 
+/// Whether the database refused to write because its storage cannot take it: SQLite's FULL (13),
+/// READONLY (8) and IOERR (10, e.g. a disk gone read-only); PostgreSQL's disk_full (53100) and
+/// read_only_sql_transaction (25006).
+fn is_storage_failure(err: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = err.code();
+    let code = code.as_deref().unwrap_or_default();
+    let primary = code.parse::<i64>().map(|c| c & 0xff).unwrap_or(-1);
+    matches!(primary, 8 | 10 | 13) || matches!(code, "53100" | "25006")
+}
+
 /// Database errors become application errors here, once: a conflict by the trigger's or the
-/// constraint's name, a missing row as not found, anything else logged and shown only as a trace id.
+/// constraint's name, a missing row as not found, storage that cannot take a write as
+/// "unavailable" (nothing was changed: the transaction rolled back), anything else logged and
+/// shown only as a trace id.
 impl From<sqlx::Error> for crate::error::AppError {
     fn from(err: sqlx::Error) -> Self {
         use crate::error::AppError;
@@ -55,6 +67,12 @@ impl From<sqlx::Error> for crate::error::AppError {
             sqlx::Error::Database(db) if is_overlap(db.as_ref()) => AppError::Conflict {
                 alternatives: Vec::new(),
             },
+            sqlx::Error::Database(db) if is_storage_failure(db.as_ref()) => {
+                match AppError::internal("storage", &err) {
+                    AppError::Internal { trace_id } => AppError::Unavailable { trace_id },
+                    other => other,
+                }
+            }
             _ => AppError::internal("database", err),
         }
     }

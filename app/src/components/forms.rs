@@ -81,6 +81,9 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
             t_string!(i18n, error.blackout_hits, count = hits.len()).to_string()
         }
         AppError::Transport => t_string!(i18n, error.transport).to_string(),
+        AppError::Unavailable { trace_id } => {
+            t_string!(i18n, error.unavailable, trace = trace_id.clone()).to_string()
+        }
         AppError::TooManyAttempts { retry_after_secs } => t_string!(
             i18n,
             error.too_many_attempts,

@@ -1,10 +1,12 @@
-//! Nothing acknowledged is lost: a server process killed with SIGKILL under a booking load keeps
-//! every booking it acknowledged and delivers each one's mail once after the restart; a backup
-//! taken while bookings pour in restores to a database that passes SQLite's integrity check and
-//! holds every booking acknowledged before the backup began.
+//! Nothing acknowledged is lost, and nothing is half-written: a full disk refuses bookings with a
+//! clear error and the server recovers when room returns; a server process killed with SIGKILL
+//! under a booking load keeps every booking it acknowledged and delivers each one's mail once
+//! after the restart; a backup taken while bookings pour in restores to a database that passes
+//! SQLite's integrity check and holds every booking acknowledged before the backup began.
 
 use crate::common;
 
+use axum::http::StatusCode;
 use common::race::{open_resource, overlapping_pairs, post, serve};
 use common::TestApp;
 use std::sync::{Arc, Mutex};
@@ -271,4 +273,163 @@ async fn try_post(addr: std::net::SocketAddr, body: &str, session: &str) -> Opti
     let status = text.split(' ').nth(1)?.parse().ok()?;
     let body = text.split_once("\r\n\r\n")?.1.to_string();
     Some((status, body))
+}
+
+/// A tmpfs of a given size: a disk that can really fill up, and be given room again. Needs root,
+/// as the test machines run (mount(8)); unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &std::path::Path, bytes: u64) -> SmallDisk {
+        std::fs::create_dir_all(dir).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}")])
+            .arg("tmpfs")
+            .arg(dir)
+            .status()
+            .expect("mount(8)");
+        assert!(status.success(), "mounting a tmpfs (the test needs root)");
+        SmallDisk(dir.to_path_buf())
+    }
+
+    fn resize(&self, bytes: u64) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={bytes}")])
+            .arg(&self.0)
+            .status()
+            .expect("mount(8)");
+        assert!(status.success(), "resizing the tmpfs");
+    }
+
+    fn read_only(&self, read_only: bool) {
+        let mode = if read_only {
+            "remount,ro"
+        } else {
+            "remount,rw"
+        };
+        let status = std::process::Command::new("mount")
+            .args(["-o", mode])
+            .arg(&self.0)
+            .status()
+            .expect("mount(8)");
+        assert!(status.success(), "remounting the tmpfs {mode}");
+    }
+
+    fn used(&self) -> u64 {
+        std::fs::read_dir(&self.0)
+            .unwrap()
+            .filter_map(|e| e.ok()?.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// The data folder's disk fills up while bookings come in: each booking is refused with a clear
+/// 503 ("nothing was changed, try later") and leaves nothing half-written; when room returns, the
+/// same server books again.
+#[tokio::test]
+async fn a_full_disk_refuses_bookings_cleanly_and_the_server_recovers() {
+    let outer = tempfile::tempdir().unwrap();
+    let data = outer.path().join("disk");
+    let disk = SmallDisk::mount(&data, 64 * 1024 * 1024);
+    let url = format!("sqlite://{}", data.join("labshare.db").display());
+    let app = TestApp::on(Some(&url), true).await;
+    let resource = common::race::open_resource(&app, (0, 0)).await;
+    let token = app.sign_in("liu.fang@nk-furniture.example").await;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    // Leave the database a little room, then book until there is none.
+    disk.resize(disk.used() + 96 * 1024);
+    let rows = "SELECT (SELECT COUNT(*) FROM bookings) * 1000000 + (SELECT COUNT(*) FROM booking_events) * 1000 + (SELECT COUNT(*) FROM outbox)";
+    let mut refused = None;
+    for n in 0..400 {
+        let day =
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + chrono::Duration::days(n / 20);
+        let (hour, day) = (n % 20, day.format("%Y-%m-%d").to_string());
+        let before = app.scalar(rows).await;
+        let (status, _, body) = app
+            .call(
+                "book",
+                &[
+                    ("resource", &resource.to_string()),
+                    ("starts", &format!("{day}T{hour:02}:00")),
+                    ("ends", &format!("{day}T{:02}:00", hour + 1)),
+                    ("purpose", "磁盘写满测试"),
+                    ("sample_description", &"样品".repeat(200)),
+                    ("contact_phone", "13900001111"),
+                ],
+                Some(&token),
+                &[],
+            )
+            .await;
+        if status == StatusCode::OK {
+            continue;
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body.contains("Unavailable"), "{body}");
+        assert_eq!(app.scalar(rows).await, before, "nothing half-written");
+        refused = Some((day, hour));
+        break;
+    }
+    let (day, hour) = refused.expect("the disk filled up");
+    assert_eq!(app.state.db.integrity_check().await.unwrap(), "ok");
+
+    // Room again: the same request goes through.
+    disk.resize(64 * 1024 * 1024);
+    let (status, _, body) = app
+        .call(
+            "book",
+            &[
+                ("resource", &resource.to_string()),
+                ("starts", &format!("{day}T{hour:02}:00")),
+                ("ends", &format!("{day}T{:02}:00", hour + 1)),
+                ("purpose", "磁盘写满测试"),
+                ("contact_phone", "13900001111"),
+            ],
+            Some(&token),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The data folder turns read-only: refused the same way, and back when it is writable.
+    disk.read_only(true);
+    let book = |hour: u32| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.call(
+                "book",
+                &[
+                    ("resource", &resource.to_string()),
+                    ("starts", &format!("2027-01-20T{hour:02}:00")),
+                    ("ends", &format!("2027-01-20T{:02}:00", hour + 1)),
+                    ("purpose", "只读测试"),
+                    ("contact_phone", "13900001111"),
+                ],
+                Some(&token),
+                &[],
+            )
+            .await
+        }
+    };
+    let before = app.scalar(rows).await;
+    let (status, _, body) = book(9).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(app.scalar(rows).await, before, "nothing half-written");
+    disk.read_only(false);
+    let (status, _, body) = book(9).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.state.db.close().await;
 }
