@@ -301,20 +301,6 @@ impl SmallDisk {
         assert!(status.success(), "resizing the tmpfs");
     }
 
-    fn read_only(&self, read_only: bool) {
-        let mode = if read_only {
-            "remount,ro"
-        } else {
-            "remount,rw"
-        };
-        let status = std::process::Command::new("mount")
-            .args(["-o", mode])
-            .arg(&self.0)
-            .status()
-            .expect("mount(8)");
-        assert!(status.success(), "remounting the tmpfs {mode}");
-    }
-
     fn used(&self) -> u64 {
         std::fs::read_dir(&self.0)
             .unwrap()
@@ -403,8 +389,10 @@ async fn a_full_disk_refuses_bookings_cleanly_and_the_server_recovers() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    // The data folder turns read-only: refused the same way, and back when it is writable.
-    disk.read_only(true);
+    // The database turns read-only (as when its folder does; a mounted file system cannot be
+    // remounted read-only under open files, so SQLite is told so on every connection): refused
+    // the same way, and back when it is writable.
+    read_only(&app, true).await;
     let book = |hour: u32| {
         let app = &app;
         let token = token.clone();
@@ -428,8 +416,28 @@ async fn a_full_disk_refuses_bookings_cleanly_and_the_server_recovers() {
     let (status, _, body) = book(9).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(app.scalar(rows).await, before, "nothing half-written");
-    disk.read_only(false);
+    read_only(&app, false).await;
     let (status, _, body) = book(9).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     app.state.db.close().await;
+}
+
+/// Every connection of the pool refuses (or accepts again) writes, as SQLite does on a read-only
+/// file: `SQLITE_READONLY`.
+async fn read_only(app: &TestApp, on: bool) {
+    let pool = app.state.db.pool();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(pool.acquire().await.expect("a connection"));
+    }
+    for conn in &mut held {
+        sqlx::query(if on {
+            "PRAGMA query_only = ON"
+        } else {
+            "PRAGMA query_only = OFF"
+        })
+        .execute(&mut **conn)
+        .await
+        .unwrap();
+    }
 }
