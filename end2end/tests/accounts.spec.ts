@@ -3,7 +3,7 @@ import { hydrated, outboxText, readMail, signIn, watchErrors } from "./support";
 
 test("a lab signs up, confirms its address, signs in, sees its profile and signs out", async ({ page, browser }) => {
   // Refusals below answer 400 by design; the browser logs them.
-  const errors = watchErrors(page, ["/api/sign_up", "/api/sign_in"]);
+  const errors = watchErrors(page, ["/api/sign_up", "/api/sign_in", "/api/verify_email"]);
   const email = `e2e.${Date.now()}@small-lab.example`;
   const password = "Kiln-violet-42";
 
