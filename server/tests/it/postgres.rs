@@ -184,3 +184,30 @@ async fn postgres_reports_match_the_independent_computation() {
     let app = TestApp::on(Some(&url), false).await;
     common::reports::check_generated_zone(&app).await;
 }
+
+/// PostgreSQL over TLS, as a deployment across machines uses it: with `sslmode=verify-full` the
+/// connection is encrypted and the server's certificate checked against the CA named in
+/// `sslrootcert`; without that CA the same server is refused.
+#[tokio::test]
+async fn postgres_over_tls_is_encrypted_and_checks_the_server() {
+    let pg = PgServer::start_with_tls();
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        pg.url("postgres"),
+        pg.ca_file().display()
+    );
+    let db = app::backend::Db::connect(&url, 2)
+        .await
+        .expect("a TLS connection");
+    let encrypted: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert!(encrypted, "the session is encrypted");
+    db.migrate().await.expect("the migrations over TLS");
+    db.close().await;
+    // The system's CAs do not know this server's: refused.
+    let unverified = format!("{}?sslmode=verify-full", pg.url("postgres"));
+    assert!(app::backend::Db::connect(&unverified, 1).await.is_err());
+}

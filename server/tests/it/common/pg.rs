@@ -51,11 +51,29 @@ fn run(bin: &Path, tool: &str, args: &[&str]) {
 
 impl PgServer {
     pub fn start() -> PgServer {
+        Self::start_with(false)
+    }
+
+    /// A server that also speaks TLS, with a certificate for 127.0.0.1 signed by a CA of its
+    /// own (`ca_file`), made here with openssl.
+    pub fn start_with_tls() -> PgServer {
+        Self::start_with(true)
+    }
+
+    /// The CA that signed a TLS server's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn start_with(tls: bool) -> PgServer {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("labshare-pg")
             .tempdir()
             .expect("temp dir");
+        if tls {
+            make_certificates(dir.path());
+        }
         if is_root() {
             let ok = Command::new("chown")
                 .arg("-R")
@@ -88,7 +106,12 @@ impl PgServer {
             l.local_addr().expect("addr").port()
         };
         let socket_dir = dir.path().to_str().expect("utf-8 path");
-        let opts = format!("-c listen_addresses=127.0.0.1 -p {port} -k {socket_dir} -c fsync=off -c max_connections=200");
+        let mut opts = format!("-c listen_addresses=127.0.0.1 -p {port} -k {socket_dir} -c fsync=off -c max_connections=200");
+        if tls {
+            opts.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={socket_dir}/server.crt -c ssl_key_file={socket_dir}/server.key"
+            ));
+        }
         let log = format!("{socket_dir}/server.log");
         run(
             &bin,
@@ -129,4 +152,73 @@ impl Drop for PgServer {
             );
         }
     }
+}
+
+/// A CA, and a key and certificate for 127.0.0.1 signed by it, in `dir`.
+fn make_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=labshare test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("extensions");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("key permissions");
 }
