@@ -43,8 +43,9 @@ apt_install pkg-config gcc curl
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi
 if $WITH_TEST_TOOLS; then
   # Debian's Chromium for the browser tests (no browser download), CJK fonts so that Chinese
-  # renders, Python's aiosmtpd as a real SMTP server, PostgreSQL for the second backend.
-  apt_install chromium fonts-noto-cjk python3-aiosmtpd postgresql
+  # renders, Python's aiosmtpd as a real SMTP server, PostgreSQL for the second backend (and
+  # openssl to make its test certificates).
+  apt_install chromium fonts-noto-cjk python3-aiosmtpd postgresql openssl
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
