@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("resources/:id/edit") view=pages::editor::EditResourcePage ssr=SsrMode::Async />
                         <Route path=path!("reports") view=pages::report::ZoneReportPage ssr=SsrMode::Async />
                         <Route path=path!("institution/report") view=pages::report::InstitutionReportPage ssr=SsrMode::Async />
+                        <Route path=path!("zone/sign-ups") view=pages::claims::ClaimsPage ssr=SsrMode::Async />
                         <Route path=path!("admin/people") view=pages::admin::PeoplePage ssr=SsrMode::Async />
                         <Route path=path!("admin/outbox") view=pages::admin::OutboxPage ssr=SsrMode::Async />
                     </Routes>

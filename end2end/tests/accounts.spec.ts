@@ -58,6 +58,8 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("个人资料");
   await expect(page.getByTestId("profile-email")).toHaveText(email);
   await expect(page.getByTestId("profile-organisation")).toHaveText("端到端检测实验室");
+  // The SME status it claimed waits for a zone manager.
+  await expect(page.getByTestId("claim-notice")).toContainText("园区管理员尚未审核");
 
   // Switching the profile's language to English takes effect at once.
   await page.getByLabel("页面和邮件语言").selectOption("en");
@@ -74,6 +76,25 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
   expect(response?.status()).toBe(401);
   await expect(page.getByText("Please sign in first.")).toBeVisible();
   await expect(page.getByRole("link", { name: "Sign in" }).last()).toHaveAttribute("href", "/sign-in?next=/profile");
+
+  // A zone manager checks the SME claim and approves it; the decision is listed.
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const manager = await context.newPage();
+  const managerErrors = watchErrors(manager);
+  await signIn(manager, "manager@jx-zone.example");
+  await expect(manager.getByTestId("who")).toBeVisible();
+  await manager.getByRole("link", { name: "注册审核" }).click();
+  await expect(manager.getByRole("heading", { level: 1 })).toHaveText("注册审核");
+  await hydrated(manager);
+  const row = manager.getByTestId("open-claims").locator("tr", { hasText: email });
+  await expect(row).toContainText("中小企业");
+  await expect(row.getByLabel("确认中小企业")).toBeChecked();
+  await row.getByRole("button", { name: "批准" }).click();
+  await expect(manager.getByText("审核结果已记录")).toBeVisible();
+  await expect(manager.getByTestId("decided-claims")).toContainText(email);
+  await expect(manager.locator("tr", { hasText: email })).toHaveCount(1);
+  expect(managerErrors).toEqual([]);
+  await context.close();
 });
 
 test("a booker cannot open an administration page; a wrong password is refused beside the field", async ({ page }) => {

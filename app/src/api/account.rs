@@ -452,3 +452,53 @@ pub async fn retry_mail(message: i64) -> Result<(), AppError> {
     })
     .await
 }
+
+/// The sign-up claims of the zone the person manages.
+#[server(endpoint = "claims")]
+pub async fn sign_up_claims() -> Result<ClaimsPage, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let offset = crate::backend::utc_offset(&state);
+        state
+            .db
+            .claims_page(session::actor().as_ref(), offset)
+            .await
+    })
+    .await
+}
+
+/// A zone manager decides a sign-up claim: `decision` is "approve" (granting what is ticked of
+/// `in_zone` and `sme`, at most what was claimed) or "refuse".
+#[server(endpoint = "decide_claim")]
+pub async fn decide_claim(
+    claim: i64,
+    decision: String,
+    in_zone: Option<String>,
+    sme: Option<String>,
+) -> Result<(), AppError> {
+    super::reply(async move {
+        let approve = match decision.as_str() {
+            "approve" => true,
+            "refuse" => false,
+            _ => return Err(AppError::validation("decision", "decision_unknown")),
+        };
+        let state = state()?;
+        state
+            .db
+            .decide_claim(
+                session::actor().as_ref(),
+                claim,
+                crate::backend::accounts::Decision {
+                    approve,
+                    in_zone: in_zone.is_some(),
+                    sme: sme.is_some(),
+                },
+                now(&state),
+                &state.settings,
+            )
+            .await?;
+        super::after_form("/zone/sign-ups");
+        Ok(())
+    })
+    .await
+}

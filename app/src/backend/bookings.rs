@@ -5,7 +5,7 @@
 
 use super::mail::{enqueue, mail_host, Invite, InviteMethod, Mail};
 use super::{AppState, Db};
-use crate::domain::account::{check_phone, Actor, Language, Role};
+use crate::domain::account::{check_phone, Actor, Language, Membership, Role};
 use crate::domain::booking::*;
 use crate::domain::catalogue::{
     Bilingual, BookingStatus, CustomerCategory, RateView, ResourceStatus,
@@ -279,7 +279,8 @@ impl Db {
         Ok(Customer {
             organisation: actor.organisation,
             zone: actor.zone,
-            is_sme: sme != 0,
+            // A member whose membership waits for confirmation books as an outsider.
+            is_sme: sme != 0 && actor.membership == Membership::Confirmed,
         })
     }
 

@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "account_exists",
     "reset_password",
     "invitation",
+    "claim_decided",
     "booking_cancelled",
     "booking_confirmed",
     "booking_received",
@@ -554,6 +555,7 @@ mod tests {
             "resource": "10 米法半电波暗室", "when": "2026-12-01 09:00–12:00", "booking": 42,
             "reason": "设备故障", "by": "管理员", "organisation": "南康木匠家具", "booker": "刘芳",
             "price": "¥1,200.00", "category": "中小微企业", "location": "A 楼 101", "purpose": "出口检测",
+            "join": false, "approved": true, "in_zone": true, "sme": false, "profile_link": "http://x/profile",
         });
         for (name, _) in TEMPLATES {
             let (template, lang) = name.split_once('.').unwrap();
@@ -569,6 +571,29 @@ mod tests {
             "Please confirm your email address · Instrument & Facility Sharing Platform"
         );
         assert!(r.body_text.contains("http://x/verify?token=t"));
+    }
+
+    #[test]
+    fn a_claim_decision_says_what_was_granted() {
+        let says = |join: bool, approved: bool, in_zone: bool, sme: bool| {
+            let ctx = serde_json::json!({
+                "name": "Liu", "organisation": "Nankang Joinery", "join": join, "approved": approved,
+                "in_zone": in_zone, "sme": sme, "profile_link": "http://x/profile",
+            });
+            render("claim_decided", Language::En, &ctx).unwrap()
+        };
+        let granted = says(false, true, true, false);
+        assert!(granted.subject.contains("confirmed") && !granted.subject.contains("not"));
+        assert!(granted.body_text.contains("now a member of the zone"));
+        assert!(!granted.body_text.contains("SME"));
+        let nothing = says(false, true, false, false);
+        assert!(nothing.body_text.contains("external rates still apply"));
+        let refused = says(true, false, false, false);
+        assert!(refused.subject.contains("not confirmed"));
+        assert!(refused.body_text.contains("external rate"));
+        assert!(says(true, true, true, true)
+            .body_text
+            .contains("now get the prices and access of Nankang Joinery"));
     }
 
     #[test]

@@ -63,6 +63,7 @@ fn PersonalNav(actor: Actor) -> impl IntoView {
         })}
         {zone_manager.then(|| view! {
             <a href="/reports" class="site-nav__link" aria-current=current("/reports")>{t!(i18n, nav.reports)}</a>
+            <a href="/zone/sign-ups" class="site-nav__link" aria-current=current("/zone")>{t!(i18n, nav.claims)}</a>
         })}
         {site_admin.then(|| view! {
             <a href="/admin/people" class="site-nav__link" aria-current=current("/admin")>{t!(i18n, nav.admin)}</a>

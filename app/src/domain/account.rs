@@ -11,6 +11,16 @@ text_enum!(
 );
 text_enum!(RoleName { InstitutionAdmin = "institution_admin", ZoneManager = "zone_manager", SiteAdmin = "site_admin" });
 text_enum!(Language { ZhCn = "zh-CN", En = "en" });
+text_enum!(
+    /// Whether a person's membership of their organisation is confirmed. A person who said at
+    /// sign-up that they belong to an existing organisation waits for a zone manager; until then
+    /// (and after a refusal) they book as an outsider.
+    Membership { Confirmed = "confirmed", Pending = "pending", Refused = "refused" }
+);
+text_enum!(
+    /// What a sign-up claim asks a zone manager to confirm.
+    ClaimKind { NewOrganisation = "new_organisation", Join = "join" }
+);
 
 /// The name of the language-preference cookie; leptos_i18n reads it on every request.
 pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
@@ -60,8 +70,10 @@ pub struct Actor {
     pub organisation: OrganisationId,
     pub organisation_name: Bilingual,
     pub organisation_kind: OrganisationKind,
-    /// The zone the organisation belongs to, if it is inside one.
+    /// The zone the organisation belongs to, if it is inside one and the person's membership is
+    /// confirmed.
     pub zone: Option<ZoneId>,
+    pub membership: Membership,
     pub roles: Vec<Role>,
 }
 
@@ -252,6 +264,8 @@ pub struct Profile {
     pub organisation_is_sme: bool,
     pub organisation_credit_code: String,
     pub organisation_in_zone: bool,
+    /// The person's sign-up claim while a zone manager has not decided it.
+    pub open_claim: Option<StandingClaim>,
     /// Where the person is signed in, the newest first.
     pub sessions: Vec<SessionView>,
     pub utc_offset_seconds: i32,
@@ -267,6 +281,45 @@ pub struct SessionView {
     pub user_agent: String,
     /// The session this page was asked for with.
     pub current: bool,
+}
+
+/// A sign-up claim: a new organisation that says it is in the zone or an SME, or a person who says
+/// they belong to an existing organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandingClaim {
+    pub id: i64,
+    pub kind: ClaimKind,
+    pub person: String,
+    pub email: String,
+    pub verified: bool,
+    pub organisation: Bilingual,
+    pub organisation_kind: OrganisationKind,
+    pub credit_code: String,
+    /// What is claimed: for a new organisation, what the person ticked; for a join, what the
+    /// organisation already is (what membership would bring).
+    pub in_zone: bool,
+    pub sme: bool,
+    pub created_at: i64,
+}
+
+/// The zone managers' page of sign-up claims: the open ones, oldest first, and the latest decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimsPage {
+    pub zone: Bilingual,
+    pub utc_offset_seconds: i32,
+    pub open: Vec<StandingClaim>,
+    pub decided: Vec<DecidedClaim>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecidedClaim {
+    pub claim: StandingClaim,
+    pub approved: bool,
+    /// What was granted, which may be less than was claimed.
+    pub granted_in_zone: bool,
+    pub granted_sme: bool,
+    pub decided_at: i64,
+    pub decided_by: String,
 }
 
 /// A person as an administrator sees them.

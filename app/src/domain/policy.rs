@@ -11,6 +11,7 @@
 //! | invite to an institution    | –              | their institution       | –            | yes        |
 //! | read an institution report  | –              | their institution       | its zone's   | –          |
 //! | read the zone report        | –              | –                       | their zone   | –          |
+//! | decide sign-up claims       | –              | –                       | their zone   | –          |
 //! | grant and revoke roles      | –              | –                       | –            | yes        |
 //! | read and retry the outbox   | –              | –                       | –            | yes        |
 
@@ -27,6 +28,7 @@ pub enum Action {
     InviteMember,
     ReadInstitutionReport,
     ReadZoneReport,
+    DecideClaims,
     ManageRoles,
     ManageOutbox,
 }
@@ -73,7 +75,9 @@ pub fn can(actor: &Actor, action: Action, target: Target) -> bool {
         (Action::ReadInstitutionReport, Target::Institution { id, zone }) => {
             admin_of(id) || manager_of(zone)
         }
-        (Action::ReadZoneReport, Target::Zone(zone)) => manager_of(Some(zone)),
+        (Action::ReadZoneReport | Action::DecideClaims, Target::Zone(zone)) => {
+            manager_of(Some(zone))
+        }
         (Action::ManageRoles | Action::ManageOutbox, Target::Site) => actor.is_site_admin(),
         // An action asked about the wrong kind of target is a programming error: refuse it.
         _ => false,
@@ -113,6 +117,7 @@ mod tests {
             organisation_name: Bilingual::default(),
             organisation_kind: OrganisationKind::Lab,
             zone: None,
+            membership: crate::domain::account::Membership::Confirmed,
             roles,
         }
     }
@@ -169,6 +174,14 @@ mod tests {
             Action::ReadZoneReport,
             Target::Zone(ZoneId(2))
         ));
+        assert!(can(&manager, Action::DecideClaims, Target::Zone(ZONE)));
+        assert!(!can(
+            &manager,
+            Action::DecideClaims,
+            Target::Zone(ZoneId(2))
+        ));
+        let admin = person(4, vec![Role::InstitutionAdmin(A), Role::SiteAdmin]);
+        assert!(!can(&admin, Action::DecideClaims, Target::Zone(ZONE)));
         let inst = Target::Institution {
             id: A,
             zone: Some(ZONE),

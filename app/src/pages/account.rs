@@ -3,7 +3,9 @@
 use crate::api::account::*;
 use crate::components::error_view::ErrorView;
 use crate::components::forms::{action_done, action_error, Done, Field, FormError, Submit};
-use crate::domain::account::{InvitationView, Language, OrganisationKind, Profile, SessionView};
+use crate::domain::account::{
+    ClaimKind, InvitationView, Language, Membership, OrganisationKind, Profile, SessionView,
+};
 use crate::i18n::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -121,6 +123,7 @@ pub fn SignUpPage() -> impl IntoView {
                             </Suspense>
                         </select>
                         <p class="field__hint">{t!(i18n, account.institution_hint)}</p>
+                        <p class="field__hint" data-testid="claim-hint">{t!(i18n, account.claim_hint)}</p>
                     </div>
                     <div class="subform" hidden=move || chosen.get() != "new">
                         <Field name="org_name" label=tr!(i18n, account.organisation_name) error />
@@ -290,6 +293,12 @@ fn ProfileForms(p: Profile) -> impl IntoView {
             </section>
             <section class="panel" aria-labelledby="h-org">
                 <h2 id="h-org">{t!(i18n, account.organisation)}</h2>
+                {match (&p.open_claim, actor.membership) {
+                    (Some(c), _) if c.kind == ClaimKind::Join => Some(t_string!(i18n, account.claim_open_join)),
+                    (Some(_), _) => Some(t_string!(i18n, account.claim_open_new)),
+                    (None, Membership::Refused) => Some(t_string!(i18n, account.membership_refused)),
+                    (None, _) => None,
+                }.map(|text| view! { <div class="notice" role="status" data-testid="claim-notice"><p>{text}</p></div> })}
                 <dl class="dl">
                     <div class="dl-row"><dt>{t!(i18n, account.organisation_name)}</dt>
                         <dd data-testid="profile-organisation">{move || organisation.pick(english()).to_string()}</dd></div>

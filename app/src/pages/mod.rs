@@ -2,6 +2,7 @@ pub mod account;
 pub mod admin;
 pub mod booking;
 pub mod catalogue;
+pub mod claims;
 pub mod editor;
 pub mod free;
 pub mod idle;

@@ -31,9 +31,10 @@ async fn sign_up_verify_sign_in_and_out() {
         .unwrap();
     assert!(stored.starts_with("$argon2id$") && !stored.contains(GOOD_PASSWORD));
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM organisations WHERE credit_code = '91350100M000100Y43' AND is_sme AND zone_id IS NOT NULL AND kind = 'lab'")
+        app.scalar("SELECT COUNT(*) FROM organisations WHERE credit_code = '91350100M000100Y43' AND NOT is_sme AND zone_id IS NULL AND kind = 'lab'")
             .await,
-        1
+        1,
+        "in the zone and SME once a zone manager approves (claims.rs)"
     );
 
     // The verification mail is in the outbox, in the language chosen.

@@ -9,6 +9,7 @@ mod authorization;
 mod availability;
 mod bookings;
 mod catalogue;
+mod claims;
 mod concurrency;
 mod database;
 mod durability;

@@ -657,6 +657,7 @@ async fn every_route_and_page_answers_malformed_requests_with_4xx_and_changes_no
             "/admin/outbox",
             vec!["/admin/outbox?filter=<script>".into()],
         ),
+        ("/zone/sign-ups", vec!["/zone/sign-ups?claim=%ff%fe".into()]),
     ]);
     let covered: BTreeSet<String> = pages.keys().map(|k| k.to_string()).collect();
     let declared_pages: BTreeSet<String> = page_paths()

@@ -146,13 +146,21 @@ impl Db {
             }
             _ => {
                 let (id,): (i64,) = sqlx::query_as(
-                    "UPDATE users SET organisation_id = $1, email_verified_at = COALESCE(email_verified_at, $2) \
-                     WHERE email = $3 RETURNING id",
+                    "UPDATE users SET organisation_id = $1, membership = 'confirmed', \
+                     email_verified_at = COALESCE(email_verified_at, $2) WHERE email = $3 RETURNING id",
                 )
                 .bind(institution)
                 .bind(now)
                 .bind(&view.email)
                 .fetch_one(&mut *tx)
+                .await?;
+                // The institution's invitation confirms membership: a claim to belong elsewhere
+                // has nothing left to decide.
+                sqlx::query(
+                    "DELETE FROM standing_claims WHERE user_id = $1 AND decided_at IS NULL",
+                )
+                .bind(id)
+                .execute(&mut *tx)
                 .await?;
                 id
             }

@@ -71,6 +71,7 @@ struct ActorRow {
     name_en: String,
     kind: String,
     zone_id: Option<i64>,
+    membership: String,
 }
 
 mod invitations;
@@ -78,16 +79,18 @@ mod passwords;
 mod people;
 mod sessions;
 mod signup;
+mod standing;
 
 pub use passwords::throttle_wait_secs;
 pub use signup::{NewOrExisting, SignUp};
+pub use standing::Decision;
 
 impl Db {
     /// The person behind a user id, with organisation and roles.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn actor(&self, user: UserId) -> Result<Option<Actor>, sqlx::Error> {
         let row: Option<ActorRow> = sqlx::query_as(
-            "SELECT u.id, u.display_name, u.email, u.locale, o.id AS organisation_id, o.name_zh, o.name_en, o.kind, o.zone_id \
+            "SELECT u.id, u.display_name, u.email, u.locale, o.id AS organisation_id, o.name_zh, o.name_en, o.kind, o.zone_id, u.membership \
              FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1",
         )
         .bind(user.0)
@@ -95,6 +98,8 @@ impl Db {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let roles = self.roles_of(&[row.id]).await?;
+        let membership = Membership::parse(&row.membership).unwrap_or(Membership::Pending);
+        let confirmed = membership == Membership::Confirmed;
         Ok(Some(Actor {
             user: UserId(row.id),
             name: row.display_name,
@@ -107,7 +112,8 @@ impl Db {
             },
             organisation_kind: OrganisationKind::parse(&row.kind)
                 .unwrap_or(OrganisationKind::Enterprise),
-            zone: row.zone_id.map(ZoneId),
+            zone: row.zone_id.filter(|_| confirmed).map(ZoneId),
+            membership,
             roles: roles.into_iter().map(|(_, r)| r).collect(),
         }))
     }

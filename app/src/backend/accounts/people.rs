@@ -41,6 +41,7 @@ impl Db {
             organisation_is_sme: sme != 0,
             organisation_credit_code: code.unwrap_or_default(),
             organisation_in_zone: zone.is_some(),
+            open_claim: self.open_claim_of(user).await?,
             sessions,
             utc_offset_seconds,
         })

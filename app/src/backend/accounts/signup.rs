@@ -1,6 +1,7 @@
 //! Signing up: a person with a new or existing organisation, and the address verified by a mailed
 //! single-use link.
 
+use super::standing::{record_claim, Claim};
 use super::*;
 
 /// What a person fills in to sign up.
@@ -156,8 +157,8 @@ impl Db {
         }
 
         let mut tx = self.pool().begin().await?;
-        let organisation_id = match organisation {
-            NewOrExisting::Existing(id) => id.0,
+        let (organisation_id, claim) = match organisation {
+            NewOrExisting::Existing(id) => (id.0, Claim::Join),
             NewOrExisting::New {
                 name,
                 kind,
@@ -165,27 +166,18 @@ impl Db {
                 sme,
                 credit_code,
             } => {
-                let zone: Option<i64> = if in_zone {
-                    sqlx::query_as::<_, (i64,)>("SELECT id FROM zones ORDER BY id LIMIT 1")
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .map(|(z,)| z)
-                } else {
-                    None
-                };
+                // Outside the zone and not an SME until a zone manager approves the claim.
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO organisations (zone_id, kind, name_zh, name_en, credit_code, is_sme, created_at) \
-                     VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
+                     VALUES (NULL, $1, $2, $2, $3, FALSE, $4) RETURNING id",
                 )
-                .bind(zone)
                 .bind(kind.as_str())
                 .bind(&name)
                 .bind(credit_code)
-                .bind(sme)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-                id
+                (id, Claim::NewOrganisation { in_zone, sme })
             }
         };
         let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
@@ -207,6 +199,7 @@ impl Db {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(()),
             Err(e) => return Err(e.into()),
         };
+        record_claim(&mut tx, user, organisation_id, claim, now).await?;
         send_verification(&mut tx, user, &email, &name, input.language, now, settings).await?;
         tx.commit().await?;
         tracing::info!(user, "signed up");
