@@ -6,6 +6,7 @@ pub mod config;
 pub mod export;
 pub mod limits;
 pub mod mailer;
+pub mod rest;
 
 use anyhow::Context;
 use app::backend::session::{read_cookie, RequestSession, SESSION_COOKIE};
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             "/photos",
             tower_http::services::ServeDir::new(state.settings.photos_dir.clone()),
         )
+        .nest("/api/v1", rest::router(state.clone()))
         .route(
             "/api/{*fn_name}",
             axum::routing::any(move |req: axum::extract::Request| {
@@ -178,7 +180,7 @@ async fn security_headers(
         || path.starts_with("/api/")
         || path.starts_with("/reports/")
         || path.starts_with("/resources/") && path.ends_with("/photos");
-    let mut res = next.run(req).await;
+    let mut res = page_policy(next.run(req).await).await;
     let headers = res.headers_mut();
     let mut set = |name: header::HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
@@ -209,10 +211,50 @@ async fn security_headers(
         );
     }
     let cacheable = path.starts_with("/pkg/") || path.starts_with("/favicon");
-    if private && !cacheable {
+    // The API's reads carry ETags and say `private, no-cache` themselves (revalidate each time).
+    let revalidated = path.starts_with("/api/v1/") && headers.contains_key(header::CACHE_CONTROL);
+    if private && !cacheable && !revalidated {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// A page whose policy did not reach its response headers (seen rarely under load in the browser
+/// tests: the page then could not run its scripts) gets the policy for the nonce its own script
+/// tags carry. Only the server writes `<script` into a page (what people type is escaped), so the
+/// nonce is the one Leptos gave this response.
+async fn page_policy(res: Response) -> Response {
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !html || res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Some(nonce) = script_nonce(&String::from_utf8_lossy(&bytes)) {
+        tracing::warn!("a page came without its policy; set from its scripts' nonce");
+        if let Ok(v) = HeaderValue::from_str(&app::content_security_policy(&nonce)) {
+            parts.headers.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The nonce of the first `<script …>` tag of a page.
+pub fn script_nonce(html: &str) -> Option<String> {
+    let tag_start = html.find("<script")?;
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
+    let value = tag.split_once("nonce=\"")?.1.split('"').next()?;
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
+        .then(|| value.to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// A request for a server function that does not exist (404), or with a method it does not
@@ -222,6 +264,10 @@ fn unknown_server_fn(req: &axum::extract::Request) -> Option<Response> {
         std::sync::OnceLock::new();
     let functions = FUNCTIONS.get_or_init(|| leptos::server_fn::axum::server_fn_paths().collect());
     let path = req.uri().path();
+    // Under the REST API's prefix, a path it does not have is its own 404.
+    if path.starts_with("/api/v1/") {
+        return Some(rest::problem::Problem::new("not-found").into_response());
+    }
     let methods: Vec<&axum::http::Method> = functions
         .iter()
         .filter(|(p, _)| *p == path)
@@ -617,4 +663,20 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutdown requested");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_nonce;
+
+    #[test]
+    fn a_pages_nonce_is_read_from_its_first_script_tag_only() {
+        let page = r#"<html><head><script nonce="AbC+/9=" type="module">x</script></head>
+            <body><p>nonce="evil"</p><script nonce="other"></script></body></html>"#;
+        assert_eq!(script_nonce(page).as_deref(), Some("AbC+/9="));
+        // Text that merely says nonce= is not a script tag.
+        assert_eq!(script_nonce(r#"<p>nonce="evil"</p>"#), None);
+        assert_eq!(script_nonce(r#"<script nonce="a'b">"#), None);
+        assert_eq!(script_nonce("<script>no nonce</script>"), None);
+    }
 }

@@ -24,6 +24,8 @@ pub enum Kind {
     Schedule,
     /// Report downloads.
     Export,
+    /// The REST API (`/api/v1`), every call.
+    Api,
 }
 
 impl Kind {
@@ -49,6 +51,7 @@ impl Kind {
             }
             ("/schedule", _) | (_, Some("schedule")) => Some(Kind::Schedule),
             ("/reports/export", _) => Some(Kind::Export),
+            (_, Some(rest)) if rest.starts_with("v1/") => Some(Kind::Api),
             _ => None,
         }
     }
@@ -61,6 +64,7 @@ impl Kind {
             Kind::Search => (120, 60),
             Kind::Schedule => (60, 20),
             Kind::Export => (20, 10),
+            Kind::Api => (300, 100),
         }
     }
 }
@@ -85,6 +89,7 @@ impl Limits {
             Kind::Search,
             Kind::Schedule,
             Kind::Export,
+            Kind::Api,
         ]
         .into_iter()
         .map(|kind| {
@@ -139,6 +144,10 @@ pub async fn limit(
             let error = app::error::AppError::TooManyAttempts {
                 retry_after_secs: wait as i64,
             };
+            if kind == Kind::Api {
+                return crate::rest::problem::Problem::from_app(error, &chrono_tz::UTC)
+                    .into_response();
+            }
             let mut res = (StatusCode::TOO_MANY_REQUESTS, axum::Json(error)).into_response();
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(wait.max(1)));
@@ -161,6 +170,7 @@ mod tests {
         assert_eq!(Kind::of("/reports/export"), Some(Kind::Export));
         assert_eq!(Kind::of("/resources/3"), None);
         assert_eq!(Kind::of("/api/me"), None);
+        assert_eq!(Kind::of("/api/v1/bookings"), Some(Kind::Api));
     }
 
     #[test]

@@ -502,3 +502,58 @@ pub async fn decide_claim(
     })
     .await
 }
+
+/// A personal API token made just now: its view, and the secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NewApiToken {
+    pub token: ApiTokenView,
+    pub secret: String,
+}
+
+/// Makes a personal API token with `scope` ("read", "book" or "admin").
+#[server(endpoint = "create_api_token")]
+pub async fn create_api_token(name: String, scope: String) -> Result<NewApiToken, AppError> {
+    super::reply(async move {
+        let scope = TokenScope::parse(&scope)
+            .ok_or_else(|| AppError::validation("scope", "choice_unknown"))?;
+        let state = state()?;
+        let (token, secret) = state
+            .db
+            .create_api_token(session::actor().as_ref(), &name, scope, now(&state))
+            .await?;
+        Ok(NewApiToken { token, secret })
+    })
+    .await
+}
+
+/// Revokes one of the person's API tokens, at once.
+#[server(endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(token: i64) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        state
+            .db
+            .revoke_api_token(session::actor().as_ref(), token, now(&state))
+            .await?;
+        super::after_form("/profile");
+        Ok(())
+    })
+    .await
+}
+
+/// Makes a new secret calendar address (the old one stops working); returns the address.
+#[server(endpoint = "reset_calendar_feed")]
+pub async fn reset_calendar_feed() -> Result<String, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let secret = state
+            .db
+            .reset_calendar_feed(session::actor().as_ref(), now(&state))
+            .await?;
+        Ok(format!(
+            "{}/api/v1/calendars/{secret}/bookings.ics",
+            state.settings.public_url.trim_end_matches('/')
+        ))
+    })
+    .await
+}

@@ -12,22 +12,36 @@ use {
 };
 
 /// A slot from two local times as the browser's `datetime-local` inputs send them
-/// ("2026-12-01T09:00"), in the zone's time zone.
+/// ("2026-12-01T09:00"), in the zone's time zone, or two RFC 3339 instants (the REST API's).
 #[cfg(feature = "ssr")]
-fn slot(tz: &chrono_tz::Tz, starts: &str, ends: &str) -> Result<TimeSlot, AppError> {
-    use chrono::{NaiveDateTime, TimeZone, Utc};
-    let at = |raw: &str, field: &str| {
-        let raw = raw.trim();
-        NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-            .ok()
-            .filter(|local| crate::domain::time::plausible(local.date()))
-            .and_then(|local| tz.from_local_datetime(&local).single())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| AppError::validation(field, "time_invalid"))
-    };
-    let (starts, ends) = (at(starts, "starts")?, at(ends, "ends")?);
+pub fn slot(tz: &chrono_tz::Tz, starts: &str, ends: &str) -> Result<TimeSlot, AppError> {
+    let (starts, ends) = (instant(tz, starts, "starts")?, instant(tz, ends, "ends")?);
     TimeSlot::new(starts, ends).map_err(|_| AppError::validation("ends", "time_order"))
+}
+
+/// One instant: RFC 3339 with its offset, or a local time of the zone (minutes or seconds).
+#[cfg(feature = "ssr")]
+pub fn instant(
+    tz: &chrono_tz::Tz,
+    raw: &str,
+    field: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+    let raw = raw.trim();
+    let exact = DateTime::parse_from_rfc3339(raw)
+        .ok()
+        .filter(|t| crate::domain::time::plausible(t.date_naive()))
+        .map(|t| t.with_timezone(&Utc));
+    exact
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+                .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+                .ok()
+                .filter(|local| crate::domain::time::plausible(local.date()))
+                .and_then(|local| tz.from_local_datetime(&local).single())
+                .map(|t| t.with_timezone(&Utc))
+        })
+        .ok_or_else(|| AppError::validation(field, "time_invalid"))
 }
 
 /// The price and the rule check for a slot of a resource, for the signed-in person.

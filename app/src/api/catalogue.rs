@@ -32,63 +32,67 @@ pub async fn list_resources(
     #[server(default)] query: CatalogueQuery,
     english: Option<bool>,
 ) -> Result<CataloguePage, AppError> {
-    use crate::domain::catalogue::{AccreditationBody, CatalogueSort, ResourceStatus};
-    use crate::domain::money::Money;
     super::reply(async move {
-        fn choice<T>(
-            raw: &Option<String>,
-            field: &str,
-            parse: impl Fn(&str) -> Option<T>,
-        ) -> Result<Option<T>, AppError> {
-            match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                Some(v) => parse(v)
-                    .map(Some)
-                    .ok_or_else(|| AppError::validation(field, "choice_unknown")),
-                None => Ok(None),
-            }
-        }
-        let max_per_hour = match query
-            .max_price
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            Some(v) => Some(
-                Money::parse(v).map_err(|_| AppError::validation("max_price", "price_invalid"))?,
-            ),
-            None => None,
-        };
-        let filter = CatalogueFilter {
-            kind: choice(&query.kind, "kind", ResourceKind::parse)?,
-            category: query.category.map(CategoryId),
-            institution: query.institution.map(OrganisationId),
-            text: CatalogueFilter::words(query.q.as_deref().unwrap_or_default()),
-            body: choice(&query.body, "body", AccreditationBody::parse)?,
-            standard: query
-                .standard
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.chars().take(60).collect()),
-            max_per_hour,
-            status: choice(&query.status, "status", ResourceStatus::parse)?,
-        };
-        let sort =
-            choice(&query.sort, "sort", CatalogueSort::parse)?.unwrap_or(CatalogueSort::Category);
         let state = crate::backend::state()?;
-        let today = state.clock.now().with_timezone(&state.tz).date_naive();
-        Ok(state
-            .db
-            .catalogue(
-                &filter,
-                sort,
-                query.page.unwrap_or(1),
-                english.unwrap_or(false),
-                today,
-            )
-            .await?)
+        catalogue_page(&state, &query, english.unwrap_or(false)).await
     })
     .await
+}
+
+/// The catalogue page `query` asks for (the pages' server function and the REST API).
+#[cfg(feature = "ssr")]
+pub async fn catalogue_page(
+    state: &crate::backend::AppState,
+    query: &CatalogueQuery,
+    english: bool,
+) -> Result<CataloguePage, AppError> {
+    use crate::domain::catalogue::{AccreditationBody, CatalogueSort, ResourceStatus};
+    use crate::domain::money::Money;
+    fn choice<T>(
+        raw: &Option<String>,
+        field: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, AppError> {
+        match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) => parse(v)
+                .map(Some)
+                .ok_or_else(|| AppError::validation(field, "choice_unknown")),
+            None => Ok(None),
+        }
+    }
+    let max_per_hour = match query
+        .max_price
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) => {
+            Some(Money::parse(v).map_err(|_| AppError::validation("max_price", "price_invalid"))?)
+        }
+        None => None,
+    };
+    let filter = CatalogueFilter {
+        kind: choice(&query.kind, "kind", ResourceKind::parse)?,
+        category: query.category.map(CategoryId),
+        institution: query.institution.map(OrganisationId),
+        text: CatalogueFilter::words(query.q.as_deref().unwrap_or_default()),
+        body: choice(&query.body, "body", AccreditationBody::parse)?,
+        standard: query
+            .standard
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(60).collect()),
+        max_per_hour,
+        status: choice(&query.status, "status", ResourceStatus::parse)?,
+    };
+    let sort =
+        choice(&query.sort, "sort", CatalogueSort::parse)?.unwrap_or(CatalogueSort::Category);
+    let today = state.clock.now().with_timezone(&state.tz).date_naive();
+    Ok(state
+        .db
+        .catalogue(&filter, sort, query.page.unwrap_or(1), english, today)
+        .await?)
 }
 
 /// Everything on a resource page, with the week that holds `week` (any day; default this week).
@@ -144,6 +148,15 @@ pub struct FreeTimeQuery {
 pub async fn find_free_time(
     #[server(default)] query: FreeTimeQuery,
 ) -> Result<crate::domain::availability::FreeSearchPage, AppError> {
+    super::reply(async move { free_search(&crate::backend::state()?, query).await }).await
+}
+
+/// The time-first search `query` asks for (the pages' server function and the REST API).
+#[cfg(feature = "ssr")]
+pub async fn free_search(
+    state: &crate::backend::AppState,
+    query: FreeTimeQuery,
+) -> Result<crate::domain::availability::FreeSearchPage, AppError> {
     let FreeTimeQuery {
         from,
         to,
@@ -157,8 +170,7 @@ pub async fn find_free_time(
     } = query;
     use crate::domain::availability::{FreeQuery, FreeSearchPage, FREE_PAGE_SIZE, MAX_RANGE_DAYS};
     use chrono::{Duration, NaiveDate, Offset, TimeZone};
-    super::reply(async move {
-        let state = crate::backend::state()?;
+    {
         let now = state.clock.now();
         let today = now.with_timezone(&state.tz).date_naive();
         let date = |raw: Option<String>, default: NaiveDate| match raw
@@ -241,8 +253,7 @@ pub async fn find_free_time(
                 .fix()
                 .local_minus_utc(),
         })
-    })
-    .await
+    }
 }
 
 /// The kind, category and institution filter of the idle and schedule pages' GET forms.

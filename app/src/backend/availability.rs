@@ -245,3 +245,64 @@ fn search_one<Tz: TimeZone>(
     };
     (Vec::new(), Some(reason))
 }
+
+/// A resource's open and busy times over local days `from ..= to` (the REST API's availability).
+#[derive(Debug, Clone)]
+pub struct ResourceTimes {
+    pub open: Vec<TimeSlot>,
+    /// Bookings (with their buffers) and blackouts.
+    pub busy: Vec<TimeSlot>,
+}
+
+impl Db {
+    /// `None` when the resource does not exist.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn resource_times<Tz: TimeZone>(
+        &self,
+        resource: ResourceId,
+        tz: &Tz,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Option<ResourceTimes>, sqlx::Error> {
+        if self.resource_row(resource).await?.is_none() {
+            return Ok(None);
+        }
+        let hours = self.opening_hours_of(resource).await?;
+        let closed: Vec<(String,)> = sqlx::query_as(
+            "SELECT day FROM closure_days WHERE (resource_id IS NULL OR resource_id = $1) AND day >= $2 AND day <= $3",
+        )
+        .bind(resource.0)
+        .bind(from.format("%Y-%m-%d").to_string())
+        .bind(to.format("%Y-%m-%d").to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let closed: Vec<NaiveDate> = closed
+            .iter()
+            .filter_map(|(d,)| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .collect();
+        let open = hours.open_windows(tz, from, to, &closed);
+        let (Some(first), Some(last)) = (open.first(), open.last()) else {
+            return Ok(Some(ResourceTimes {
+                open,
+                busy: Vec::new(),
+            }));
+        };
+        let (lo, hi) = (first.start().timestamp(), last.end().timestamp());
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT blocked_from, blocked_until FROM bookings WHERE resource_id = $1 \
+               AND status IN ('pending', 'confirmed') AND blocked_from < $3 AND blocked_until > $2 \
+             UNION ALL SELECT starts_at, ends_at FROM blackouts WHERE resource_id = $1 AND starts_at < $3 AND ends_at > $2",
+        )
+        .bind(resource.0)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.pool())
+        .await?;
+        let busy = crate::domain::time::normalize(
+            rows.into_iter()
+                .filter_map(|(s, e)| TimeSlot::from_unix(s.max(lo), e.min(hi)).ok())
+                .collect(),
+        );
+        Ok(Some(ResourceTimes { open, busy }))
+    }
+}

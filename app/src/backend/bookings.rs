@@ -3,7 +3,7 @@
 //! row, and queues its mail. The rules are checked first for a good answer; the database's overlap
 //! guard is what makes a booking safe.
 
-use super::mail::{enqueue, mail_host, Invite, InviteMethod, Mail};
+use super::mail::{booking_uid, enqueue, Invite, InviteMethod, Mail};
 use super::{AppState, Db};
 use crate::domain::account::{check_phone, Actor, Language, Membership, Role};
 use crate::domain::booking::*;
@@ -56,7 +56,8 @@ pub struct BookingFacts {
     pub sequence: i64,
 }
 
-const FACTS_SQL: &str = "SELECT b.id, b.resource_id, b.user_id, b.organisation_id, r.institution_id, b.status, b.starts_at, b.ends_at, \
+macro_rules! facts_select {
+    () => { "SELECT b.id, b.resource_id, b.user_id, b.organisation_id, r.institution_id, b.status, b.starts_at, b.ends_at, \
         b.price_fen, b.customer_category, b.purpose, \
         COALESCE(br.cancel_cutoff_minutes, 0) AS cancel_cutoff_minutes, \
         r.name_zh AS resource_zh, r.name_en AS resource_en, r.building, r.room, \
@@ -65,8 +66,28 @@ const FACTS_SQL: &str = "SELECT b.id, b.resource_id, b.user_id, b.organisation_i
         u.email AS booker_email, u.display_name AS booker_name, u.locale AS booker_locale, b.sequence \
      FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN organisations o ON o.id = r.institution_id \
      JOIN organisations c ON c.id = b.organisation_id JOIN users u ON u.id = b.user_id \
-     LEFT JOIN booking_rules br ON br.resource_id = r.id \
-     WHERE b.id = $1";
+     LEFT JOIN booking_rules br ON br.resource_id = r.id "
+    };
+}
+
+const FACTS_SQL: &str = concat!(facts_select!(), "WHERE b.id = $1");
+
+/// The facts of every booking `condition` (on `b`, the bookings) selects, in start order.
+pub(crate) async fn facts_where(
+    db: &Db,
+    condition: &str,
+    binds: &[i64],
+) -> Result<Vec<BookingFacts>, sqlx::Error> {
+    let sql = format!(
+        "{} WHERE {condition} ORDER BY b.starts_at, b.id",
+        facts_select!()
+    );
+    let mut query = sqlx::query_as(&sql);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    query.fetch_all(db.pool()).await
+}
 
 impl BookingFacts {
     pub fn target(&self) -> Target {
@@ -129,7 +150,7 @@ impl BookingFacts {
     }
 
     /// The calendar event for this booking as the booker sees it, at change number `sequence`.
-    fn invite(&self, state: &AppState, method: InviteMethod, sequence: i64) -> Invite {
+    pub(crate) fn invite(&self, state: &AppState, method: InviteMethod, sequence: i64) -> Invite {
         let english = self.booker_locale == Language::En.as_str();
         let pick = |zh: &str, en: &str| {
             if english && !en.is_empty() {
@@ -142,11 +163,7 @@ impl BookingFacts {
         let institution = pick(&self.institution_zh, &self.institution_en);
         Invite {
             method,
-            uid: format!(
-                "booking-{}@{}",
-                self.id,
-                mail_host(&state.settings.public_url)
-            ),
+            uid: booking_uid(self.id, &state.settings.public_url),
             sequence,
             starts: self.starts_at,
             ends: self.ends_at,

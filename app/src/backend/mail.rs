@@ -218,8 +218,21 @@ pub struct Invite {
 impl Invite {
     /// The calendar object, times in UTC (no VTIMEZONE needed), stamped `now`.
     pub fn ics(&self, now: i64) -> String {
+        use icalendar::{Calendar, Property};
+        let mut calendar = Calendar::empty();
+        calendar
+            .append_property(Property::new("VERSION", "2.0"))
+            .append_property(Property::new("PRODID", "-//labshare//booking//EN"))
+            .append_property(Property::new("CALSCALE", "GREGORIAN"))
+            .append_property(Property::new("METHOD", self.method.as_str()))
+            .push(self.event(now));
+        calendar.done().to_string()
+    }
+
+    /// The event alone (for an invitation or a feed), stamped `now`.
+    pub fn event(&self, now: i64) -> icalendar::Event {
         use chrono::TimeZone;
-        use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+        use icalendar::{Component, Event, EventLike, EventStatus, Property};
         let at = |t: i64| chrono::Utc.timestamp_opt(t, 0).single().unwrap_or_default();
         let person = |key: &str, (email, name): &(String, String)| {
             let mut p = Property::new(key, format!("mailto:{email}"));
@@ -233,7 +246,7 @@ impl Invite {
             .add_parameter("ROLE", "REQ-PARTICIPANT")
             .add_parameter("PARTSTAT", "ACCEPTED")
             .add_parameter("RSVP", "FALSE");
-        let event = Event::new()
+        Event::new()
             .uid(&self.uid)
             .sequence(u32::try_from(self.sequence).unwrap_or(0))
             .timestamp(at(now))
@@ -248,16 +261,14 @@ impl Invite {
             })
             .append_property(person("ORGANIZER", &self.organizer))
             .append_property(attendee)
-            .done();
-        let mut calendar = Calendar::empty();
-        calendar
-            .append_property(Property::new("VERSION", "2.0"))
-            .append_property(Property::new("PRODID", "-//labshare//booking//EN"))
-            .append_property(Property::new("CALSCALE", "GREGORIAN"))
-            .append_property(Property::new("METHOD", self.method.as_str()))
-            .push(event);
-        calendar.done().to_string()
+            .done()
     }
+}
+
+/// A booking's calendar UID, the same in every mailed invitation and every feed, so a calendar
+/// that has both shows one event.
+pub fn booking_uid(booking: i64, public_url: &str) -> String {
+    format!("booking-{booking}@{}", mail_host(public_url))
 }
 
 /// The host part of the public address, for Message-IDs and calendar UIDs.

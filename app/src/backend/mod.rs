@@ -11,6 +11,7 @@ pub mod day;
 pub mod demo;
 pub mod dialect;
 pub mod editor;
+pub mod feeds;
 pub mod idle;
 pub mod mail;
 pub mod photos;

@@ -9,6 +9,8 @@ use super::Db;
 pub const FAILURE_MEMORY_SECS: i64 = 3600;
 /// Used and expired tokens, and expired invitations, are kept this long for the record.
 pub const TOKEN_RECORD_SECS: i64 = 30 * 24 * 3600;
+/// An Idempotency-Key's answer is replayed this long.
+pub const IDEMPOTENCY_SECS: i64 = 24 * 3600;
 /// The text of sent mail is kept this long (the admin's outbox shows it).
 pub const MAIL_TEXT_SECS: i64 = 90 * 24 * 3600;
 
@@ -20,11 +22,18 @@ pub struct Purged {
     pub failures: u64,
     pub invitations: u64,
     pub mail_texts: u64,
+    /// Idempotency keys past their 24 hours, and API tokens revoked 30 days ago.
+    pub api_records: u64,
 }
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.sessions + self.tokens + self.failures + self.invitations + self.mail_texts
+        self.sessions
+            + self.tokens
+            + self.failures
+            + self.invitations
+            + self.mail_texts
+            + self.api_records
     }
 }
 
@@ -67,6 +76,16 @@ impl Db {
                 vec![now - MAIL_TEXT_SECS],
             )
             .await?,
+            api_records: run(
+                "DELETE FROM idempotency_keys WHERE created_at <= $1",
+                vec![now - IDEMPOTENCY_SECS],
+            )
+            .await?
+                + run(
+                    "DELETE FROM api_tokens WHERE revoked_at IS NOT NULL AND revoked_at <= $1",
+                    vec![now - TOKEN_RECORD_SECS],
+                )
+                .await?,
         };
         if purged.total() > 0 {
             tracing::info!(?purged, "purged what is past keeping");

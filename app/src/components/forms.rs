@@ -29,6 +29,8 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "organisation_name_invalid" => t_string!(i18n, invalid.organisation_name_invalid),
         "organisation_exists" => t_string!(i18n, invalid.organisation_exists),
         "claim_decided" => t_string!(i18n, invalid.claim_decided),
+        "token_name_invalid" => t_string!(i18n, invalid.token_name_invalid),
+        "token_too_many" => t_string!(i18n, invalid.token_too_many),
         "decision_unknown" => t_string!(i18n, invalid.decision_unknown),
         "institution_by_invitation" => t_string!(i18n, invalid.institution_by_invitation),
         "sign_in_failed" => t_string!(i18n, invalid.sign_in_failed),

@@ -18,6 +18,11 @@ text_enum!(
     Membership { Confirmed = "confirmed", Pending = "pending", Refused = "refused" }
 );
 text_enum!(
+    /// What a personal API token may do: read what its person may read; also book, move and
+    /// cancel their own bookings; or everything the person's roles allow.
+    TokenScope { Read = "read", Book = "book", Admin = "admin" }
+);
+text_enum!(
     /// What a sign-up claim asks a zone manager to confirm.
     ClaimKind { NewOrganisation = "new_organisation", Join = "join" }
 );
@@ -268,6 +273,10 @@ pub struct Profile {
     pub open_claim: Option<StandingClaim>,
     /// Where the person is signed in, the newest first.
     pub sessions: Vec<SessionView>,
+    /// Personal API tokens still in force, the newest first.
+    pub tokens: Vec<ApiTokenView>,
+    /// Whether the person has a calendar feed address (shown only when made).
+    pub has_calendar_feed: bool,
     pub utc_offset_seconds: i32,
 }
 
@@ -320,6 +329,28 @@ pub struct DecidedClaim {
     pub granted_sme: bool,
     pub decided_at: i64,
     pub decided_by: String,
+}
+
+/// A personal API token as its owner sees it (never the secret, which is shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenView {
+    pub id: i64,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+impl TokenScope {
+    /// Whether a token of this scope may do what `needed` allows.
+    pub fn covers(self, needed: TokenScope) -> bool {
+        let rank = |s: TokenScope| match s {
+            TokenScope::Read => 0,
+            TokenScope::Book => 1,
+            TokenScope::Admin => 2,
+        };
+        rank(self) >= rank(needed)
+    }
 }
 
 /// A person as an administrator sees them.

@@ -4,7 +4,8 @@ use crate::api::account::*;
 use crate::components::error_view::ErrorView;
 use crate::components::forms::{action_done, action_error, Done, Field, FormError, Submit};
 use crate::domain::account::{
-    ClaimKind, InvitationView, Language, Membership, OrganisationKind, Profile, SessionView,
+    ApiTokenView, ClaimKind, InvitationView, Language, Membership, OrganisationKind, Profile,
+    SessionView, TokenScope,
 };
 use crate::i18n::*;
 use leptos::form::ActionForm;
@@ -328,6 +329,7 @@ fn ProfileForms(p: Profile) -> impl IntoView {
             </section>
         </div>
         <Sessions sessions=p.sessions.clone() offset=p.utc_offset_seconds />
+        <ApiTokens tokens=p.tokens.clone() offset=p.utc_offset_seconds has_feed=p.has_calendar_feed />
         <form method="post" action="/api/sign_out" class="form__actions">
             <button type="submit" class="button" data-testid="sign-out">{t!(i18n, account.sign_out)}</button>
         </form>
@@ -384,6 +386,98 @@ fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
             <Show when=move || ended.get()><Done><p>{t!(i18n, account.session_ended)}</p></Done></Show>
             <p class="muted">{t!(i18n, account.sessions_hint)}</p>
             <ul class="sessions" data-testid="sessions">{rows}</ul>
+        </section>
+    }
+}
+
+/// Personal API tokens (made, shown once, revoked) and the secret calendar address, for a lab's
+/// own systems and the person's calendar.
+#[component]
+fn ApiTokens(tokens: Vec<ApiTokenView>, offset: i32, has_feed: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let feed = ServerAction::<ResetCalendarFeed>::new();
+    let error = action_error(create);
+    let revoked = done_or_flag(action_done(revoke), "revoked");
+    Effect::new(move || {
+        if let Some(Ok(())) = revoke.value().get() {
+            reload_to("/profile?revoked=1");
+        }
+    });
+    let offset = chrono::FixedOffset::east_opt(offset)
+        .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
+    let at = move |t: i64| {
+        crate::components::format::moment(
+            i18n,
+            chrono::DateTime::from_timestamp(t, 0).unwrap_or_default(),
+            offset,
+        )
+    };
+    let scope_label = move |scope: TokenScope| match scope {
+        TokenScope::Read => t_string!(i18n, tokens.scope_read),
+        TokenScope::Book => t_string!(i18n, tokens.scope_book),
+        TokenScope::Admin => t_string!(i18n, tokens.scope_admin),
+    };
+    let rows = tokens
+        .into_iter()
+        .map(|t| {
+            let (created, used, scope) = (t.created_at, t.last_used_at, t.scope);
+            view! {
+                <li class="session" data-testid="api-token">
+                    <div>
+                        <strong>{t.name.clone()}</strong>" "<span class="badge">{move || scope_label(scope)}</span>
+                        <p class="muted">{move || match used {
+                            Some(u) => t_string!(i18n, tokens.times_used, since = at(created), used = at(u)).to_string(),
+                            None => t_string!(i18n, tokens.times_unused, since = at(created)).to_string(),
+                        }}</p>
+                    </div>
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="token" value=t.id />
+                        <button type="submit" class="button button--quiet">{t!(i18n, tokens.revoke)}</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    let made = move || create.value().get().and_then(Result::ok);
+    let feed_url = move || feed.value().get().and_then(Result::ok);
+    view! {
+        <section class="panel" aria-labelledby="h-tokens">
+            <h2 id="h-tokens">{t!(i18n, tokens.title)}</h2>
+            <p class="muted">{t!(i18n, tokens.intro)}" "<a href="/api/v1/docs" rel="external">{t!(i18n, tokens.reference)}</a></p>
+            <Show when=move || revoked.get()><Done><p>{t!(i18n, tokens.revoked)}</p></Done></Show>
+            {move || made().map(|m| view! {
+                <div class="notice notice--success" role="status" data-testid="new-token">
+                    <p>{t!(i18n, tokens.shown_once)}</p>
+                    <p><code class="secret">{m.secret}</code></p>
+                </div>
+            })}
+            <ul class="sessions" data-testid="api-tokens">{rows}</ul>
+            <ActionForm action=create attr:class="form form--inline" attr:novalidate="">
+                <FormError error fields=&["name", "scope"] />
+                <Field name="name" label=tr!(i18n, tokens.name) required=true error />
+                <div class="field">
+                    <label for="field-scope">{t!(i18n, tokens.scope)}</label>
+                    <select id="field-scope" name="scope">
+                        <option value="read">{t!(i18n, tokens.scope_read)}</option>
+                        <option value="book">{t!(i18n, tokens.scope_book)}</option>
+                        <option value="admin">{t!(i18n, tokens.scope_admin)}</option>
+                    </select>
+                </div>
+                <div class="form__actions"><Submit label=tr!(i18n, tokens.create) pending=create.pending() /></div>
+            </ActionForm>
+            <h3>{t!(i18n, tokens.calendar_title)}</h3>
+            <p class="muted">{move || if has_feed { t_string!(i18n, tokens.calendar_exists) } else { t_string!(i18n, tokens.calendar_intro) }}</p>
+            {move || feed_url().map(|url| view! {
+                <div class="notice notice--success" role="status" data-testid="calendar-url">
+                    <p>{t!(i18n, tokens.calendar_shown_once)}</p>
+                    <p><code class="secret">{url}</code></p>
+                </div>
+            })}
+            <ActionForm action=feed>
+                <button type="submit" class="button">{move || if has_feed { t_string!(i18n, tokens.calendar_reset) } else { t_string!(i18n, tokens.calendar_make) }}</button>
+            </ActionForm>
         </section>
     }
 }

@@ -21,5 +21,6 @@ mod photos;
 mod postgres;
 mod properties;
 mod reports;
+mod rest;
 mod security;
 mod site;

@@ -80,10 +80,12 @@ mod people;
 mod sessions;
 mod signup;
 mod standing;
+mod tokens;
 
 pub use passwords::throttle_wait_secs;
 pub use signup::{NewOrExisting, SignUp};
 pub use standing::Decision;
+pub use tokens::{TokenCaller, TOKEN_PREFIX};
 
 impl Db {
     /// The person behind a user id, with organisation and roles.

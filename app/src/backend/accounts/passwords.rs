@@ -279,6 +279,19 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         void_tokens(&mut tx, user, "reset_password", now).await?;
+        // A reset is how a taken-over account is won back: the API tokens and the calendar
+        // address someone else may have made go too.
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
             .bind(format!("account:{email}"))
             .execute(&mut *tx)

@@ -43,6 +43,8 @@ impl Db {
             organisation_in_zone: zone.is_some(),
             open_claim: self.open_claim_of(user).await?,
             sessions,
+            tokens: self.api_tokens(user).await?,
+            has_calendar_feed: self.has_calendar_feed(user).await?,
             utc_offset_seconds,
         })
     }
