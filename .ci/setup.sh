@@ -45,7 +45,23 @@ if $WITH_TEST_TOOLS; then
   # Debian's Chromium for the browser tests (no browser download), CJK fonts so that Chinese
   # renders, Python's aiosmtpd as a real SMTP server, PostgreSQL for the second backend (and
   # openssl to make its test certificates).
-  apt_install chromium fonts-noto-cjk python3-aiosmtpd postgresql openssl
+  apt_install chromium fonts-noto-cjk python3-aiosmtpd postgresql openssl python3-venv
+fi
+
+# The REST API's checks: the OpenAPI validator, schemathesis and a calendar parser, pinned, in a
+# virtual environment in the cache folder (from the Python package index).
+if $WITH_TEST_TOOLS; then
+  API_TOOLS="$CARGO_TARGET_DIR/api-tools"
+  API_TOOL_PINS="schemathesis==4.32.5 openapi-spec-validator==0.9.0 icalendar==7.3.2"
+  if [ "$(cat "$API_TOOLS/pins" 2>/dev/null)" != "$API_TOOL_PINS" ]; then
+    log "installing the API checkers ($API_TOOL_PINS)"
+    rm -rf "$API_TOOLS"
+    python3 -m venv "$API_TOOLS"
+    # shellcheck disable=SC2086
+    "$API_TOOLS/bin/pip" install -q $API_TOOL_PINS
+    echo "$API_TOOL_PINS" > "$API_TOOLS/pins"
+  fi
+  export API_TOOLS
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

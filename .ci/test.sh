@@ -39,4 +39,13 @@ done
 
 log "end-to-end tests in Chromium"
 (cd end2end && BASE_URL="http://127.0.0.1:$PORT" MAILBOX_DIR="$E2E_DIR/mailbox" npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+
+log "the REST API on the same server: the OpenAPI document validates, the feeds parse, schemathesis"
+API_TOKEN=$("$API_TOOLS/bin/python" .ci/api_check.py "http://127.0.0.1:$PORT") || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+# Bounded: a fixed seed and 30 examples an operation, with the checks that the answers are never
+# 5xx and always what the document says (status, content type, body schema).
+"$API_TOOLS/bin/st" --no-color run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  -H "Authorization: Bearer $API_TOKEN" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples 30 --workers 2 --seed 2026 --max-time 600 || { tail -50 "$E2E_DIR/server.log"; exit 1; }
 log "all tests passed"

@@ -67,7 +67,11 @@ fn is_problem(headers: &HeaderMap, body: &Value, kind: &str, status: u16) {
         "application/problem+json",
         "{body}"
     );
-    assert_eq!(body["type"], format!("/api/v1/docs#problem-{kind}"), "{body}");
+    assert_eq!(
+        body["type"],
+        format!("/api/v1/docs#problem-{kind}"),
+        "{body}"
+    );
     assert_eq!(body["status"], status, "{body}");
     assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
 }
@@ -93,24 +97,55 @@ async fn tokens_have_scopes_and_a_revoked_token_is_refused_at_once() {
     assert!(read.starts_with("lsk_") && read.len() == 68);
     // Stored as a hash only.
     assert_eq!(
-        app.scalar(&format!("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{read}'")).await,
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{read}'"
+        ))
+        .await,
         0
     );
 
     let (status, _, me) = api(&app, "GET", "/api/v1/me", Some(&read), None, &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((me["email"].as_str(), me["scope"].as_str()), (Some(BOOKER), Some("read")));
+    assert_eq!(
+        (me["email"].as_str(), me["scope"].as_str()),
+        (Some(BOOKER), Some("read"))
+    );
 
     // A read token cannot book, and nothing is written.
-    let slot = booking(resource, "2026-12-03T09:00:00+08:00", "2026-12-03T10:00:00+08:00");
-    let (status, headers, body) =
-        api(&app, "POST", "/api/v1/bookings", Some(&read), Some(slot.clone()), &[]).await;
+    let slot = booking(
+        resource,
+        "2026-12-03T09:00:00+08:00",
+        "2026-12-03T10:00:00+08:00",
+    );
+    let (status, headers, body) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&read),
+        Some(slot.clone()),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     is_problem(&headers, &body, "forbidden", 403);
     assert_eq!(body["required_scope"], "book");
-    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}")).await, 0);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}"
+        ))
+        .await,
+        0
+    );
 
-    let (status, _, body) = api(&app, "POST", "/api/v1/bookings", Some(&book), Some(slot), &[]).await;
+    let (status, _, body) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(slot),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["booking"]["status"], "confirmed");
     assert_eq!(body["booking"]["starts"], "2026-12-03T09:00:00+08:00");
@@ -121,10 +156,18 @@ async fn tokens_have_scopes_and_a_revoked_token_is_refused_at_once() {
     let profile: Value = serde_json::from_str(&profile).unwrap();
     let listed = profile["tokens"].as_array().unwrap();
     assert_eq!(listed.len(), 2);
-    assert!(listed.iter().all(|t| t["last_used_at"].is_i64()), "{listed:?}");
+    assert!(
+        listed.iter().all(|t| t["last_used_at"].is_i64()),
+        "{listed:?}"
+    );
     let book_id = listed.iter().find(|t| t["scope"] == "book").unwrap()["id"].to_string();
     let (status, _, _) = app
-        .call("revoke_api_token", &[("token", &book_id)], Some(&session), &[])
+        .call(
+            "revoke_api_token",
+            &[("token", &book_id)],
+            Some(&session),
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, headers, body) = api(&app, "GET", "/api/v1/me", Some(&book), None, &[]).await;
@@ -135,14 +178,26 @@ async fn tokens_have_scopes_and_a_revoked_token_is_refused_at_once() {
     let other = app.sign_in(ADMIN).await;
     let read_id = listed.iter().find(|t| t["scope"] == "read").unwrap()["id"].to_string();
     let (status, _, _) = app
-        .call("revoke_api_token", &[("token", &read_id)], Some(&other), &[])
+        .call(
+            "revoke_api_token",
+            &[("token", &read_id)],
+            Some(&other),
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Made-up and malformed credentials, and none where one is needed.
     for header in ["Bearer lsk_0000", "Basic abc", "Bearer "] {
-        let (status, headers, body) =
-            api(&app, "GET", "/api/v1/me", None, None, &[("authorization", header)]).await;
+        let (status, headers, body) = api(
+            &app,
+            "GET",
+            "/api/v1/me",
+            None,
+            None,
+            &[("authorization", header)],
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{header}");
         is_problem(&headers, &body, "unauthorized", 401);
     }
@@ -150,12 +205,19 @@ async fn tokens_have_scopes_and_a_revoked_token_is_refused_at_once() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // A password reset revokes every token.
-    let (status, _, _) = app.call("request_password_reset", &[("email", BOOKER)], None, &[]).await;
+    let (status, _, _) = app
+        .call("request_password_reset", &[("email", BOOKER)], None, &[])
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (_, text) = app.last_mail_to(BOOKER).await.unwrap();
     let reset = common::token_in(&text, "/reset-password");
     let (status, _, _) = app
-        .call("reset_password", &[("token", &reset), ("password", "Lantern-orbit-97")], None, &[])
+        .call(
+            "reset_password",
+            &[("token", &reset), ("password", "Lantern-orbit-97")],
+            None,
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _, _) = api(&app, "GET", "/api/v1/me", Some(&read), None, &[]).await;
@@ -172,16 +234,36 @@ async fn the_catalogue_detail_availability_free_search_and_quotes() {
     let total = page["total"].as_i64().unwrap();
     assert_eq!(
         total,
-        app.scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'").await
+        app.scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
+            .await
     );
-    let first: Vec<i64> = page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let first: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
     // Following the cursors visits every resource once.
     let mut seen = first.clone();
     let mut next = page["next_cursor"].as_str().map(str::to_string);
     while let Some(cursor) = next {
-        let (status, _, page) = api(&app, "GET", &format!("/api/v1/resources?cursor={cursor}"), None, None, &[]).await;
+        let (status, _, page) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/resources?cursor={cursor}"),
+            None,
+            None,
+            &[],
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
-        seen.extend(page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()));
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_i64().unwrap()),
+        );
         next = page["next_cursor"].as_str().map(str::to_string);
     }
     let mut unique = seen.clone();
@@ -190,31 +272,75 @@ async fn the_catalogue_detail_availability_free_search_and_quotes() {
     assert_eq!((seen.len() as i64, unique.len() as i64), (total, total));
 
     // Filters as the catalogue has them; refusals name the field.
-    let (_, _, facilities) = api(&app, "GET", "/api/v1/resources?kind=facility", None, None, &[]).await;
+    let (_, _, facilities) = api(
+        &app,
+        "GET",
+        "/api/v1/resources?kind=facility",
+        None,
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(
         facilities["total"].as_i64().unwrap(),
-        app.scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired' AND kind = 'facility'").await
+        app.scalar(
+            "SELECT COUNT(*) FROM resources WHERE status <> 'retired' AND kind = 'facility'"
+        )
+        .await
     );
-    let (status, headers, body) = api(&app, "GET", "/api/v1/resources?kind=spaceship", None, None, &[]).await;
+    let (status, headers, body) = api(
+        &app,
+        "GET",
+        "/api/v1/resources?kind=spaceship",
+        None,
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     is_problem(&headers, &body, "validation", 400);
-    assert_eq!((body["field"].as_str(), body["code"].as_str()), (Some("kind"), Some("choice_unknown")));
-    for bad in ["/api/v1/resources?cursor=zz", "/api/v1/resources?colour=red", "/api/v1/resources?category=abc"] {
+    assert_eq!(
+        (body["field"].as_str(), body["code"].as_str()),
+        (Some("kind"), Some("choice_unknown"))
+    );
+    for bad in [
+        "/api/v1/resources?cursor=zz",
+        "/api/v1/resources?colour=red",
+        "/api/v1/resources?category=abc",
+    ] {
         let (status, headers, body) = api(&app, "GET", bad, None, None, &[]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
         is_problem(&headers, &body, "bad-request", 400);
     }
 
     // Detail: rules, hours, rates, accreditation.
-    let id = app.scalar("SELECT id FROM resources WHERE name_en = '10 m semi-anechoic EMC chamber'").await;
-    let (status, _, detail) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None, &[]).await;
+    let id = app
+        .scalar("SELECT id FROM resources WHERE name_en = '10 m semi-anechoic EMC chamber'")
+        .await;
+    let (status, _, detail) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        None,
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(detail["rules"]["approval_required"], true);
-    assert!(detail["rates"].as_array().unwrap().iter().any(|r| r["per_hour_fen"] == 260000));
+    assert!(detail["rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["per_hour_fen"] == 260000));
     assert!(!detail["accreditations"].as_array().unwrap().is_empty());
     assert!(!detail["opening_hours"].as_array().unwrap().is_empty());
     assert_eq!(detail["time_zone"], "Asia/Shanghai");
-    for missing in ["/api/v1/resources/999999", "/api/v1/resources/abc", "/api/v1/nothing-here"] {
+    for missing in [
+        "/api/v1/resources/999999",
+        "/api/v1/resources/abc",
+        "/api/v1/nothing-here",
+    ] {
         let (status, headers, body) = api(&app, "GET", missing, None, None, &[]).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
         is_problem(&headers, &body, "not-found", 404);
@@ -226,31 +352,90 @@ async fn the_catalogue_detail_availability_free_search_and_quotes() {
     // Availability: a booking shows as busy (buffers included), never who made it.
     let resource = open_resource(&app, (30, 0)).await;
     let book = token(&app, BOOKER, "book").await;
-    let (status, _, _) = api(&app, "POST", "/api/v1/bookings", Some(&book),
-        Some(booking(resource, "2026-12-04T10:00", "2026-12-04T12:00")), &[]).await;
+    let (status, _, _) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(booking(resource, "2026-12-04T10:00", "2026-12-04T12:00")),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, _, times) = api(&app, "GET", &format!("/api/v1/resources/{resource}/availability?from=2026-12-04&to=2026-12-04"), None, None, &[]).await;
+    let (status, _, times) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{resource}/availability?from=2026-12-04&to=2026-12-04"),
+        None,
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{times}");
-    assert_eq!(times["busy"], json!([{"starts": "2026-12-04T09:30:00+08:00", "ends": "2026-12-04T12:00:00+08:00"}]));
-    assert_eq!(times["open"], json!([{"starts": "2026-12-04T00:00:00+08:00", "ends": "2026-12-05T00:00:00+08:00"}]));
+    assert_eq!(
+        times["busy"],
+        json!([{"starts": "2026-12-04T09:30:00+08:00", "ends": "2026-12-04T12:00:00+08:00"}])
+    );
+    assert_eq!(
+        times["open"],
+        json!([{"starts": "2026-12-04T00:00:00+08:00", "ends": "2026-12-05T00:00:00+08:00"}])
+    );
     assert_eq!(times["free"].as_array().unwrap().len(), 2);
     assert!(!times.to_string().contains("刘芳"));
-    let (status, _, body) = api(&app, "GET", &format!("/api/v1/resources/{resource}/availability?from=2026-12-04&to=2027-06-01"), None, None, &[]).await;
-    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("to")));
+    let (status, _, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{resource}/availability?from=2026-12-04&to=2027-06-01"),
+        None,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("to"))
+    );
 
     // The time-first search.
-    let (status, _, free) = api(&app, "GET", "/api/v1/free?from=2026-12-07&to=2026-12-08&hours=3", None, None, &[]).await;
+    let (status, _, free) = api(
+        &app,
+        "GET",
+        "/api/v1/free?from=2026-12-07&to=2026-12-08&hours=3",
+        None,
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{free}");
     let items = free["items"].as_array().unwrap();
     assert!(!items.is_empty());
-    assert!(items[0]["windows"].as_array().is_some_and(|w| !w.is_empty()));
+    assert!(items[0]["windows"]
+        .as_array()
+        .is_some_and(|w| !w.is_empty()));
 
     // A quote needs a caller; it names the rules that refuse.
-    let quote = json!({"resource_id": resource, "starts": "2026-12-04T11:00", "ends": "2026-12-04T13:00"});
-    let (status, _, _) = api(&app, "POST", "/api/v1/quotes", None, Some(quote.clone()), &[]).await;
+    let quote =
+        json!({"resource_id": resource, "starts": "2026-12-04T11:00", "ends": "2026-12-04T13:00"});
+    let (status, _, _) = api(
+        &app,
+        "POST",
+        "/api/v1/quotes",
+        None,
+        Some(quote.clone()),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let read = token(&app, BOOKER, "read").await;
-    let (status, _, q) = api(&app, "POST", "/api/v1/quotes", Some(&read), Some(quote), &[]).await;
+    let (status, _, q) = api(
+        &app,
+        "POST",
+        "/api/v1/quotes",
+        Some(&read),
+        Some(quote),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{q}");
     assert_eq!(q["refusals"][0]["rule"], "taken");
     assert!(!q["alternatives"].as_array().unwrap().is_empty());
@@ -265,20 +450,37 @@ async fn every_problem_type_is_answered_as_it_means() {
     let post = |body: Value| {
         let book = book.clone();
         let app = &app;
-        async move { api(app, "POST", "/api/v1/bookings", Some(&book), Some(body), &[]).await }
+        async move {
+            api(
+                app,
+                "POST",
+                "/api/v1/bookings",
+                Some(&book),
+                Some(body),
+                &[],
+            )
+            .await
+        }
     };
 
     // validation: a time that is no time, with the field.
     let (status, headers, body) = post(booking(resource, "tomorrow", "2026-12-03T10:00")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     is_problem(&headers, &body, "validation", 400);
-    assert_eq!((body["field"].as_str(), body["code"].as_str()), (Some("starts"), Some("time_invalid")));
+    assert_eq!(
+        (body["field"].as_str(), body["code"].as_str()),
+        (Some("starts"), Some("time_invalid"))
+    );
     // bad-request: not the documented shape.
     let (status, headers, body) = post(json!({"resource_id": "seven"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     is_problem(&headers, &body, "bad-request", 400);
     let (status, headers, body) = post(json!({"resource_id": resource, "starts": "2026-12-03T09:00", "ends": "2026-12-03T10:00", "purpose": "x", "contact_phone": "13970001000", "admin": true})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown fields are refused: {body}");
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "unknown fields are refused: {body}"
+    );
     is_problem(&headers, &body, "bad-request", 400);
     let req = Request::post("/api/v1/bookings")
         .header("authorization", format!("Bearer {book}"))
@@ -295,28 +497,56 @@ async fn every_problem_type_is_answered_as_it_means() {
         .unwrap();
     let (status, headers, _) = app.request(req).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(headers.get("content-type").unwrap(), "application/problem+json");
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "application/problem+json"
+    );
     // rule-refused: outside the notice, naming the rule; nothing written.
-    let (status, headers, body) = post(booking(resource, "2028-12-03T09:00", "2028-12-03T10:00")).await;
+    let (status, headers, body) =
+        post(booking(resource, "2028-12-03T09:00", "2028-12-03T10:00")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     is_problem(&headers, &body, "rule-refused", 422);
     assert_eq!(body["refusals"][0]["rule"], "too_far_ahead");
     assert_eq!(body["refusals"][0]["value"], 365);
-    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}")).await, 0);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}"
+        ))
+        .await,
+        0
+    );
     // not-found and forbidden: someone else's booking is as good as absent; a booker's token
     // cannot read the zone report.
-    let (status, _, created) = post(booking(resource, "2026-12-03T09:00", "2026-12-03T10:00")).await;
+    let (status, _, created) =
+        post(booking(resource, "2026-12-03T09:00", "2026-12-03T10:00")).await;
     assert_eq!(status, StatusCode::CREATED);
     let id = created["booking"]["id"].as_i64().unwrap();
     let other = token(&app, "chen.qiang@li-source.example", "admin").await;
-    let (status, headers, body) = api(&app, "GET", &format!("/api/v1/bookings/{id}"), Some(&other), None, &[]).await;
+    let (status, headers, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/bookings/{id}"),
+        Some(&other),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     is_problem(&headers, &body, "not-found", 404);
-    let (status, headers, body) = api(&app, "GET", "/api/v1/reports/zone", Some(&other), None, &[]).await;
+    let (status, headers, body) =
+        api(&app, "GET", "/api/v1/reports/zone", Some(&other), None, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     is_problem(&headers, &body, "forbidden", 403);
     // Cancelled by its booker; then the cut-off and state rules answer.
-    let (status, _, body) = api(&app, "POST", &format!("/api/v1/bookings/{id}/cancel"), Some(&book), Some(json!({"reason": "计划变更"})), &[]).await;
+    let (status, _, body) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{id}/cancel"),
+        Some(&book),
+        Some(json!({"reason": "计划变更"})),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["booking"]["status"], "cancelled");
     assert_eq!(body["history"].as_array().unwrap().len(), 2);
@@ -327,7 +557,15 @@ async fn too_many_requests_answer_429_with_retry_after() {
     let app = TestApp::with_config(|c| c.rate_limit_scale = 1).await;
     let mut last = (StatusCode::OK, HeaderMap::new(), Value::Null);
     for _ in 0..150 {
-        last = api(&app, "GET", "/api/v1/resources/1", None, None, &[("x-peer", "203.0.113.9")]).await;
+        last = api(
+            &app,
+            "GET",
+            "/api/v1/resources/1",
+            None,
+            None,
+            &[("x-peer", "203.0.113.9")],
+        )
+        .await;
         if last.0 == StatusCode::TOO_MANY_REQUESTS {
             break;
         }
@@ -345,29 +583,91 @@ async fn an_idempotent_retry_never_books_twice_even_racing() {
     let book = token(&app, BOOKER, "book").await;
     let body = booking(resource, "2026-12-05T09:00", "2026-12-05T10:00");
     let key = [("idempotency-key", "lims-order-0001")];
-    let (s1, h1, first) = api(&app, "POST", "/api/v1/bookings", Some(&book), Some(body.clone()), &key).await;
-    let (s2, h2, again) = api(&app, "POST", "/api/v1/bookings", Some(&book), Some(body.clone()), &key).await;
+    let (s1, h1, first) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(body.clone()),
+        &key,
+    )
+    .await;
+    let (s2, h2, again) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(body.clone()),
+        &key,
+    )
+    .await;
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(first, again);
     assert!(h1.get("idempotent-replayed").is_none());
     assert_eq!(h2.get("idempotent-replayed").unwrap(), "true");
-    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}")).await, 1);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}"
+        ))
+        .await,
+        1
+    );
     // The same key for another request is refused, and changes nothing.
     let other = booking(resource, "2026-12-05T11:00", "2026-12-05T12:00");
-    let (status, headers, problem) = api(&app, "POST", "/api/v1/bookings", Some(&book), Some(other), &key).await;
+    let (status, headers, problem) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(other),
+        &key,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     is_problem(&headers, &problem, "idempotency-key-reused", 422);
-    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}")).await, 1);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE resource_id = {resource}"
+        ))
+        .await,
+        1
+    );
     // A refusal is an answer too: replayed, not re-run.
     let late = booking(resource, "2029-01-01T09:00", "2029-01-01T10:00");
     let k2 = [("idempotency-key", "lims-order-0002")];
-    let (a, _, _) = api(&app, "POST", "/api/v1/bookings", Some(&book), Some(late.clone()), &k2).await;
-    let (b, h, _) = api(&app, "POST", "/api/v1/bookings", Some(&book), Some(late), &k2).await;
-    assert_eq!((a, b), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
+    let (a, _, _) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(late.clone()),
+        &k2,
+    )
+    .await;
+    let (b, h, _) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(late),
+        &k2,
+    )
+    .await;
+    assert_eq!(
+        (a, b),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY
+        )
+    );
     assert_eq!(h.get("content-type").unwrap(), "application/problem+json");
     // After 24 hours the key is forgotten by the retention job.
     app.clock.advance(chrono::Duration::hours(25));
-    app.state.db.purge(app.state.clock.now().timestamp(), 3600).await.unwrap();
+    app.state
+        .db
+        .purge(app.state.clock.now().timestamp(), 3600)
+        .await
+        .unwrap();
     assert_eq!(app.scalar("SELECT COUNT(*) FROM idempotency_keys").await, 0);
 
     // Eight clients send the same keyed request at once over real HTTP: one booking, and every
@@ -380,7 +680,15 @@ async fn an_idempotent_retry_never_books_twice_even_racing() {
         let (barrier, payload, book) = (barrier.clone(), payload.clone(), book.clone());
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            http(addr, "POST", "/api/v1/bookings", &book, Some(&payload), &[("Idempotency-Key", "race-7")]).await
+            http(
+                addr,
+                "POST",
+                "/api/v1/bookings",
+                &book,
+                Some(&payload),
+                &[("Idempotency-Key", "race-7")],
+            )
+            .await
         }));
     }
     let mut ids = Vec::new();
@@ -392,7 +700,13 @@ async fn an_idempotent_retry_never_books_twice_even_racing() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE resource_id = {resource} AND status = 'confirmed'")).await, 2);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE resource_id = {resource} AND status = 'confirmed'"
+        ))
+        .await,
+        2
+    );
     server.abort();
 }
 
@@ -407,7 +721,10 @@ async fn http(
 ) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let body = body.unwrap_or_default();
-    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
          {extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -417,8 +734,15 @@ async fn http(
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
     let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -447,9 +771,15 @@ async fn the_same_slot_race_through_the_api_makes_one_booking_a_slot() {
         tasks.push(tokio::spawn(async move {
             let mut answers = Vec::new();
             for s in 0..slots {
-                let body = booking(resource, &format!("2026-12-11T{s:02}:00"), &format!("2026-12-11T{:02}:00", s + 1)).to_string();
+                let body = booking(
+                    resource,
+                    &format!("2026-12-11T{s:02}:00"),
+                    &format!("2026-12-11T{:02}:00", s + 1),
+                )
+                .to_string();
                 barrier.wait().await;
-                answers.push(http(addr, "POST", "/api/v1/bookings", &token, Some(&body), &[]).await);
+                answers
+                    .push(http(addr, "POST", "/api/v1/bookings", &token, Some(&body), &[]).await);
             }
             answers
         }));
@@ -460,7 +790,9 @@ async fn the_same_slot_race_through_the_api_makes_one_booking_a_slot() {
             match status {
                 201 => won += 1,
                 // Taken: by the database's guard (409) or seen by the rules first (422).
-                409 | 422 if body.contains("problem-conflict") || body.contains("\"taken\"") => refused += 1,
+                409 | 422 if body.contains("problem-conflict") || body.contains("\"taken\"") => {
+                    refused += 1
+                }
                 _ => other.push((status, body)),
             }
         }
@@ -480,14 +812,29 @@ async fn institution_admins_run_their_queue_and_blackouts_through_the_api() {
         .execute(app.state.db.pool())
         .await
         .unwrap();
-    let institution = app.scalar(&format!("SELECT institution_id FROM resources WHERE id = {resource}")).await;
+    let institution = app
+        .scalar(&format!(
+            "SELECT institution_id FROM resources WHERE id = {resource}"
+        ))
+        .await;
     let book = token(&app, BOOKER, "book").await;
     let admin = token(&app, ADMIN, "admin").await;
     let admin_read = token(&app, ADMIN, "read").await;
     let mut ids = Vec::new();
     for hour in [9, 11, 13] {
-        let (status, _, b) = api(&app, "POST", "/api/v1/bookings", Some(&book),
-            Some(booking(resource, &format!("2026-12-08T{hour:02}:00"), &format!("2026-12-08T{:02}:00", hour + 1))), &[]).await;
+        let (status, _, b) = api(
+            &app,
+            "POST",
+            "/api/v1/bookings",
+            Some(&book),
+            Some(booking(
+                resource,
+                &format!("2026-12-08T{hour:02}:00"),
+                &format!("2026-12-08T{:02}:00", hour + 1),
+            )),
+            &[],
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(b["booking"]["status"], "pending");
         ids.push(b["booking"]["id"].as_i64().unwrap());
@@ -495,32 +842,93 @@ async fn institution_admins_run_their_queue_and_blackouts_through_the_api() {
     // The queue needs the admin scope.
     let path = format!("/api/v1/institutions/{institution}/bookings");
     let (status, _, body) = api(&app, "GET", &path, Some(&admin_read), None, &[]).await;
-    assert_eq!((status, body["required_scope"].as_str()), (StatusCode::FORBIDDEN, Some("admin")));
+    assert_eq!(
+        (status, body["required_scope"].as_str()),
+        (StatusCode::FORBIDDEN, Some("admin"))
+    );
     let (status, _, queue) = api(&app, "GET", &path, Some(&admin), None, &[]).await;
     assert_eq!(status, StatusCode::OK, "{queue}");
-    let pending: Vec<i64> = queue["pending"].as_array().unwrap().iter().map(|b| b["id"].as_i64().unwrap()).collect();
+    let pending: Vec<i64> = queue["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_i64().unwrap())
+        .collect();
     assert!(ids.iter().all(|id| pending.contains(id)));
     // A booker's token cannot approve.
-    let (status, _, _) = api(&app, "POST", &format!("/api/v1/bookings/{}/approve", ids[0]), Some(&book), None, &[]).await;
+    let (status, _, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{}/approve", ids[0]),
+        Some(&book),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _, b) = api(&app, "POST", &format!("/api/v1/bookings/{}/approve", ids[0]), Some(&admin), None, &[]).await;
-    assert_eq!((status, b["booking"]["status"].as_str()), (StatusCode::OK, Some("confirmed")));
-    let (status, _, b) = api(&app, "POST", &format!("/api/v1/bookings/{}/reject", ids[1]), Some(&admin), Some(json!({"reason": "设备预留给内部项目"})), &[]).await;
-    assert_eq!((status, b["booking"]["status"].as_str()), (StatusCode::OK, Some("rejected")));
+    let (status, _, b) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{}/approve", ids[0]),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, b["booking"]["status"].as_str()),
+        (StatusCode::OK, Some("confirmed"))
+    );
+    let (status, _, b) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{}/reject", ids[1]),
+        Some(&admin),
+        Some(json!({"reason": "设备预留给内部项目"})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, b["booking"]["status"].as_str()),
+        (StatusCode::OK, Some("rejected"))
+    );
     assert_eq!(b["status_reason"], "设备预留给内部项目");
     // An outcome only for a booking that has ended: this one has not.
-    let (status, _, body) = api(&app, "POST", &format!("/api/v1/bookings/{}/outcome", ids[0]), Some(&admin), Some(json!({"outcome": "completed"})), &[]).await;
+    let (status, _, body) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{}/outcome", ids[0]),
+        Some(&admin),
+        Some(json!({"outcome": "completed"})),
+        &[],
+    )
+    .await;
     assert!(status.is_client_error(), "{body}");
     // The booker moves the remaining request.
-    let (status, _, b) = api(&app, "POST", &format!("/api/v1/bookings/{}/reschedule", ids[2]), Some(&book),
-        Some(json!({"starts": "2026-12-09T13:00", "ends": "2026-12-09T15:00"})), &[]).await;
+    let (status, _, b) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{}/reschedule", ids[2]),
+        Some(&book),
+        Some(json!({"starts": "2026-12-09T13:00", "ends": "2026-12-09T15:00"})),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{b}");
     assert_eq!(b["booking"]["starts"], "2026-12-09T13:00:00+08:00");
 
     // Blackouts: refused while a booking is in the way, then written with cancel_hits.
     let blackout = json!({"kind": "calibration", "starts": "2026-12-08T08:00", "ends": "2026-12-08T18:00", "note": "年度校准"});
     let bpath = format!("/api/v1/resources/{resource}/blackouts");
-    let (status, headers, body) = api(&app, "POST", &bpath, Some(&admin), Some(blackout.clone()), &[]).await;
+    let (status, headers, body) = api(
+        &app,
+        "POST",
+        &bpath,
+        Some(&admin),
+        Some(blackout.clone()),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     is_problem(&headers, &body, "blackout-hits", 409);
     assert_eq!(body["bookings"], json!([ids[0]]));
@@ -530,13 +938,36 @@ async fn institution_admins_run_their_queue_and_blackouts_through_the_api() {
     let (status, _, list) = api(&app, "POST", &bpath, Some(&admin), Some(forced), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{list}");
     assert_eq!(list[0]["kind"], "calibration");
-    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE id = {} AND status = 'cancelled'", ids[0])).await, 1);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE id = {} AND status = 'cancelled'",
+            ids[0]
+        ))
+        .await,
+        1
+    );
     let (status, _, _) = api(&app, "GET", &bpath, Some(&book), None, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let blackout_id = list[0]["id"].as_i64().unwrap();
-    let (status, _, _) = api(&app, "DELETE", &format!("/api/v1/blackouts/{blackout_id}"), Some(&admin), None, &[]).await;
+    let (status, _, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/blackouts/{blackout_id}"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _, _) = api(&app, "DELETE", &format!("/api/v1/blackouts/{blackout_id}"), Some(&admin), None, &[]).await;
+    let (status, _, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/blackouts/{blackout_id}"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -544,11 +975,24 @@ async fn institution_admins_run_their_queue_and_blackouts_through_the_api() {
 async fn reports_give_the_report_pages_figures() {
     let app = TestApp::new().await;
     let manager = token(&app, MANAGER, "admin").await;
-    let (status, _, report) = api(&app, "GET", "/api/v1/reports/zone?kind=year&year=2026", Some(&manager), None, &[]).await;
+    let (status, _, report) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/zone?kind=year&year=2026",
+        Some(&manager),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     let session = app.sign_in(MANAGER).await;
     let (status, _, page) = app
-        .call("zone_report", &[("query[kind]", "year"), ("query[year]", "2026")], Some(&session), &[])
+        .call(
+            "zone_report",
+            &[("query[kind]", "year"), ("query[year]", "2026")],
+            Some(&session),
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let page: Value = serde_json::from_str(&page).unwrap();
@@ -556,13 +1000,38 @@ async fn reports_give_the_report_pages_figures() {
     assert_eq!(report["totals"]["income_fen"], page["totals"]["income_fen"]);
     assert_eq!(report["totals"]["bookings"], page["totals"]["bookings"]);
     assert!(report["totals"]["used_seconds"].as_i64().unwrap() > 0);
-    assert_eq!(report["resources"].as_array().unwrap().len(), page["resource_count"].as_u64().unwrap() as usize);
+    assert_eq!(
+        report["resources"].as_array().unwrap().len(),
+        page["resource_count"].as_u64().unwrap() as usize
+    );
     let institution = report["institutions"][0]["id"].as_i64().unwrap();
-    let (status, _, inst) = api(&app, "GET", &format!("/api/v1/reports/institutions/{institution}?kind=year&year=2026"), Some(&manager), None, &[]).await;
+    let (status, _, inst) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/institutions/{institution}?kind=year&year=2026"),
+        Some(&manager),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(inst["totals"]["used_seconds"], report["institutions"][0]["figures"]["used_seconds"]);
-    let (status, _, body) = api(&app, "GET", "/api/v1/reports/zone?kind=fortnight", Some(&manager), None, &[]).await;
-    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("kind")));
+    assert_eq!(
+        inst["totals"]["used_seconds"],
+        report["institutions"][0]["figures"]["used_seconds"]
+    );
+    let (status, _, body) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/zone?kind=fortnight",
+        Some(&manager),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("kind"))
+    );
 }
 
 #[tokio::test]
@@ -574,7 +1043,8 @@ async fn reads_carry_etags_and_an_unchanged_answer_is_304() {
     assert_eq!(status, StatusCode::OK);
     let tag = headers.get("etag").unwrap().to_str().unwrap().to_string();
     assert_eq!(headers.get("cache-control").unwrap(), "private, no-cache");
-    let (status, headers, body) = api(&app, "GET", &path, None, None, &[("if-none-match", &tag)]).await;
+    let (status, headers, body) =
+        api(&app, "GET", &path, None, None, &[("if-none-match", &tag)]).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED);
     assert_eq!(headers.get("etag").unwrap().to_str().unwrap(), tag);
     assert_eq!(body, Value::Null);
@@ -584,7 +1054,8 @@ async fn reads_carry_etags_and_an_unchanged_answer_is_304() {
         .execute(app.state.db.pool())
         .await
         .unwrap();
-    let (status, headers, _) = api(&app, "GET", &path, None, None, &[("if-none-match", &tag)]).await;
+    let (status, headers, _) =
+        api(&app, "GET", &path, None, None, &[("if-none-match", &tag)]).await;
     assert_eq!(status, StatusCode::OK);
     assert_ne!(headers.get("etag").unwrap().to_str().unwrap(), tag);
 }
@@ -595,28 +1066,54 @@ async fn calendar_feeds_carry_the_invitations_uids_and_no_personal_data_in_publi
     let app = TestApp::new().await;
     let resource = open_resource(&app, (0, 0)).await;
     let book = token(&app, BOOKER, "book").await;
-    let (_, _, b) = api(&app, "POST", "/api/v1/bookings", Some(&book),
-        Some(booking(resource, "2026-12-10T09:00", "2026-12-10T11:00")), &[]).await;
+    let (_, _, b) = api(
+        &app,
+        "POST",
+        "/api/v1/bookings",
+        Some(&book),
+        Some(booking(resource, "2026-12-10T09:00", "2026-12-10T11:00")),
+        &[],
+    )
+    .await;
     let id = b["booking"]["id"].as_i64().unwrap();
-    let (status, _, _) = api(&app, "POST", &format!("/api/v1/bookings/{id}/reschedule"), Some(&book),
-        Some(json!({"starts": "2026-12-10T13:00", "ends": "2026-12-10T15:00"})), &[]).await;
+    let (status, _, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{id}/reschedule"),
+        Some(&book),
+        Some(json!({"starts": "2026-12-10T13:00", "ends": "2026-12-10T15:00"})),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     // The invitation mailed for the move.
-    let (ics,): (String,) = sqlx::query_as("SELECT ics FROM outbox WHERE booking_id = $1 AND ics IS NOT NULL ORDER BY id DESC LIMIT 1")
-        .bind(id)
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
+    let (ics,): (String,) = sqlx::query_as(
+        "SELECT ics FROM outbox WHERE booking_id = $1 AND ics IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
     let mailed = first_event(&ics);
 
     let session = app.sign_in(BOOKER).await;
-    let (status, _, body) = app.call("reset_calendar_feed", &[], Some(&session), &[]).await;
+    let (status, _, body) = app
+        .call("reset_calendar_feed", &[], Some(&session), &[])
+        .await;
     assert_eq!(status, StatusCode::OK);
     let url: String = serde_json::from_str(&body).unwrap();
-    let path = url.split_once("/api/v1/").map(|(_, p)| format!("/api/v1/{p}")).unwrap();
+    let path = url
+        .split_once("/api/v1/")
+        .map(|(_, p)| format!("/api/v1/{p}"))
+        .unwrap();
     let (status, headers, feed) = app.get(&path, &[]).await;
     assert_eq!(status, StatusCode::OK, "{feed}");
-    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
+    assert!(headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
     let calendar: Calendar = feed.parse().expect("an iCalendar feed");
     let event = calendar
         .components
@@ -630,12 +1127,16 @@ async fn calendar_feeds_carry_the_invitations_uids_and_no_personal_data_in_publi
     assert_eq!(event.property_value("SEQUENCE"), mailed.1.as_deref());
     assert_eq!(event.property_value("DTSTART"), Some("20261210T050000Z"));
     // A new address stops the old one.
-    let (_, _, _) = app.call("reset_calendar_feed", &[], Some(&session), &[]).await;
+    let (_, _, _) = app
+        .call("reset_calendar_feed", &[], Some(&session), &[])
+        .await;
     let (status, _, _) = app.get(&path, &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The resource's public feed: busy, never who.
-    let (status, _, public) = app.get(&format!("/api/v1/calendars/resources/{resource}.ics"), &[]).await;
+    let (status, _, public) = app
+        .get(&format!("/api/v1/calendars/resources/{resource}.ics"), &[])
+        .await;
     assert_eq!(status, StatusCode::OK);
     let parsed: Calendar = public.parse().expect("an iCalendar feed");
     assert!(!parsed.components.is_empty());
@@ -645,21 +1146,39 @@ async fn calendar_feeds_carry_the_invitations_uids_and_no_personal_data_in_publi
 
     // An institution's feed at an admin's address; refused at a booker's.
     let admin = app.sign_in(ADMIN).await;
-    let (_, _, body) = app.call("reset_calendar_feed", &[], Some(&admin), &[]).await;
+    let (_, _, body) = app
+        .call("reset_calendar_feed", &[], Some(&admin), &[])
+        .await;
     let url: String = serde_json::from_str(&body).unwrap();
-    let institution = app.scalar(&format!("SELECT institution_id FROM resources WHERE id = {resource}")).await;
+    let institution = app
+        .scalar(&format!(
+            "SELECT institution_id FROM resources WHERE id = {resource}"
+        ))
+        .await;
     let admin_path = url
         .split_once("/api/v1/")
-        .map(|(_, p)| format!("/api/v1/{}", p.replace("bookings.ics", &format!("institutions/{institution}.ics"))))
+        .map(|(_, p)| {
+            format!(
+                "/api/v1/{}",
+                p.replace("bookings.ics", &format!("institutions/{institution}.ics"))
+            )
+        })
         .unwrap();
     let (status, _, feed) = app.get(&admin_path, &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(feed.contains(mailed.0.as_deref().unwrap()) && feed.contains("刘芳"));
-    let (_, _, body) = app.call("reset_calendar_feed", &[], Some(&session), &[]).await;
+    let (_, _, body) = app
+        .call("reset_calendar_feed", &[], Some(&session), &[])
+        .await;
     let url: String = serde_json::from_str(&body).unwrap();
     let booker_path = url
         .split_once("/api/v1/")
-        .map(|(_, p)| format!("/api/v1/{}", p.replace("bookings.ics", &format!("institutions/{institution}.ics"))))
+        .map(|(_, p)| {
+            format!(
+                "/api/v1/{}",
+                p.replace("bookings.ics", &format!("institutions/{institution}.ics"))
+            )
+        })
         .unwrap();
     let (status, _, _) = app.get(&booker_path, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -690,7 +1209,8 @@ async fn the_openapi_document_lists_every_route_and_the_reference_page_reads_it(
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
     // Every route of the API's router is documented (the two documents about it aside).
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/rest/mod.rs")).unwrap();
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/rest/mod.rs")).unwrap();
     let routes: Vec<String> = source
         .split(".route(")
         .skip(1)
@@ -700,12 +1220,18 @@ async fn the_openapi_document_lists_every_route_and_the_reference_page_reads_it(
         .collect();
     assert!(routes.len() >= 20, "{routes:?}");
     for route in &routes {
-        assert!(paths.contains_key(route), "{route} is not in the OpenAPI document");
+        assert!(
+            paths.contains_key(route),
+            "{route} is not in the OpenAPI document"
+        );
     }
     for path in paths.values() {
         for (method, op) in path.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
-            assert!(responses.contains_key("400") && responses.contains_key("500"), "{method}");
+            assert!(
+                responses.contains_key("400") && responses.contains_key("500"),
+                "{method}"
+            );
         }
     }
     let (status, _, html) = app.get("/api/v1/docs", &[("accept-language", "en")]).await;
