@@ -121,3 +121,38 @@ test("a site admin sees the administration and an institution admin their instit
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("邮件发件箱");
   expect(errors).toEqual([]);
 });
+
+test("a lab makes an API token on its profile, its system uses it, and revoking it stops it", async ({ page, request }) => {
+  const errors = watchErrors(page, ["/api/v1/me"]);
+  await signIn(page, "chen.qiang@li-source.example");
+  await expect(page.getByTestId("who")).toBeVisible();
+  await page.goto("/profile");
+  await hydrated(page);
+  await page.getByLabel("令牌名称（使用它的系统）").fill("实验室 LIMS");
+  await page.getByLabel("权限").selectOption("book");
+  await page.getByRole("button", { name: "创建令牌" }).click();
+  // Shown once, in full.
+  const shown = page.getByTestId("new-token");
+  await expect(shown).toContainText("只显示这一次");
+  const token = (await shown.locator("code").textContent())!.trim();
+  expect(token).toMatch(/^lsk_[0-9a-f]{64}$/);
+
+  // The lab's system calls the API with it.
+  const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toMatchObject({ email: "chen.qiang@li-source.example", scope: "book" });
+
+  // Listed on the profile with its scope and first use; revoked from there.
+  await page.goto("/profile");
+  const listed = page.getByTestId("api-token").filter({ hasText: "实验室 LIMS" });
+  await expect(listed).toContainText("读取和预约");
+  await expect(listed).toContainText("最近使用");
+  await hydrated(page);
+  await listed.getByRole("button", { name: "撤销" }).click();
+  await expect(page.getByText("令牌已撤销，立即失效。")).toBeVisible();
+  await expect(page.getByTestId("api-token").filter({ hasText: "实验室 LIMS" })).toHaveCount(0);
+  const refused = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${token}` } });
+  expect(refused.status()).toBe(401);
+  expect(refused.headers()["content-type"]).toBe("application/problem+json");
+  expect(errors).toEqual([]);
+});
