@@ -553,6 +553,100 @@ async fn every_problem_type_is_answered_as_it_means() {
 }
 
 #[tokio::test]
+async fn a_person_lists_their_bookings_a_page_at_a_time() {
+    let app = TestApp::new().await;
+    let resource = open_resource(&app, (0, 0)).await;
+    let book = token(&app, "zhao.min@clearvision.example", "book").await;
+    let mut made = Vec::new();
+    for day in 14..19 {
+        let (status, _, b) = api(
+            &app,
+            "POST",
+            "/api/v1/bookings",
+            Some(&book),
+            Some(booking(
+                resource,
+                &format!("2026-12-{day}T09:00"),
+                &format!("2026-12-{day}T10:00"),
+            )),
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        made.push(b["booking"]["id"].as_i64().unwrap());
+    }
+    let (status, _, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/bookings/{}/cancel", made[4]),
+        Some(&book),
+        Some(json!({})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let everything = app
+        .scalar("SELECT COUNT(*) FROM bookings b JOIN users u ON u.id = b.user_id WHERE u.email = 'zhao.min@clearvision.example'")
+        .await;
+    // Pages of two, by start time, each booking once.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/bookings?limit=2&cursor={c}"),
+            None => "/api/v1/bookings?limit=2".to_string(),
+        };
+        let (status, _, page) = api(&app, "GET", &path, Some(&book), None, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|b| {
+            (
+                b["starts"].as_str().unwrap().to_string(),
+                b["id"].as_i64().unwrap(),
+            )
+        }));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, everything);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted);
+    assert!(made.iter().all(|id| seen.iter().any(|(_, s)| s == id)));
+    // Filtered by state.
+    let (_, _, cancelled) = api(
+        &app,
+        "GET",
+        "/api/v1/bookings?status=cancelled&limit=200",
+        Some(&book),
+        None,
+        &[],
+    )
+    .await;
+    assert!(cancelled["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|b| b["status"] == "cancelled"));
+    assert!(cancelled["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["id"] == made[4]));
+    for bad in [
+        "/api/v1/bookings?limit=0",
+        "/api/v1/bookings?status=lost",
+        "/api/v1/bookings?cursor=7a",
+    ] {
+        let (status, _, _) = api(&app, "GET", bad, Some(&book), None, &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
 async fn too_many_requests_answer_429_with_retry_after() {
     let app = TestApp::with_config(|c| c.rate_limit_scale = 1).await;
     let mut last = (StatusCode::OK, HeaderMap::new(), Value::Null);
