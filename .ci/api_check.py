@@ -71,7 +71,7 @@ print(f"openapi.json validates (OpenAPI {document['openapi']}, {len(document['pa
 # A booking made through the API, then made longer: its invitation went out twice (SEQUENCE 0,
 # then 1), and the feed has the event as the second one left it.
 booker = session("liu.fang@nk-furniture.example")
-token = call(booker, "create_api_token", {"name": "api_check", "scope": "book"})["secret"]
+token = call(booker, "create_api_token", {"token_name": "api_check", "scope": "book"})["secret"]
 # Far enough ahead for any resource's cancellation cut-off, so that it may be moved.
 later = (datetime.now() + timedelta(days=5)).date().isoformat()
 _, page = api("GET", f"/api/v1/free?hours=3&kind=instrument&from={later}", token)
@@ -106,4 +106,4 @@ print(f"resource feed: {len(public)} events, no personal data", file=sys.stderr)
 
 # The token schemathesis uses: an institution admin's, with every right they have.
 admin = session("admin@jxiic.example")
-print(call(admin, "create_api_token", {"name": "schemathesis", "scope": "admin"})["secret"])
+print(call(admin, "create_api_token", {"token_name": "schemathesis", "scope": "admin"})["secret"])

@@ -512,14 +512,14 @@ pub struct NewApiToken {
 
 /// Makes a personal API token with `scope` ("read", "book" or "admin").
 #[server(endpoint = "create_api_token")]
-pub async fn create_api_token(name: String, scope: String) -> Result<NewApiToken, AppError> {
+pub async fn create_api_token(token_name: String, scope: String) -> Result<NewApiToken, AppError> {
     super::reply(async move {
         let scope = TokenScope::parse(&scope)
             .ok_or_else(|| AppError::validation("scope", "choice_unknown"))?;
         let state = state()?;
         let (token, secret) = state
             .db
-            .create_api_token(session::actor().as_ref(), &name, scope, now(&state))
+            .create_api_token(session::actor().as_ref(), &token_name, scope, now(&state))
             .await?;
         Ok(NewApiToken { token, secret })
     })

@@ -85,23 +85,7 @@ pub async fn editor(
                 .or_else(|| runs.first().map(|n| n.id))
                 .ok_or(AppError::Forbidden)?;
             may_manage(actor, institution)?;
-            let form = ResourceForm {
-                institution: institution.0,
-                kind: "instrument".into(),
-                audience: "everyone".into(),
-                slot_minutes: "30".into(),
-                min_duration_minutes: "60".into(),
-                max_duration_minutes: "480".into(),
-                max_notice_days: "90".into(),
-                cancel_cutoff_hours: "24".into(),
-                hours_1: "08:30-17:30".into(),
-                hours_2: "08:30-17:30".into(),
-                hours_3: "08:30-17:30".into(),
-                hours_4: "08:30-17:30".into(),
-                hours_5: "08:30-17:30".into(),
-                ..ResourceForm::default()
-            };
-            (form, Vec::new(), Vec::new(), Vec::new())
+            (new_form(institution), Vec::new(), Vec::new(), Vec::new())
         }
     };
     let (categories, _) = state.db.filter_choices().await?;
@@ -116,8 +100,29 @@ pub async fn editor(
     })
 }
 
+/// A new resource's form: weekdays 08:30–17:30, half-hour steps, 1–8 hours, booked up to 90
+/// days ahead, cancelled up to a day before; no rates.
+pub fn new_form(institution: OrganisationId) -> ResourceForm {
+    ResourceForm {
+        institution: institution.0,
+        kind: "instrument".into(),
+        audience: "everyone".into(),
+        slot_minutes: "30".into(),
+        min_duration_minutes: "60".into(),
+        max_duration_minutes: "480".into(),
+        max_notice_days: "90".into(),
+        cancel_cutoff_hours: "24".into(),
+        hours_1: "08:30-17:30".into(),
+        hours_2: "08:30-17:30".into(),
+        hours_3: "08:30-17:30".into(),
+        hours_4: "08:30-17:30".into(),
+        hours_5: "08:30-17:30".into(),
+        ..ResourceForm::default()
+    }
+}
+
 /// A stored resource as the editor's form.
-async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, AppError> {
+pub async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm, AppError> {
     let r = state.db.resource_row(id).await?.ok_or(AppError::NotFound)?;
     let rules = state.db.rules_of(id).await?.ok_or(AppError::NotFound)?;
     let quotas = state.db.quotas_of(id).await?;
@@ -241,9 +246,30 @@ pub async fn save(
     let now = state.clock.now();
     let this_year = i64::from(now.with_timezone(&state.tz).year());
     let r = form.validate(this_year).map_err(refused)?;
+    let mut tx = state.db.pool().begin().await?;
+    let id = save_in(&mut tx, institution, form.id, &r, now.timestamp()).await?;
+    tx.commit().await?;
+    tracing::info!(
+        resource = id,
+        actor = actor.user.0,
+        created = form.id.is_none(),
+        "resource saved"
+    );
+    Ok(ResourceId(id))
+}
+
+/// Writes a checked resource (a new one when `id` is None) with its rules, hours, closed days and
+/// rates, inside the caller's transaction. Used by the editor and by the ledger import.
+pub async fn save_in(
+    tx: &mut AnyConnection,
+    institution: OrganisationId,
+    id: Option<i64>,
+    r: &ValidResource,
+    now: i64,
+) -> Result<i64, AppError> {
     let known: Option<(i64,)> = sqlx::query_as("SELECT id FROM categories WHERE id = $1")
         .bind(r.category)
-        .fetch_optional(state.db.pool())
+        .fetch_optional(&mut *tx)
         .await?;
     if known.is_none() {
         return Err(AppError::validation("category", "choice_unknown"));
@@ -251,16 +277,15 @@ pub async fn save(
     let zone: Option<(Option<i64>,)> =
         sqlx::query_as("SELECT zone_id FROM organisations WHERE id = $1")
             .bind(institution.0)
-            .fetch_optional(state.db.pool())
+            .fetch_optional(&mut *tx)
             .await?;
     let zone = zone.and_then(|(z,)| z);
     let specifications = serde_json::to_string(&r.specifications)
         .map_err(|e| AppError::internal("specifications", e))?;
-    let at = now.timestamp();
+    let at = now;
 
-    let mut tx = state.db.pool().begin().await?;
-    let values = |q| bind_resource(q, &r, &specifications, at);
-    let id = match form.id {
+    let values = |q| bind_resource(q, r, &specifications, at);
+    let id = match id {
         Some(id) => {
             values(sqlx::query_as(
                 "UPDATE resources SET kind = $1, category_id = $2, name_zh = $3, name_en = $4, model = $5, manufacturer = $6, \
@@ -286,15 +311,8 @@ pub async fn save(
             .0
         }
     };
-    write_schedule(&mut tx, id, zone, &r).await?;
-    tx.commit().await?;
-    tracing::info!(
-        resource = id,
-        actor = actor.user.0,
-        created = form.id.is_none(),
-        "resource saved"
-    );
-    Ok(ResourceId(id))
+    write_schedule(tx, id, zone, r).await?;
+    Ok(id)
 }
 
 type ResourceQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Any, (i64,), sqlx::any::AnyArguments<'q>>;

@@ -455,8 +455,8 @@ fn ApiTokens(tokens: Vec<ApiTokenView>, offset: i32, has_feed: bool) -> impl Int
             })}
             <ul class="sessions" data-testid="api-tokens">{rows}</ul>
             <ActionForm action=create attr:class="form form--inline" attr:novalidate="">
-                <FormError error fields=&["name", "scope"] />
-                <Field name="name" label=tr!(i18n, tokens.name) required=true error />
+                <FormError error fields=&["token_name", "scope"] />
+                <Field name="token_name" label=tr!(i18n, tokens.name) required=true error />
                 <div class="field">
                     <label for="field-scope">{t!(i18n, tokens.scope)}</label>
                     <select id="field-scope" name="scope">

@@ -51,7 +51,7 @@ async fn token(app: &TestApp, email: &str, scope: &str) -> String {
     let (status, _, body) = app
         .call(
             "create_api_token",
-            &[("name", "LIMS"), ("scope", scope)],
+            &[("token_name", "LIMS"), ("scope", scope)],
             Some(&session),
             &[],
         )

@@ -31,14 +31,14 @@ impl Db {
         let user = myself(actor)?.user;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 60 {
-            return Err(AppError::validation("name", "token_name_invalid"));
+            return Err(AppError::validation("token_name", "token_name_invalid"));
         }
         if name.chars().any(char::is_control) {
-            return Err(AppError::validation("name", "text_control"));
+            return Err(AppError::validation("token_name", "text_control"));
         }
         let held = self.api_tokens(user).await?.len() as i64;
         if held >= MAX_TOKENS {
-            return Err(AppError::validation("name", "token_too_many"));
+            return Err(AppError::validation("token_name", "token_too_many"));
         }
         let secret = format!("{TOKEN_PREFIX}{}", new_token());
         let (id,): (i64,) = sqlx::query_as(
