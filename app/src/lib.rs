@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("institution/requests") view=pages::booking::InstitutionRequestsPage ssr=SsrMode::Async />
                         <Route path=path!("institution/members") view=pages::admin::MembersPage ssr=SsrMode::Async />
                         <Route path=path!("institution/resources") view=pages::editor::MyResourcesPage ssr=SsrMode::Async />
+                        <Route path=path!("institution/resources/import") view=pages::editor::LedgerImportPage ssr=SsrMode::Async />
                         <Route path=path!("institution/resources/new") view=pages::editor::NewResourcePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id/edit") view=pages::editor::EditResourcePage ssr=SsrMode::Async />
                         <Route path=path!("reports") view=pages::report::ZoneReportPage ssr=SsrMode::Async />

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod config;
 pub mod export;
+pub mod ledger;
 pub mod limits;
 pub mod mailer;
 pub mod rest;
@@ -95,6 +96,14 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/lang/{locale}", get(switch_language))
         .route("/reports/export", get(export::export))
+        .route(
+            "/institution/ledger",
+            axum::routing::post(ledger::upload).layer(axum::extract::DefaultBodyLimit::max(
+                app::backend::ledger::MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/institution/ledger/export", get(ledger::export))
+        .route("/institution/ledger/template", get(ledger::template))
         .route(
             "/resources/{id}/photos",
             axum::routing::post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(

@@ -13,6 +13,7 @@ pub mod dialect;
 pub mod editor;
 pub mod feeds;
 pub mod idle;
+pub mod ledger;
 pub mod mail;
 pub mod photos;
 pub mod report;

@@ -22,7 +22,7 @@ pub struct Purged {
     pub failures: u64,
     pub invitations: u64,
     pub mail_texts: u64,
-    /// Idempotency keys past their 24 hours, and API tokens revoked 30 days ago.
+    /// Idempotency keys and ledger uploads past their 24 hours, and API tokens revoked 30 days ago.
     pub api_records: u64,
 }
 
@@ -84,6 +84,11 @@ impl Db {
                 + run(
                     "DELETE FROM api_tokens WHERE revoked_at IS NOT NULL AND revoked_at <= $1",
                     vec![now - TOKEN_RECORD_SECS],
+                )
+                .await?
+                + run(
+                    "DELETE FROM ledger_uploads WHERE created_at <= $1",
+                    vec![now - IDEMPOTENCY_SECS],
                 )
                 .await?,
         };

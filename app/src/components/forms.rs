@@ -30,6 +30,19 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "organisation_exists" => t_string!(i18n, invalid.organisation_exists),
         "claim_decided" => t_string!(i18n, invalid.claim_decided),
         "token_name_invalid" => t_string!(i18n, invalid.token_name_invalid),
+        "ledger_unreadable" => t_string!(i18n, invalid.ledger_unreadable),
+        "ledger_too_large" => t_string!(i18n, invalid.ledger_too_large),
+        "ledger_too_wide" => t_string!(i18n, invalid.ledger_too_wide),
+        "ledger_too_long" => t_string!(i18n, invalid.ledger_too_long),
+        "ledger_formulas" => t_string!(i18n, invalid.ledger_formulas),
+        "ledger_empty" => t_string!(i18n, invalid.ledger_empty),
+        "ledger_no_headings" => t_string!(i18n, invalid.ledger_no_headings),
+        "ledger_missing" => t_string!(i18n, invalid.ledger_missing),
+        "ledger_rows_blocked" => t_string!(i18n, invalid.ledger_rows_blocked),
+        "category_unknown" => t_string!(i18n, invalid.category_unknown),
+        "year_invalid" => t_string!(i18n, invalid.year_invalid),
+        "value_maybe_wan" => t_string!(i18n, invalid.value_maybe_wan),
+        "id_unknown" => t_string!(i18n, invalid.id_unknown),
         "token_too_many" => t_string!(i18n, invalid.token_too_many),
         "decision_unknown" => t_string!(i18n, invalid.decision_unknown),
         "institution_by_invitation" => t_string!(i18n, invalid.institution_by_invitation),
@@ -237,4 +250,14 @@ pub fn rcdata(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// Loads `path` as a new page, so that everything (header, language, lists) reflects the change.
+pub fn reload_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
 }

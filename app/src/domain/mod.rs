@@ -32,6 +32,7 @@ pub mod email;
 #[cfg(test)]
 mod fuzz;
 pub mod ids;
+pub mod ledger;
 pub mod link;
 pub mod money;
 pub mod policy;

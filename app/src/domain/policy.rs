@@ -6,7 +6,7 @@
 //! | edit own profile, password  | own            | own                     | own          | own        |
 //! | book a resource             | yes            | yes                     | yes          | yes        |
 //! | cancel a booking            | own bookings   | own + their resources'  | own          | own        |
-//! | manage a resource           | –              | their institution's     | –            | –          |
+//! | manage resources, ledgers   | –              | their institution's     | –            | –          |
 //! | run an institution          | –              | their institution       | –            | –          |
 //! | invite to an institution    | –              | their institution       | –            | yes        |
 //! | read an institution report  | –              | their institution       | its zone's   | –          |

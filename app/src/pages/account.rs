@@ -20,15 +20,7 @@ macro_rules! tr {
     };
 }
 
-/// Loads `path` as a new page, so that everything (header, language) reflects the new session.
-fn reload_to(path: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().set_href(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
-}
+use crate::components::forms::reload_to;
 
 /// Done: the wasm's call succeeded, or a plain form post came back with `?{flag}=1`.
 fn done_or_flag(done: Signal<bool>, flag: &'static str) -> Signal<bool> {

@@ -9,6 +9,7 @@ use crate::components::format::moment;
 use crate::components::forms::{
     action_error, error_text, Done, Field, FieldMessage, FormError, Submit,
 };
+
 use crate::domain::catalogue::{
     AccreditationBody, Audience, BlackoutKind, CustomerCategory, ResourceKind,
 };
@@ -79,8 +80,20 @@ fn ResourceList(list: InstitutionResources) -> impl IntoView {
         list.institution.id
     );
     let warnings = list.warnings;
+    let institution = list.institution.id;
+    let q = use_query_map();
+    let imported = move || {
+        q.get().get("imported").and_then(|v| {
+            let n: Vec<usize> = v.split('-').filter_map(|x| x.parse().ok()).collect();
+            (n.len() == 3).then(|| (n[0], n[1], n[2]))
+        })
+    };
     view! {
+        {move || imported().map(|(created, updated, unchanged)| view! {
+            <Done><p data-testid="imported">{t!(i18n, ledger.imported, created = created, updated = updated, unchanged = unchanged)}</p></Done>
+        })}
         <p><a class="button button--primary" href=new_href data-testid="add-resource">{t!(i18n, editor.add)}</a></p>
+        <LedgerPanel institution=institution.0 />
         {(!warnings.is_empty()).then(|| view! {
             <section class="notice notice--warning" aria-labelledby="h-warnings">
                 <h2 id="h-warnings">{t!(i18n, editor.warnings)}</h2>
@@ -130,6 +143,229 @@ fn ResourceList(list: InstitutionResources) -> impl IntoView {
                 </table>
             }.into_any()
         }}
+    }
+}
+
+/// Bringing a ledger in from Excel, WPS or CSV, and taking it out: the upload is a plain form (a
+/// file travels as multipart), the preview a page of its own.
+#[component]
+fn LedgerPanel(institution: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = format!("/institution/ledger?institution={institution}");
+    let export = move |format: &str| {
+        let lang = if i18n.get_locale() == Locale::en {
+            "&lang=en"
+        } else {
+            ""
+        };
+        format!("/institution/ledger/export?institution={institution}&format={format}{lang}")
+    };
+    let template = move |format: &str| {
+        let lang = if i18n.get_locale() == Locale::en {
+            "&lang=en"
+        } else {
+            ""
+        };
+        format!("/institution/ledger/template?format={format}{lang}")
+    };
+    view! {
+        <section class="panel" aria-labelledby="h-ledger">
+            <h2 id="h-ledger">{t!(i18n, ledger.title)}</h2>
+            <p class="muted">{t!(i18n, ledger.intro)}</p>
+            <form method="post" action=action enctype="multipart/form-data" class="form form--inline">
+                <div class="field">
+                    <label for="ledger-file">{t!(i18n, ledger.file)}</label>
+                    <input id="ledger-file" name="file" type="file" required accept=".xlsx,.xls,.ods,.csv,.txt" />
+                </div>
+                <div class="form__actions"><button type="submit" class="button button--primary">{t!(i18n, ledger.upload)}</button></div>
+            </form>
+            <p>
+                {t!(i18n, ledger.template)}": "
+                <a href=move || template("xlsx") rel="external" download="">"XLSX"</a>" · "
+                <a href=move || template("csv") rel="external" download="">"CSV"</a>
+                " — "{t!(i18n, ledger.export)}": "
+                <a href=move || export("xlsx") rel="external" download="" data-testid="ledger-export">"XLSX"</a>" · "
+                <a href=move || export("csv") rel="external" download="">"CSV"</a>
+            </p>
+        </section>
+    }
+}
+
+/// `/institution/resources/import?upload=ID`: what the import will do, row by row, with the
+/// columns' meaning changeable; then the import, all rows or none.
+#[component]
+pub fn LedgerImportPage() -> impl IntoView {
+    use crate::domain::ledger::{mapping_text, LedgerField};
+    let i18n = use_i18n();
+    let q = use_query_map();
+    let upload = move || q.get().get("upload").and_then(|v| v.parse::<i64>().ok());
+    let mapping = move || {
+        let q = q.get();
+        let mut columns = Vec::new();
+        while let Some(v) = q.get(&format!("c{}", columns.len())) {
+            columns.push(LedgerField::parse(&v));
+        }
+        (!columns.is_empty()).then(|| mapping_text(&columns))
+    };
+    let template = move || q.get().get("template").and_then(|v| v.parse::<i64>().ok());
+    let error = move || q.get().get("error");
+    let preview = Resource::new(
+        move || (upload(), mapping(), template()),
+        |(upload, mapping, template)| async move {
+            match upload {
+                Some(upload) => ledger_preview(upload, mapping, template).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Title text=t_string!(i18n, ledger.preview_title).to_string() />
+        <h1>{t!(i18n, ledger.preview_title)}</h1>
+        <crate::pages::booking::InstitutionTabs />
+        {move || error().map(|key| view! {
+            <div class="notice notice--error" role="alert" data-testid="ledger-error">
+                <p>{crate::components::forms::validation_text(i18n, &key)}</p>
+                <p><a href="/institution/resources">{t!(i18n, ledger.back)}</a></p>
+            </div>
+        })}
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match preview.await {
+                    Ok(Some(p)) => view! { <LedgerPreviewView p /> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn ledger_field_label(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    f: crate::domain::ledger::LedgerField,
+) -> &'static str {
+    let (zh, en) = f.heading();
+    if i18n.get_locale() == Locale::en {
+        en
+    } else {
+        zh
+    }
+}
+
+/// A finding in words: the editor's refusals and the ledger's own.
+fn finding_text(i18n: leptos_i18n::I18nContext<Locale>, key: &str) -> String {
+    match key.split_once(':') {
+        Some(("serial_duplicate", line)) => {
+            t_string!(i18n, ledger.serial_duplicate, line = line.to_string()).to_string()
+        }
+        _ => crate::components::forms::validation_text(i18n, key),
+    }
+}
+
+#[component]
+fn LedgerPreviewView(p: crate::domain::ledger::LedgerPreview) -> impl IntoView {
+    use crate::domain::ledger::{mapping_text, LedgerField, RowAction};
+    let i18n = use_i18n();
+    let import = ServerAction::<LedgerImport>::new();
+    let error = action_error(import);
+    Effect::new(move || {
+        if let Some(Ok((c, u, n))) = import.value().get() {
+            crate::components::forms::reload_to(&format!(
+                "/institution/resources?imported={c}-{u}-{n}"
+            ));
+        }
+    });
+    let (created, updated, unchanged, blocked) = p.counts();
+    let mapping = p.mapping.clone();
+    let mapping_value = mapping_text(&p.mapping);
+    let columns = p.headings.len();
+    view! {
+        <p class="lead">{p.file_name.clone()}</p>
+        <p data-testid="ledger-counts">{t!(i18n, ledger.counts, created = created, updated = updated, unchanged = unchanged, blocked = blocked)}</p>
+        <form method="get" action="/institution/resources/import" class="panel panel--wide" data-testid="ledger-mapping">
+            <h2>{t!(i18n, ledger.mapping)}</h2>
+            <p class="muted">{t!(i18n, ledger.mapping_hint)}</p>
+            <input type="hidden" name="upload" value=p.upload />
+            <div class="ledger-mapping">
+                {p.headings.iter().enumerate().map(|(i, h)| {
+                    let chosen = mapping.get(i).copied().flatten();
+                    view! {
+                        <div class="field">
+                            <label for=format!("map-{i}")>{if h.is_empty() { format!("#{}", i + 1) } else { h.clone() }}</label>
+                            <select id=format!("map-{i}") name=format!("c{i}")>
+                                <option value="-" selected=chosen.is_none()>{t!(i18n, ledger.ignore)}</option>
+                                {LedgerField::ALL.iter().map(|f| view! {
+                                    <option value=f.as_str() selected=chosen == Some(*f)>{move || ledger_field_label(i18n, *f)}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+            <div class="field">
+                <label for="ledger-template">{t!(i18n, ledger.template_resource)}</label>
+                <select id="ledger-template" name="template">
+                    <option value="" selected=p.template.is_none()>{t!(i18n, ledger.template_default)}</option>
+                    {p.templates.iter().map(|(id, name)| view! {
+                        <option value=*id selected=p.template == Some(*id)>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="form__actions"><button type="submit" class="button">{t!(i18n, ledger.refresh)}</button></div>
+        </form>
+        <div class="table-wrap"><table class="table" data-testid="ledger-rows">
+            <thead><tr>
+                <th scope="col">{t!(i18n, ledger.line)}</th>
+                {p.headings.iter().map(|h| view! { <th scope="col">{h.clone()}</th> }).collect_view()}
+                <th scope="col">{t!(i18n, ledger.action)}</th>
+            </tr></thead>
+            <tbody>
+                {p.rows.into_iter().map(|r| {
+                    let findings = r.findings.clone();
+                    let action = r.action;
+                    view! {
+                        <tr data-line=r.line data-action=match action { RowAction::Create => "create", RowAction::Update(_) => "update", RowAction::Unchanged(_) => "unchanged", RowAction::Blocked => "blocked" }>
+                            <th scope="row">{r.line}</th>
+                            {(0..columns).map(|c| {
+                                let cell = r.cells.get(c).cloned().unwrap_or_default();
+                                let here: Vec<_> = findings.iter().filter(|f| f.column == Some(c)).cloned().collect();
+                                let class = if here.iter().any(|f| f.blocking) { "cell--problem" } else if here.is_empty() { "" } else { "cell--warning" };
+                                view! {
+                                    <td class=class>
+                                        {cell}
+                                        {here.into_iter().map(|f| view! { <span class="cell__finding">{move || finding_text(i18n, &f.key)}</span> }).collect_view()}
+                                    </td>
+                                }
+                            }).collect_view()}
+                            <td>
+                                {move || match action {
+                                    RowAction::Create => t_string!(i18n, ledger.create).to_string(),
+                                    RowAction::Update(_) => t_string!(i18n, ledger.update).to_string(),
+                                    RowAction::Unchanged(_) => t_string!(i18n, ledger.unchanged).to_string(),
+                                    RowAction::Blocked => t_string!(i18n, ledger.blocked).to_string(),
+                                }}
+                                {findings.iter().filter(|f| f.column.is_none()).map(|f| {
+                                    let key = f.key.clone();
+                                    view! { <span class="cell__finding">{move || finding_text(i18n, &key)}</span> }
+                                }).collect_view()}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table></div>
+        <ActionForm action=import attr:class="form">
+            <div class="notice notice--error" role="alert" hidden=move || error.get().is_none()>
+                <p>{move || error.get().map(|e| error_text(i18n, &e))}</p>
+            </div>
+            <input type="hidden" name="upload" value=p.upload />
+            <input type="hidden" name="mapping" value=mapping_value />
+            {p.template.map(|t| view! { <input type="hidden" name="template" value=t /> })}
+            <p class="muted">{t!(i18n, ledger.all_or_nothing)}</p>
+            <div class="form__actions">
+                <Submit label=Signal::derive(move || t_string!(i18n, ledger.import, count = created + updated).to_string()) pending=import.pending() />
+            </div>
+        </ActionForm>
     }
 }
 
