@@ -95,3 +95,47 @@ test("an institution admin adds a chamber with accreditation and rules; a booker
   expect(bookerErrors).toEqual([]);
   await context.close();
 });
+
+test("an institution admin brings two instruments in from a spreadsheet, fixing a column on the way", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, "admin@jxiic.example");
+  await expect(page.getByTestId("who")).toBeVisible();
+  await page.goto("/institution/resources");
+
+  // The template downloads with the headings and an example row.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "CSV" }).first().click(),
+  ]);
+  const template = (await (await import("node:fs/promises")).readFile((await download.path())!, "utf8"));
+  expect(template).toContain("设备名称");
+  expect(template).toContain("出厂编号");
+
+  // Two rows typed into a ledger whose category column is headed 类型 (which means kind).
+  const stamp = Date.now() % 100000;
+  const ledger = [
+    "设备名称,型号,生产厂家,出厂编号,购置年份,原值（元）,存放地点,类型",
+    `冷热冲击试验箱（导入${stamp}）,TSE-12,ESPEC,E2E-${stamp}-1,2022,286000,A 楼 110,环境试验`,
+    `傅里叶红外光谱仪（导入${stamp}）,Nicolet iS20,Thermo,E2E-${stamp}-2,2023,"412,000",B 楼 210,光谱分析`,
+  ].join("\r\n");
+  await page.getByLabel("台账文件").setInputFiles({ name: "台账.csv", mimeType: "text/csv", buffer: Buffer.from(ledger) });
+  await page.getByRole("button", { name: "上传并预览" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("台账导入预览");
+  // The kind column cannot hold categories: both rows are flagged, and nothing can be imported.
+  await expect(page.getByTestId("ledger-counts")).toContainText("2 行有问题");
+  await expect(page.getByTestId("ledger-rows").locator("td.cell--problem")).toHaveCount(2);
+  // The admin says the column is the category, and the preview is clean.
+  await page.getByLabel("类型", { exact: true }).selectOption("category");
+  await page.getByRole("button", { name: "更新预览" }).click();
+  await expect(page.getByTestId("ledger-counts")).toContainText("将新增 2 台");
+  await expect(page.getByTestId("ledger-rows").locator("td.cell--problem")).toHaveCount(0);
+  await hydrated(page);
+  await page.getByRole("button", { name: "导入 2 行" }).click();
+  await expect(page.getByTestId("imported")).toContainText("新增 2 台");
+
+  // In the catalogue for everyone.
+  await page.goto(`/?q=${encodeURIComponent(`导入${stamp}`)}`);
+  await expect(page.getByText(`傅里叶红外光谱仪（导入${stamp}）`)).toBeVisible();
+  await expect(page.getByText(`冷热冲击试验箱（导入${stamp}）`)).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -383,10 +383,14 @@ async fn plan(
         }
         let (mut form, before) = match target {
             Some(id) => {
-                if !forms.contains_key(&id) {
-                    forms.insert(id, load_form(state, ResourceId(id)).await?);
-                }
-                let form = forms[&id].clone();
+                let form = match forms.get(&id) {
+                    Some(form) => form.clone(),
+                    None => {
+                        let form = load_form(state, ResourceId(id)).await?;
+                        forms.insert(id, form.clone());
+                        form
+                    }
+                };
                 let before = form.validate(this_year).ok();
                 (form, before)
             }

@@ -492,6 +492,30 @@ async fn every_route_and_page_answers_malformed_requests_with_4xx_and_changes_no
             ],
         ),
         (
+            "/institution/ledger",
+            vec![
+                "/institution/ledger".into(),
+                "/institution/ledger?institution=abc".into(),
+                "/institution/ledger?institution=-1".into(),
+                "/institution/ledger?institution=99999999999999999999".into(),
+            ],
+        ),
+        (
+            "/institution/ledger/export",
+            vec![
+                "/institution/ledger/export".into(),
+                "/institution/ledger/export?institution=%ZZ&format=%00".into(),
+                "/institution/ledger/export?institution=1&format=exe&lang=xx".into(),
+            ],
+        ),
+        (
+            "/institution/ledger/template",
+            vec![
+                "/institution/ledger/template?format=%00&lang=%ZZ".into(),
+                "/institution/ledger/template?format[]=1".into(),
+            ],
+        ),
+        (
             "/photos",
             vec![
                 "/photos/../../../../etc/passwd".into(),
@@ -658,6 +682,14 @@ async fn every_route_and_page_answers_malformed_requests_with_4xx_and_changes_no
             vec!["/admin/outbox?filter=<script>".into()],
         ),
         ("/zone/sign-ups", vec!["/zone/sign-ups?claim=%ff%fe".into()]),
+        (
+            "/institution/resources/import",
+            vec![
+                "/institution/resources/import?upload=abc".into(),
+                "/institution/resources/import?upload=99999999&c0=colour&template=-1".into(),
+                "/institution/resources/import?error=%3Cscript%3E".into(),
+            ],
+        ),
     ]);
     let covered: BTreeSet<String> = pages.keys().map(|k| k.to_string()).collect();
     let declared_pages: BTreeSet<String> = page_paths()
