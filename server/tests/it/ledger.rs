@@ -593,3 +593,32 @@ async fn only_the_institutions_admins_import_into_it() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_sample_ledger_shipped_with_the_demo_imports_cleanly() {
+    let app = TestApp::new().await;
+    let institution = institution(&app).await;
+    let session = app.sign_in(ADMIN).await;
+    let sample = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/samples/ledger-sample.csv"
+    ))
+    .unwrap();
+    let (status, body) = upload(&app, &session, institution, "ledger-sample.csv", &sample).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let p = preview(&app, &session, body["upload"].as_i64().unwrap(), None).await;
+    let rows = p["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 10);
+    assert!(
+        rows.iter()
+            .all(|r| r["action"] == "Create" && r["findings"] == serde_json::json!([])),
+        "{p}"
+    );
+    let (_, counts) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
+    assert_eq!(counts, serde_json::json!([10, 0, 0]));
+    assert_eq!(
+        app.scalar("SELECT original_value_fen FROM resources WHERE serial_number = 'A1167501234'")
+            .await,
+        48_600_000
+    );
+}

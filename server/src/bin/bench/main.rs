@@ -7,9 +7,11 @@
 //!                                    a realistic zone at scale, into an empty database
 //! bench [--runs N]                   searches and reports timed in the backend
 //! bench --http                       the real router on 127.0.0.1, driven over HTTP
+//! bench ledger [--rows N]            an N-row equipment ledger read, previewed and imported
 //! ```
 
 mod generate;
+mod ledger;
 mod load;
 mod search;
 mod stats;
@@ -35,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("generate") => run_generate(&state, &args[1..]).await,
+        Some("ledger") => ledger::run(&state, &args[1..]).await,
         _ if args.iter().any(|a| a == "--http") => load::run(state.clone()).await,
         _ => search::run(&state, &args).await,
     }
