@@ -724,3 +724,43 @@ pub fn template_rows(english: bool) -> Vec<Vec<String>> {
     .collect();
     vec![headings, example]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A CSV ledger of arbitrary cells under known headings.
+    fn ledger_csv() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(proptest::collection::vec("\\PC{0,12}", 0..6), 0..8).prop_map(
+            |rows| {
+                let mut text = String::from("设备名称,型号,出厂编号,购置日期,原值（万元）\n");
+                for row in rows {
+                    text.push_str(&row.join(","));
+                    text.push('\n');
+                }
+                text.into_bytes()
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Whatever is uploaded, reading it answers (a sheet or a refusal) without panicking, and
+        /// a sheet it gives keeps its promises: headings found, every row as wide as them.
+        #[test]
+        fn reading_anything_never_panics(bytes in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            ledger_csv(),
+            // Something that starts like a workbook (a zip) and is not one.
+            proptest::collection::vec(any::<u8>(), 0..256).prop_map(|mut b| { let mut z = b"PK\x03\x04".to_vec(); z.append(&mut b); z }),
+        ]) {
+            if let Ok(sheet) = read(&bytes) {
+                prop_assert!(sheet.headings.iter().filter(|h| guess(h).is_some()).count() >= 2);
+                prop_assert!(sheet.rows.iter().all(|(_, r)| r.len() == sheet.headings.len()));
+                prop_assert!(sheet.rows.iter().flat_map(|(_, r)| r).all(|c| !looks_like_formula(c)));
+            }
+        }
+    }
+}
