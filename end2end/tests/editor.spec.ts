@@ -135,7 +135,7 @@ test("an institution admin brings two instruments in from a spreadsheet, fixing 
 
   // In the catalogue for everyone.
   await page.goto(`/?q=${encodeURIComponent(`导入${stamp}`)}`);
-  await expect(page.getByText(`傅里叶红外光谱仪（导入${stamp}）`)).toBeVisible();
-  await expect(page.getByText(`冷热冲击试验箱（导入${stamp}）`)).toBeVisible();
+  await expect(page.getByRole("link", { name: `傅里叶红外光谱仪（导入${stamp}）` })).toBeVisible();
+  await expect(page.getByRole("link", { name: `冷热冲击试验箱（导入${stamp}）` })).toBeVisible();
   expect(errors).toEqual([]);
 });
