@@ -170,12 +170,7 @@ pub async fn cancel(
     Id(id): Id,
     Body(reason): Body<Reason>,
 ) -> Answer<BookingFull> {
-    let scope = if own(&state, &caller, id).await? {
-        TokenScope::Book
-    } else {
-        TokenScope::Admin
-    };
-    let actor = caller.needs(scope)?;
+    let actor = caller.needs(acting_on(&state, &caller, id).await?)?;
     bookings::cancel(&state, Some(actor), BookingId(id), &reason.reason)
         .await
         .map_err(problem(&state))?;
@@ -194,12 +189,7 @@ pub async fn reschedule(
     Id(id): Id,
     Body(slot): Body<SlotRequest>,
 ) -> Answer<BookingFull> {
-    let scope = if own(&state, &caller, id).await? {
-        TokenScope::Book
-    } else {
-        TokenScope::Admin
-    };
-    let actor = caller.needs(scope)?;
+    let actor = caller.needs(acting_on(&state, &caller, id).await?)?;
     let parsed =
         app::api::booking::slot(&state.tz, &slot.starts, &slot.ends).map_err(problem(&state))?;
     bookings::reschedule(&state, Some(actor), BookingId(id), parsed)
@@ -208,14 +198,19 @@ pub async fn reschedule(
     Ok(Json(full(&state, &caller, id).await?))
 }
 
-/// Whether booking `id` is the caller's own (else it is an admin's act, if anything).
-async fn own(state: &AppState, caller: &Caller, id: i64) -> Result<bool, Problem> {
+/// The scope an act on booking `id` needs: `book` on the caller's own, else `admin` (an
+/// institution admin's act, if the caller is one at all).
+async fn acting_on(state: &AppState, caller: &Caller, id: i64) -> Result<TokenScope, Problem> {
     let facts = state
         .db
         .booking_facts(BookingId(id))
         .await
         .map_err(|e| problem(state)(e.into()))?;
-    Ok(facts.is_some_and(|f| f.user_id == caller.actor.user.0))
+    Ok(if facts.is_some_and(|f| f.user_id == caller.actor.user.0) {
+        TokenScope::Book
+    } else {
+        TokenScope::Admin
+    })
 }
 
 /// Approves a pending request (institution admins; scope: admin).

@@ -10,7 +10,6 @@ use common::race::{open_resource, overlapping_pairs, serve};
 use common::TestApp;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BOOKER: &str = "liu.fang@nk-furniture.example";
 const ADMIN: &str = "admin@jxiic.example";
@@ -813,7 +812,6 @@ async fn http(
     body: Option<&str>,
     headers: &[(&str, &str)],
 ) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let body = body.unwrap_or_default();
     let extra: String = headers
         .iter()
@@ -824,20 +822,7 @@ async fn http(
          {extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    common::race::exchange(addr, &request).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

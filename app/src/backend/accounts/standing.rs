@@ -46,6 +46,17 @@ impl ClaimRow {
     }
 }
 
+#[derive(FromRow)]
+struct DecidedRow {
+    #[sqlx(flatten)]
+    claim: ClaimRow,
+    outcome: String,
+    granted_in_zone: i64,
+    granted_sme: i64,
+    decided_at: i64,
+    decided_by: Option<String>,
+}
+
 const CLAIM_COLUMNS: &str = "c.id, c.kind, u.display_name, u.email, \
      CASE WHEN u.email_verified_at IS NULL THEN 0 ELSE 1 END AS verified, \
      o.name_zh, o.name_en, o.kind AS org_kind, o.credit_code, \
@@ -86,33 +97,28 @@ impl Db {
         .bind(zone.0)
         .fetch_all(self.pool())
         .await?;
-        let decided: Vec<(i64, String, i64, i64, i64, Option<String>)> = sqlx::query_as(
-            "SELECT c.id, c.outcome, CASE WHEN c.granted_in_zone THEN 1 ELSE 0 END, \
-             CASE WHEN c.granted_sme THEN 1 ELSE 0 END, c.decided_at, d.display_name \
-             FROM standing_claims c LEFT JOIN users d ON d.id = c.decided_by \
-             WHERE c.zone_id = $1 AND c.decided_at IS NOT NULL ORDER BY c.decided_at DESC, c.id DESC LIMIT $2",
-        )
+        // The decided ones with their decision, in one query.
+        let decided: Vec<DecidedRow> = sqlx::query_as(&format!(
+            "SELECT {CLAIM_COLUMNS}, c.outcome, CASE WHEN c.granted_in_zone THEN 1 ELSE 0 END AS granted_in_zone, \
+             CASE WHEN c.granted_sme THEN 1 ELSE 0 END AS granted_sme, c.decided_at, d.display_name AS decided_by \
+             {CLAIM_FROM} LEFT JOIN users d ON d.id = c.decided_by \
+             WHERE c.zone_id = $1 AND c.decided_at IS NOT NULL ORDER BY c.decided_at DESC, c.id DESC LIMIT $2"
+        ))
         .bind(zone.0)
         .bind(DECIDED_SHOWN)
         .fetch_all(self.pool())
         .await?;
-        let mut decided_views = Vec::with_capacity(decided.len());
-        for (id, outcome, in_zone, sme, at, by) in decided {
-            let claim: ClaimRow = sqlx::query_as(&format!(
-                "SELECT {CLAIM_COLUMNS} {CLAIM_FROM} WHERE c.id = $1"
-            ))
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-            decided_views.push(DecidedClaim {
-                claim: claim.view(),
-                approved: outcome == "approved",
-                granted_in_zone: in_zone != 0,
-                granted_sme: sme != 0,
-                decided_at: at,
-                decided_by: by.unwrap_or_default(),
-            });
-        }
+        let decided_views = decided
+            .into_iter()
+            .map(|d| DecidedClaim {
+                claim: d.claim.view(),
+                approved: d.outcome == "approved",
+                granted_in_zone: d.granted_in_zone != 0,
+                granted_sme: d.granted_sme != 0,
+                decided_at: d.decided_at,
+                decided_by: d.decided_by.unwrap_or_default(),
+            })
+            .collect();
         Ok(ClaimsPage {
             zone: Bilingual { zh, en },
             utc_offset_seconds,

@@ -75,12 +75,18 @@ pub async fn post(
     body: &str,
     session: &str,
 ) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let request = format!(
         "POST /api/{endpoint} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
          Accept: application/json\r\nCookie: labshare_session={session}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+    exchange(addr, &request).await
+}
+
+/// Sends one whole HTTP/1.1 request (with `Connection: close`) over a fresh connection to
+/// `addr`; returns the status and the body.
+pub async fn exchange(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
