@@ -137,5 +137,28 @@ test("an institution admin brings two instruments in from a spreadsheet, fixing 
   await page.goto(`/?q=${encodeURIComponent(`导入${stamp}`)}`);
   await expect(page.getByRole("link", { name: `傅里叶红外光谱仪（导入${stamp}）` })).toBeVisible();
   await expect(page.getByRole("link", { name: `冷热冲击试验箱（导入${stamp}）` })).toBeVisible();
+
+  // Their accreditation scope, a file of its own; a row for an instrument the institution does
+  // not have is flagged, and the admin leaves it out.
+  const scope = [
+    "出厂编号,设备名称,资质类型,证书编号,检测标准,有效期起,有效期至",
+    `E2E-${stamp}-1,,CMA,2414E2E${stamp},GB/T 2423.22-2012,2025-01-01,2031-12-31`,
+    `NOPE-${stamp},,CMA,2414E2E${stamp},GB/T 1-2000,2025-01-01,2031-12-31`,
+  ].join("\r\n");
+  await page.goto("/institution/resources");
+  await page.getByLabel("台账文件").setInputFiles({ name: "资质范围.csv", mimeType: "text/csv", buffer: Buffer.from(scope) });
+  await page.getByRole("button", { name: "上传并预览" }).click();
+  await expect(page.getByTestId("scope-counts")).toContainText("1 行有问题");
+  await expect(page.getByTestId("scope-rows").locator("td.cell--problem")).toContainText("平台和本次导入的台账中都没有这台设备");
+  await page.getByLabel("第 3 行不导入").check();
+  await page.getByRole("button", { name: "更新预览" }).click();
+  await expect(page.getByTestId("scope-counts")).toContainText("跳过 1 行");
+  await expect(page.getByTestId("scope-rows").locator('tr[data-action="create"]')).toHaveCount(1);
+  await hydrated(page);
+  await page.getByRole("button", { name: "导入 1 行" }).click();
+  await expect(page.getByTestId("imported")).toContainText("资质证书条目新增或更新 1 条");
+  await page.goto(`/?q=${encodeURIComponent(`导入${stamp}`)}`);
+  await page.getByRole("link", { name: `冷热冲击试验箱（导入${stamp}）` }).click();
+  await expect(page.getByTestId("accreditations")).toContainText("GB/T 2423.22-2012");
   expect(errors).toEqual([]);
 });

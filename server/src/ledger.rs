@@ -17,6 +17,7 @@ pub struct Which {
     institution: Option<String>,
     format: Option<String>,
     lang: Option<String>,
+    table: Option<String>,
 }
 
 fn refuse(error: AppError) -> Response {
@@ -113,9 +114,15 @@ pub async fn upload(
     answer(result)
 }
 
-/// Rows as a file: XLSX (text cells, so nothing is read as a formula or a number) or CSV (UTF-8
-/// with a BOM, which Excel and WPS open correctly; formula-like cells made inert).
-fn file(rows: &[Vec<String>], format: Option<&str>, name: &str) -> Response {
+/// Rows as a file: XLSX (text cells, so nothing is read as a formula or a number; `more` as
+/// further sheets) or CSV (UTF-8 with a BOM, which Excel and WPS open correctly; formula-like
+/// cells made inert; the first table only).
+fn file(
+    rows: &[Vec<String>],
+    more: &[(&str, Vec<Vec<String>>)],
+    format: Option<&str>,
+    name: &str,
+) -> Response {
     if format == Some("csv") {
         let quote = |s: &str| {
             let s = inert(s);
@@ -146,14 +153,22 @@ fn file(rows: &[Vec<String>], format: Option<&str>, name: &str) -> Response {
         let mut book = Workbook::new();
         let bold = Format::new().set_bold();
         let text = Format::new().set_num_format("@");
-        let sheet = book.add_worksheet();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                let format = if r == 0 { &bold } else { &text };
-                sheet.write_string_with_format(r as u32, c as u16, cell, format)?;
+        for (i, rows) in std::iter::once(rows)
+            .chain(more.iter().map(|(_, r)| r.as_slice()))
+            .enumerate()
+        {
+            let sheet = book.add_worksheet();
+            if let Some(i) = i.checked_sub(1) {
+                sheet.set_name(more[i].0)?;
             }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, cell) in row.iter().enumerate() {
+                    let format = if r == 0 { &bold } else { &text };
+                    sheet.write_string_with_format(r as u32, c as u16, cell, format)?;
+                }
+            }
+            sheet.set_freeze_panes(1, 0)?;
         }
-        sheet.set_freeze_panes(1, 0)?;
         book.save_to_buffer()
     };
     match build() {
@@ -175,7 +190,9 @@ fn file(rows: &[Vec<String>], format: Option<&str>, name: &str) -> Response {
     }
 }
 
-/// `GET /institution/ledger/export?institution=ID[&format=csv][&lang=en]`.
+/// `GET /institution/ledger/export?institution=ID[&format=csv][&lang=en][&table=scope]`: the
+/// equipment (XLSX: with the accreditation scopes as a second sheet), or as CSV the equipment or
+/// (`table=scope`) the scopes.
 pub async fn export(
     State(state): State<AppState>,
     Query(which): Query<Which>,
@@ -186,23 +203,48 @@ pub async fn export(
         Err(e) => return refuse(e),
     };
     let english = which.lang.as_deref() == Some("en");
-    match app::backend::ledger::ledger_rows(&state, session.actor.as_ref(), institution, english)
-        .await
-    {
-        Ok(rows) => file(
-            &rows,
-            which.format.as_deref(),
+    let actor = session.actor.as_ref();
+    let scope = app::backend::ledger::scope_rows(&state, actor, institution, english).await;
+    let ledger = app::backend::ledger::ledger_rows(&state, actor, institution, english).await;
+    let sheet_name = if english {
+        "Accreditation scope"
+    } else {
+        "资质范围"
+    };
+    match (ledger, scope, which.format.as_deref()) {
+        (_, Ok(scope), Some("csv")) if which.table.as_deref() == Some("scope") => file(
+            &scope,
+            &[],
+            Some("csv"),
+            &format!("scope-{}", institution.0),
+        ),
+        (Ok(ledger), Ok(scope), format) => file(
+            &ledger,
+            &[(sheet_name, scope)],
+            format,
             &format!("ledger-{}", institution.0),
         ),
-        Err(e) => refuse(e),
+        (Err(e), _, _) | (_, Err(e), _) => refuse(e),
     }
 }
 
 /// `GET /institution/ledger/template[?format=csv][&lang=en]`: the headings and one example row.
 pub async fn template(Query(which): Query<Which>) -> Response {
     let english = which.lang.as_deref() == Some("en");
+    let scope = app::backend::ledger::scope_template_rows(english);
+    let sheet_name = if english {
+        "Accreditation scope"
+    } else {
+        "资质范围"
+    };
+    let more = [(sheet_name, scope)];
     file(
         &app::backend::ledger::template_rows(english),
+        if which.format.as_deref() == Some("csv") {
+            &[]
+        } else {
+            &more
+        },
         which.format.as_deref(),
         if english {
             "ledger-template"

@@ -150,51 +150,55 @@ pub async fn remove_photo(id: i64) -> Result<(), AppError> {
     .await
 }
 
-/// What importing an uploaded ledger would do, row by row. `mapping`: one field name (or "-")
-/// per column, comma-separated (default: guessed from the headings); `template`: the resource
-/// whose rules, hours and rates new rows take (default: the editor's defaults).
+/// What importing an uploaded ledger would do, row by row. `mapping` / `scope_mapping`: one
+/// field name (or "-") per column of the ledger / the scope table, comma-separated (default:
+/// guessed from the headings); `template`: the resource whose rules, hours and rates new rows
+/// take (default: the editor's defaults); `skip`: rows left out ("12" a ledger line, "s12" a
+/// scope line, comma-separated).
 #[server(endpoint = "ledger_preview")]
 pub async fn ledger_preview(
     upload: i64,
     mapping: Option<String>,
+    scope_mapping: Option<String>,
     template: Option<i64>,
+    skip: Option<String>,
 ) -> Result<crate::domain::ledger::LedgerPreview, AppError> {
     super::reply(async move {
-        crate::backend::ledger::preview(
-            &state()?,
-            session::actor().as_ref(),
-            upload,
-            mapping.as_deref(),
+        let choices = crate::domain::ledger::Choices {
+            mapping,
+            scope_mapping,
             template,
-        )
-        .await
+            skip,
+        };
+        crate::backend::ledger::preview(&state()?, session::actor().as_ref(), upload, &choices)
+            .await
     })
     .await
 }
 
-/// Imports an uploaded ledger: every row, in one transaction, or nothing (a row with a problem
-/// stops it). Returns how many resources were created, updated and left as they were.
+/// Imports an uploaded ledger: every row not left out, in one transaction, or nothing (a row with
+/// a problem stops it). Returns what was written.
 #[server(endpoint = "ledger_import")]
 pub async fn ledger_import(
     upload: i64,
     mapping: Option<String>,
+    scope_mapping: Option<String>,
     template: Option<i64>,
-) -> Result<(usize, usize, usize), AppError> {
+    skip: Option<String>,
+) -> Result<crate::domain::ledger::Imported, AppError> {
     super::reply(async move {
         let state = state()?;
-        let counts = crate::backend::ledger::import(
-            &state,
-            session::actor().as_ref(),
-            upload,
-            mapping.as_deref(),
+        let choices = crate::domain::ledger::Choices {
+            mapping,
+            scope_mapping,
             template,
-        )
-        .await?;
-        super::after_form(&format!(
-            "/institution/resources?imported={}-{}-{}",
-            counts.0, counts.1, counts.2
-        ));
-        Ok(counts)
+            skip,
+        };
+        let done =
+            crate::backend::ledger::import(&state, session::actor().as_ref(), upload, &choices)
+                .await?;
+        super::after_form(&format!("/institution/resources?{}", done.query()));
+        Ok(done)
     })
     .await
 }

@@ -478,11 +478,27 @@ pub async fn add_accreditation(
     manager_of(state, actor, resource).await?;
     let a = form.validate().map_err(refused)?;
     let mut tx = state.db.pool().begin().await?;
-    let (aid,): (i64,) = sqlx::query_as(
+    let aid = insert_accreditation(&mut tx, resource.0, &a).await?;
+    tx.commit().await?;
+    tracing::info!(
+        resource = resource.0,
+        accreditation = aid,
+        "accreditation added"
+    );
+    Ok(())
+}
+
+/// Writes an accreditation entry for a resource (the editor's form and the scope import).
+pub async fn insert_accreditation(
+    tx: &mut sqlx::AnyConnection,
+    resource: i64,
+    a: &ValidAccreditation,
+) -> Result<i64, AppError> {
+    let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO accreditations (resource_id, body, certificate_number, valid_from, valid_until) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
-    .bind(resource.0)
+    .bind(resource)
     .bind(a.body.as_str())
     .bind(&a.certificate_number)
     .bind(a.valid_from.format("%Y-%m-%d").to_string())
@@ -491,18 +507,12 @@ pub async fn add_accreditation(
     .await?;
     for code in &a.standards {
         sqlx::query("INSERT INTO accreditation_standards (accreditation_id, code) VALUES ($1, $2)")
-            .bind(aid)
+            .bind(id)
             .bind(code)
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
-    tracing::info!(
-        resource = resource.0,
-        accreditation = aid,
-        "accreditation added"
-    );
-    Ok(())
+    Ok(id)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -135,18 +135,34 @@ const GUESS_ORDER: &[LedgerField] = &[
 
 /// The field a heading names, if any.
 pub fn guess(heading: &str) -> Option<LedgerField> {
-    let h = heading.trim().to_lowercase();
-    if h.is_empty() {
-        return None;
-    }
-    GUESS_ORDER
-        .iter()
-        .copied()
-        .find(|f| f.words().iter().any(|w| h.contains(w)))
+    guess_in(GUESS_ORDER, LedgerField::words, heading)
 }
 
 /// Each column's field: guessed for every heading, each field taken by its first column only.
 pub fn guess_all(headings: &[String]) -> Vec<Option<LedgerField>> {
+    guess_all_in(headings, guess)
+}
+
+/// The first field of `order` one of whose words the heading contains.
+fn guess_in<F: Copy>(
+    order: &[F],
+    words: fn(F) -> &'static [&'static str],
+    heading: &str,
+) -> Option<F> {
+    let h = heading.trim().to_lowercase();
+    if h.is_empty() {
+        return None;
+    }
+    order
+        .iter()
+        .copied()
+        .find(|f| words(*f).iter().any(|w| h.contains(w)))
+}
+
+fn guess_all_in<F: Copy + PartialEq>(
+    headings: &[String],
+    guess: fn(&str) -> Option<F>,
+) -> Vec<Option<F>> {
     let mut taken = Vec::new();
     headings
         .iter()
@@ -212,6 +228,233 @@ pub fn looks_like_formula(cell: &str) -> bool {
     cell.trim_start().starts_with('=')
 }
 
+text_enum!(
+    /// A column of the accreditation-scope table (资质范围): which instrument (serial number, else
+    /// name), the certificate and its body, the standards, the validity.
+    ScopeField {
+        SerialNumber = "serial_number",
+        Name = "name",
+        Body = "body",
+        Certificate = "certificate",
+        Standards = "standards",
+        ValidFrom = "valid_from",
+        ValidUntil = "valid_until",
+    }
+);
+
+impl ScopeField {
+    /// The headings of the export's scope sheet: Chinese, then English.
+    pub fn heading(self) -> (&'static str, &'static str) {
+        match self {
+            ScopeField::SerialNumber => ("出厂编号", "Serial number"),
+            ScopeField::Name => ("设备名称", "Name"),
+            ScopeField::Body => ("资质类型", "Accreditation body"),
+            ScopeField::Certificate => ("证书编号", "Certificate number"),
+            ScopeField::Standards => ("检测标准", "Standards"),
+            ScopeField::ValidFrom => ("有效期起", "Valid from"),
+            ScopeField::ValidUntil => ("有效期至", "Valid until"),
+        }
+    }
+
+    fn words(self) -> &'static [&'static str] {
+        match self {
+            ScopeField::SerialNumber => &["出厂编号", "序列号", "仪器编号", "设备编号", "serial"],
+            ScopeField::Certificate => &["证书编号", "证书号", "certificate"],
+            ScopeField::Standards => &[
+                "检测标准",
+                "标准",
+                "检测依据",
+                "依据",
+                "检测方法",
+                "standard",
+                "method",
+            ],
+            ScopeField::Body => &[
+                "资质类型",
+                "资质",
+                "认可机构",
+                "认可",
+                "认证",
+                "body",
+                "accreditation",
+            ],
+            ScopeField::ValidFrom => &[
+                "有效期起",
+                "发证日期",
+                "颁发日期",
+                "生效日期",
+                "起始",
+                "valid from",
+                "issued",
+            ],
+            ScopeField::ValidUntil => &[
+                "有效期至",
+                "有效期止",
+                "截止",
+                "到期",
+                "有效期",
+                "valid until",
+                "expires",
+                "expiry",
+            ],
+            ScopeField::Name => &[
+                "设备名称",
+                "仪器名称",
+                "仪器设备名称",
+                "名称",
+                "name",
+                "instrument",
+            ],
+        }
+    }
+}
+
+/// The order scope headings are tried in: 证书编号 before 资质 (资质证书编号), 标准名称 before 名称,
+/// 有效期起 before 有效期.
+const SCOPE_GUESS_ORDER: &[ScopeField] = &[
+    ScopeField::SerialNumber,
+    ScopeField::Certificate,
+    ScopeField::Standards,
+    ScopeField::ValidFrom,
+    ScopeField::ValidUntil,
+    ScopeField::Body,
+    ScopeField::Name,
+];
+
+/// The scope field a heading names, if any.
+pub fn guess_scope(heading: &str) -> Option<ScopeField> {
+    guess_in(SCOPE_GUESS_ORDER, ScopeField::words, heading)
+}
+
+/// Each column's scope field, each field taken by its first column only.
+pub fn guess_scope_all(headings: &[String]) -> Vec<Option<ScopeField>> {
+    guess_all_in(headings, guess_scope)
+}
+
+/// Whether a heading row is a scope table's: it names a certificate and standards (a ledger
+/// never does).
+pub fn is_scope_headings(row: &[String]) -> bool {
+    let fields = guess_scope_all(row);
+    fields.contains(&Some(ScopeField::Certificate)) && fields.contains(&Some(ScopeField::Standards))
+}
+
+/// The accreditation body a cell names: the code, or how Chinese tables write it.
+pub fn body_of(cell: &str) -> Option<&'static str> {
+    let c = cell.trim().to_lowercase();
+    if c.contains("cnas") || c.contains("认可") {
+        Some("CNAS")
+    } else if c.contains("cma") || c.contains("资质认定") || c.contains("计量认证") {
+        Some("CMA")
+    } else if c == "other" || c == "其他" {
+        Some("other")
+    } else {
+        None
+    }
+}
+
+/// A date cell as the editor takes it ("2026-05-01"), from "2026-05-01", "2026/5/1",
+/// "2026年5月1日", "2026.05.01" or an Excel date serial. None when it is not a date.
+pub fn iso_day(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let parts: Vec<u32> = raw
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let day = match parts.as_slice() {
+        [y, m, d] => chrono::NaiveDate::from_ymd_opt(*y as i32, *m, *d)?,
+        [serial] if (1..73_416).contains(serial) && !raw.contains(['-', '/', '.']) => {
+            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?
+                .checked_add_signed(chrono::Duration::days(i64::from(*serial)))?
+        }
+        _ => return None,
+    };
+    Some(day.format("%Y-%m-%d").to_string())
+}
+
+/// One row of the scope table in the preview: the instrument it was matched to (its id, or the
+/// ledger line of a row this import creates, and its name) and what will happen to its entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeRow {
+    pub line: usize,
+    pub cells: Vec<String>,
+    pub resource: Option<String>,
+    pub action: RowAction,
+    pub findings: Vec<Finding>,
+}
+
+/// The scope table of an upload (a second sheet, or a file of its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopePreview {
+    pub headings: Vec<String>,
+    pub mapping: Vec<Option<ScopeField>>,
+    pub rows: Vec<ScopeRow>,
+}
+
+/// What the admin chose on the preview: the columns' meanings (as [`mapping_text`] writes them,
+/// default guessed), the template resource, and the rows left out ("12" a ledger line, "s12" a
+/// scope line).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choices {
+    pub mapping: Option<String>,
+    pub scope_mapping: Option<String>,
+    pub template: Option<i64>,
+    pub skip: Option<String>,
+}
+
+impl Choices {
+    /// The ledger lines and the scope lines left out.
+    pub fn skipped(&self) -> (Vec<usize>, Vec<usize>) {
+        let (mut ledger, mut scope) = (Vec::new(), Vec::new());
+        for part in self.skip.as_deref().unwrap_or("").split(',') {
+            let part = part.trim();
+            match part.strip_prefix('s') {
+                Some(n) => scope.extend(n.parse::<usize>().ok()),
+                None => ledger.extend(part.parse::<usize>().ok()),
+            }
+        }
+        (ledger, scope)
+    }
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    /// Accreditation entries created or changed.
+    pub scopes: usize,
+}
+
+impl Imported {
+    /// As the equipment page's query carries it, for its confirmation.
+    pub fn query(&self) -> String {
+        format!(
+            "imported={}-{}-{}-{}-{}",
+            self.created, self.updated, self.unchanged, self.skipped, self.scopes
+        )
+    }
+
+    pub fn from_query(value: &str) -> Option<Imported> {
+        let n: Vec<usize> = value
+            .split('-')
+            .map(|x| x.parse().ok())
+            .collect::<Option<_>>()?;
+        match n.as_slice() {
+            [created, updated, unchanged, skipped, scopes] => Some(Imported {
+                created: *created,
+                updated: *updated,
+                unchanged: *unchanged,
+                skipped: *skipped,
+                scopes: *scopes,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// What the import will do with a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RowAction {
@@ -220,8 +463,23 @@ pub enum RowAction {
     Update(i64),
     /// The row equals what the platform has: nothing to do.
     Unchanged(i64),
-    /// The row has problems; it cannot be imported until they are fixed.
+    /// The row has problems; it cannot be imported until they are fixed (or left out).
     Blocked,
+    /// Left out by the admin.
+    Skipped,
+}
+
+impl RowAction {
+    /// The word the preview's rows carry (for styling and tests).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowAction::Create => "create",
+            RowAction::Update(_) => "update",
+            RowAction::Unchanged(_) => "unchanged",
+            RowAction::Blocked => "blocked",
+            RowAction::Skipped => "skipped",
+        }
+    }
 }
 
 /// A problem with a row: the column (if one), the field, and the translation key.
@@ -253,44 +511,51 @@ pub struct LedgerPreview {
     pub headings: Vec<String>,
     pub mapping: Vec<Option<LedgerField>>,
     pub rows: Vec<PreviewRow>,
-    /// Rows of the accreditation sheet, matched to resources (if the file has one).
-    pub accreditation_rows: usize,
-    pub accreditation_findings: Vec<(usize, Finding)>,
+    /// The accreditation-scope table, matched to resources (if the upload has one).
+    pub scope: Option<ScopePreview>,
     /// Resources whose settings new rows take (rules, hours, rates): the institution's own.
     pub templates: Vec<(i64, String)>,
     pub template: Option<i64>,
+    /// The rows left out, as [`Choices::skip`] writes them.
+    pub skip: String,
 }
 
-impl LedgerPreview {
-    pub fn counts(&self) -> (usize, usize, usize, usize) {
-        let mut c = (0, 0, 0, 0);
-        for r in &self.rows {
-            match r.action {
-                RowAction::Create => c.0 += 1,
-                RowAction::Update(_) => c.1 += 1,
-                RowAction::Unchanged(_) => c.2 += 1,
-                RowAction::Blocked => c.3 += 1,
-            }
-        }
-        c
+/// How many rows will be created, updated, left unchanged, are blocked and are left out.
+pub fn counts(actions: impl Iterator<Item = RowAction>) -> [usize; 5] {
+    let mut c = [0; 5];
+    for a in actions {
+        let i = match a {
+            RowAction::Create => 0,
+            RowAction::Update(_) => 1,
+            RowAction::Unchanged(_) => 2,
+            RowAction::Blocked => 3,
+            RowAction::Skipped => 4,
+        };
+        c[i] += 1;
     }
+    c
 }
 
 /// The mapping as a query value: one field name (or "-") per column, comma-separated.
-pub fn mapping_text(mapping: &[Option<LedgerField>]) -> String {
+pub fn mapping_text<F: Copy>(mapping: &[Option<F>], name: impl Fn(F) -> &'static str) -> String {
     mapping
         .iter()
-        .map(|f| f.map(LedgerField::as_str).unwrap_or("-"))
+        .map(|f| f.map(&name).unwrap_or("-"))
         .collect::<Vec<_>>()
         .join(",")
 }
 
-pub fn parse_mapping(text: &str, columns: usize) -> Option<Vec<Option<LedgerField>>> {
-    let fields: Vec<Option<LedgerField>> = text
+/// A mapping read back from [`mapping_text`]; None when a name is unknown or a column missing.
+pub fn parse_mapping<F>(
+    text: &str,
+    columns: usize,
+    parse: impl Fn(&str) -> Option<F>,
+) -> Option<Vec<Option<F>>> {
+    let fields: Vec<Option<F>> = text
         .split(',')
         .map(|f| match f.trim() {
             "-" | "" => Some(None),
-            name => LedgerField::parse(name).map(Some),
+            name => parse(name).map(Some),
         })
         .collect::<Option<_>>()?;
     (fields.len() == columns).then_some(fields)
@@ -363,8 +628,69 @@ mod tests {
             None,
             Some(LedgerField::SerialNumber),
         ];
-        assert_eq!(parse_mapping(&mapping_text(&m), 3), Some(m));
-        assert_eq!(parse_mapping("name,colour", 2), None);
-        assert_eq!(parse_mapping("name", 2), None);
+        let text = mapping_text(&m, LedgerField::as_str);
+        assert_eq!(parse_mapping(&text, 3, LedgerField::parse), Some(m));
+        assert_eq!(parse_mapping("name,colour", 2, LedgerField::parse), None);
+        assert_eq!(parse_mapping("name", 2, LedgerField::parse), None);
+    }
+
+    #[test]
+    fn scope_tables_are_told_from_ledgers_and_read_as_they_are_written() {
+        let headings: Vec<String> = [
+            "序号",
+            "仪器名称",
+            "出厂编号",
+            "资质类型",
+            "资质证书编号",
+            "标准名称及编号",
+            "发证日期",
+            "有效期至",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert!(is_scope_headings(&headings));
+        let m = guess_scope_all(&headings);
+        assert_eq!(
+            m,
+            vec![
+                None,
+                Some(ScopeField::Name),
+                Some(ScopeField::SerialNumber),
+                Some(ScopeField::Body),
+                Some(ScopeField::Certificate),
+                Some(ScopeField::Standards),
+                Some(ScopeField::ValidFrom),
+                Some(ScopeField::ValidUntil),
+            ]
+        );
+        // A ledger's headings are not a scope table's, and the export's own headings read back.
+        let ledger: Vec<String> = LedgerField::ALL
+            .iter()
+            .map(|f| f.heading().0.to_string())
+            .collect();
+        assert!(!is_scope_headings(&ledger));
+        for f in ScopeField::ALL {
+            assert_eq!(guess_scope(f.heading().0), Some(*f), "{:?}", f.heading());
+            assert_eq!(guess_scope(f.heading().1), Some(*f), "{:?}", f.heading());
+        }
+        assert_eq!(body_of("CNAS"), Some("CNAS"));
+        assert_eq!(body_of("实验室认可"), Some("CNAS"));
+        assert_eq!(body_of("检验检测机构资质认定（CMA）"), Some("CMA"));
+        assert_eq!(body_of("ISO"), None);
+        assert_eq!(iso_day("2026/5/1").as_deref(), Some("2026-05-01"));
+        assert_eq!(iso_day("2026年5月1日").as_deref(), Some("2026-05-01"));
+        assert_eq!(
+            iso_day("46143").as_deref(),
+            Some("2026-05-01"),
+            "a date serial"
+        );
+        assert_eq!(iso_day("2026-02-30"), None);
+        assert_eq!(iso_day("下个月"), None);
+        let choices = Choices {
+            skip: Some("3, s7,x,12".into()),
+            ..Choices::default()
+        };
+        assert_eq!(choices.skipped(), (vec![3, 12], vec![7]));
     }
 }

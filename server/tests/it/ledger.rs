@@ -75,10 +75,34 @@ async fn import(app: &TestApp, session: &str, upload: i64) -> (StatusCode, Value
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
+/// What an import answered: (created, updated, unchanged).
+fn counts(done: &Value) -> (i64, i64, i64) {
+    let n = |k: &str| done[k].as_i64().unwrap_or(-1);
+    (n("created"), n("updated"), n("unchanged"))
+}
+
+async fn import_with(
+    app: &TestApp,
+    session: &str,
+    upload: i64,
+    fields: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let upload = upload.to_string();
+    let mut all = vec![("upload", upload.as_str())];
+    all.extend_from_slice(fields);
+    let (status, _, body) = app.call("ledger_import", &all, Some(session), &[]).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
 /// A ledger as an institution keeps it: a merged title row, then the headings, dates as dates
 /// and values in 万元.
 fn workbook(rows: &[[&str; 8]], formula: bool) -> Vec<u8> {
     let mut book = Workbook::new();
+    ledger_sheet(&mut book, rows, formula);
+    book.save_to_buffer().unwrap()
+}
+
+fn ledger_sheet(book: &mut Workbook, rows: &[[&str; 8]], formula: bool) {
     let sheet = book.add_worksheet();
     let title = Format::new().set_bold();
     sheet
@@ -135,7 +159,75 @@ fn workbook(rows: &[[&str; 8]], formula: bool) -> Vec<u8> {
             .write_formula(rows.len() as u32 + 2, 6, "=SUM(G3:G4)")
             .unwrap();
     }
-    book.save_to_buffer().unwrap()
+}
+
+/// An accreditation-scope sheet as institutions keep it: a merged title, then one row per
+/// standard, the instrument, body, certificate and dates merged down over a certificate's rows
+/// (an empty cell here is the merged continuation of the one above), dates as date cells.
+fn scope_sheet(book: &mut Workbook, rows: &[[&str; 7]]) {
+    let sheet = book.add_worksheet();
+    sheet.set_name("资质范围").unwrap();
+    sheet
+        .merge_range(
+            0,
+            0,
+            0,
+            7,
+            "检验检测能力附表（仪器设备对应）",
+            &Format::new(),
+        )
+        .unwrap();
+    let headings = [
+        "序号",
+        "出厂编号",
+        "仪器名称",
+        "资质类型",
+        "资质证书编号",
+        "标准名称及编号",
+        "发证日期",
+        "有效期至",
+    ];
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    let date = Format::new().set_num_format("yyyy/m/d");
+    let plain = Format::new();
+    for (r, row) in rows.iter().enumerate() {
+        let line = r as u32 + 2;
+        sheet.write_number(line, 0, (r + 1) as f64).unwrap();
+        for (c, cell) in row.iter().enumerate() {
+            let column = c as u16 + 1;
+            if cell.is_empty() {
+                continue;
+            }
+            // How far down this cell is merged: over the empty cells under it.
+            let mut last = line;
+            while rows.get((last - 1) as usize).is_some_and(|next| {
+                c != 4
+                    && next[c].is_empty()
+                    && (c > 1 || (next[0].is_empty() && next[1].is_empty()))
+            }) {
+                last += 1;
+            }
+            if c >= 5 {
+                let d = ExcelDateTime::parse_from_str(cell).unwrap();
+                if last > line {
+                    sheet
+                        .merge_range(line, column, last, column, "", &date)
+                        .unwrap();
+                }
+                sheet
+                    .write_datetime_with_format(line, column, &d, &date)
+                    .unwrap();
+            } else if last > line {
+                sheet
+                    .merge_range(line, column, last, column, cell, &plain)
+                    .unwrap();
+            } else {
+                sheet.write_string(line, column, *cell).unwrap();
+            }
+        }
+    }
 }
 
 const GOOD: [[&str; 8]; 3] = [
@@ -265,9 +357,9 @@ async fn a_ledger_is_previewed_row_by_row_and_imported_all_or_nothing() {
     )
     .await;
     let good = body["upload"].as_i64().unwrap();
-    let (status, counts) = import(&app, &session, good).await;
-    assert_eq!(status, StatusCode::OK, "{counts}");
-    assert_eq!(counts, serde_json::json!([3, 0, 0]));
+    let (status, done) = import(&app, &session, good).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(counts(&done), (3, 0, 0));
     let (year, value, category): (i64, i64, String) = sqlx::query_as(
         "SELECT r.purchase_year, r.original_value_fen, c.name_zh FROM resources r JOIN categories c ON c.id = r.category_id \
          WHERE r.serial_number = 'SHM-88231' AND r.institution_id = $1",
@@ -295,8 +387,8 @@ async fn a_ledger_is_previewed_row_by_row_and_imported_all_or_nothing() {
         &workbook(&GOOD, false),
     )
     .await;
-    let (_, counts) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
-    assert_eq!(counts, serde_json::json!([0, 0, 3]));
+    let (_, done) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
+    assert_eq!(counts(&done), (0, 0, 3));
     let mut changed = GOOD.to_vec();
     changed[2][1] = "CMT5105-SANS";
     let (_, body) = upload(
@@ -307,8 +399,8 @@ async fn a_ledger_is_previewed_row_by_row_and_imported_all_or_nothing() {
         &workbook(&changed, false),
     )
     .await;
-    let (_, counts) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
-    assert_eq!(counts, serde_json::json!([0, 1, 2]));
+    let (_, done) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
+    assert_eq!(counts(&done), (0, 1, 2));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM resources").await,
         before + 3
@@ -380,6 +472,20 @@ async fn the_export_reads_back_unchanged_and_an_edited_cell_is_the_only_change()
         "{:?}",
         rows.iter().find(|r| r["action"].get("Unchanged").is_none())
     );
+    // Its second sheet, the accreditation scopes, reads back unchanged too.
+    let scope = p["scope"]["rows"].as_array().unwrap();
+    assert_eq!(
+        scope.len() as i64,
+        app.scalar(&format!("SELECT COUNT(*) FROM accreditations a JOIN resources r ON r.id = a.resource_id WHERE r.institution_id = {institution} AND r.status <> 'retired'")).await
+    );
+    assert!(!scope.is_empty());
+    assert!(
+        scope.iter().all(|r| r["action"].get("Unchanged").is_some()),
+        "{:?}",
+        scope
+            .iter()
+            .find(|r| r["action"].get("Unchanged").is_none())
+    );
 
     // Edited in a spreadsheet: the room of the first resource.
     let mut book: calamine::Xlsx<_> =
@@ -402,9 +508,9 @@ async fn the_export_reads_back_unchanged_and_an_edited_cell_is_the_only_change()
     }
     let edited = out.save_to_buffer().unwrap();
     let (_, body) = upload(&app, &session, institution, "export.xlsx", &edited).await;
-    let (status, counts) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
+    let (status, done) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(counts, serde_json::json!([0, 1, own - 1]));
+    assert_eq!(counts(&done), (0, 1, own - 1));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM resources WHERE room = 'Z-999'")
             .await,
@@ -447,8 +553,8 @@ async fn a_gb18030_csv_from_chinese_excel_is_read() {
     assert_eq!(p["headings"][0], "设备名称");
     assert_eq!(p["rows"][0]["action"], "Create", "{p}");
     assert_eq!(p["rows"][0]["cells"][0], "紫外可见分光光度计");
-    let (_, counts) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
-    assert_eq!(counts, serde_json::json!([1, 0, 0]));
+    let (_, done) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
+    assert_eq!(counts(&done), (1, 0, 0));
     assert_eq!(
         app.scalar("SELECT original_value_fen FROM resources WHERE serial_number = 'UV-2600-0012'")
             .await,
@@ -614,11 +720,192 @@ async fn the_sample_ledger_shipped_with_the_demo_imports_cleanly() {
             .all(|r| r["action"] == "Create" && r["findings"] == serde_json::json!([])),
         "{p}"
     );
-    let (_, counts) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
-    assert_eq!(counts, serde_json::json!([10, 0, 0]));
+    let (_, done) = import(&app, &session, body["upload"].as_i64().unwrap()).await;
+    assert_eq!(counts(&done), (10, 0, 0));
     assert_eq!(
         app.scalar("SELECT original_value_fen FROM resources WHERE serial_number = 'A1167501234'")
             .await,
         48_600_000
+    );
+    // Then its accreditation scope, a file of its own: a certificate's continuation rows left
+    // empty, as a sheet with merged cells saves to CSV.
+    let sample = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/samples/scope-sample.csv"
+    ))
+    .unwrap();
+    let (status, body) = upload(&app, &session, institution, "scope-sample.csv", &sample).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["upload"].as_i64().unwrap();
+    let p = preview(&app, &session, id, None).await;
+    let rows = p["scope"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 12);
+    assert!(
+        rows.iter()
+            .all(|r| r["action"] == "Create" && r["findings"] == serde_json::json!([])),
+        "{p}"
+    );
+    // Line 5 (sample row 4) continues the ion chromatograph under another certificate.
+    assert_eq!(rows[3]["resource"], "离子色谱仪");
+    let (_, done) = import(&app, &session, id).await;
+    assert_eq!(done["scopes"], 9, "{done}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM accreditation_standards s JOIN accreditations a ON a.id = s.accreditation_id JOIN resources r ON r.id = a.resource_id WHERE r.serial_number = 'YH2018-0312'").await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn accreditation_scopes_come_from_a_second_sheet_or_a_file_of_their_own() {
+    let app = TestApp::new().await;
+    let institution = institution(&app).await;
+    let session = app.sign_in(ADMIN).await;
+    let entries = || app.scalar("SELECT COUNT(*) FROM accreditations");
+    let before = (
+        app.scalar("SELECT COUNT(*) FROM resources").await,
+        entries().await,
+    );
+    let scope = [
+        // One certificate over two standards (merged cells), for a row the ledger creates.
+        [
+            "YH2019-0456",
+            "高低温交变湿热试验箱",
+            "CMA",
+            "241412345678",
+            "GB/T 2423.1-2008",
+            "2024-06-01",
+            "2030-05-31",
+        ],
+        ["", "", "", "", "GB/T 2423.2-2008", "", ""],
+        // Matched by name alone.
+        [
+            "",
+            "电感耦合等离子体质谱仪",
+            "实验室认可",
+            "CNAS L1234",
+            "HJ 700-2014",
+            "2025-01-01",
+            "2031-01-01",
+        ],
+        // No such instrument.
+        [
+            "NOPE-1",
+            "不存在的设备",
+            "CMA",
+            "X-1",
+            "GB 1-2000",
+            "2025-01-01",
+            "2031-01-01",
+        ],
+    ];
+    let mut book = Workbook::new();
+    ledger_sheet(&mut book, &GOOD, false);
+    scope_sheet(&mut book, &scope);
+    let bytes = book.save_to_buffer().unwrap();
+    let (status, body) = upload(&app, &session, institution, "台账及资质.xlsx", &bytes).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["upload"].as_i64().unwrap();
+    let p = preview(&app, &session, id, None).await;
+    assert_eq!(p["rows"].as_array().unwrap().len(), 3);
+    let s = &p["scope"];
+    assert_eq!(s["mapping"][1], "serial_number");
+    assert_eq!(s["mapping"][4], "certificate");
+    assert_eq!(s["mapping"][5], "standards");
+    let rows = s["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "{s}");
+    assert_eq!(rows[0]["line"], 3);
+    for r in &rows[..3] {
+        assert_eq!(r["action"], "Create", "{r}");
+    }
+    // The merged cells are read down; the instrument is the one this import creates.
+    assert_eq!(rows[1]["cells"][4], "241412345678");
+    assert_eq!(rows[1]["resource"], "高低温交变湿热试验箱");
+    // By name: the row of this upload's ledger, though the platform has an instrument so named.
+    assert_eq!(rows[2]["resource"], "电感耦合等离子体质谱仪");
+    assert_eq!(rows[3]["action"], "Blocked");
+    assert_eq!(
+        (
+            rows[3]["findings"][0]["key"].as_str(),
+            rows[3]["findings"][0]["column"].as_i64()
+        ),
+        (Some("scope_resource_unknown"), Some(1))
+    );
+
+    // All or nothing: the bad scope row stops the ledger too.
+    let (status, _) = import(&app, &session, id).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (
+            app.scalar("SELECT COUNT(*) FROM resources").await,
+            entries().await
+        ),
+        before
+    );
+
+    // The admin leaves that row out: three instruments and two certificate entries.
+    let (status, done) = import_with(&app, &session, id, &[("skip", "s6")]).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(counts(&done), (3, 0, 0));
+    assert_eq!(done["scopes"], 2);
+    assert_eq!(entries().await, before.1 + 2);
+    let (from, until, standards): (String, String, String) = sqlx::query_as(
+        "SELECT a.valid_from, a.valid_until,            (SELECT GROUP_CONCAT(code, '|') FROM (SELECT code FROM accreditation_standards WHERE accreditation_id = a.id ORDER BY code))          FROM accreditations a JOIN resources r ON r.id = a.resource_id WHERE r.serial_number = 'YH2019-0456' AND a.body = 'CMA'",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (from.as_str(), until.as_str(), standards.as_str()),
+        (
+            "2024-06-01",
+            "2030-05-31",
+            "GB/T 2423.1-2008|GB/T 2423.2-2008"
+        )
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM accreditations a JOIN resources r ON r.id = a.resource_id WHERE r.serial_number = 'SHM-88231' AND a.body = 'CNAS'").await,
+        1
+    );
+
+    // The same file again writes nothing.
+    let (_, body) = upload(&app, &session, institution, "台账及资质.xlsx", &bytes).await;
+    let again = body["upload"].as_i64().unwrap();
+    let p = preview(&app, &session, again, None).await;
+    assert!(
+        p["scope"]["rows"].as_array().unwrap()[..3]
+            .iter()
+            .all(|r| r["action"].get("Unchanged").is_some()),
+        "{p}"
+    );
+    let (_, done) = import_with(&app, &session, again, &[("skip", "s6")]).await;
+    assert_eq!(
+        (counts(&done), done["scopes"].as_i64()),
+        ((0, 0, 3), Some(0))
+    );
+
+    // A scope table of its own (a CSV, as WPS saves it): the certificate renewed, a standard
+    // added; the entry is updated, not duplicated.
+    let csv = "\u{feff}出厂编号,证书编号,认可机构,检测依据,有效期起,有效期至\r\n\
+               SHM-88231,CNAS L1234,CNAS,HJ 700-2014；HJ 766-2015,2025/1/1,2032年1月1日\r\n";
+    let (status, body) = upload(&app, &session, institution, "资质范围.csv", csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["upload"].as_i64().unwrap();
+    let p = preview(&app, &session, id, None).await;
+    assert_eq!(
+        p["headings"],
+        serde_json::json!([]),
+        "no ledger in this file"
+    );
+    assert!(
+        p["scope"]["rows"][0]["action"].get("Update").is_some(),
+        "{p}"
+    );
+    let (status, done) = import(&app, &session, id).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["scopes"], 1);
+    assert_eq!(entries().await, before.1 + 2);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM accreditation_standards s JOIN accreditations a ON a.id = s.accreditation_id JOIN resources r ON r.id = a.resource_id WHERE r.serial_number = 'SHM-88231' AND a.valid_until = '2032-01-01'").await,
+        2
     );
 }

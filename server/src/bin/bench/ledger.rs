@@ -73,21 +73,25 @@ pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let read = started.elapsed();
-        let preview = app::backend::ledger::preview(state, Some(&admin), upload, None, None)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let preview =
+            app::backend::ledger::preview(state, Some(&admin), upload, &Default::default())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let previewed = started.elapsed();
-        let (created, updated, unchanged) =
-            app::backend::ledger::import(state, Some(&admin), upload, None, None)
+        let imported =
+            app::backend::ledger::import(state, Some(&admin), upload, &Default::default())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let done = started.elapsed();
         println!(
-            "{round}: read and kept {:.2} s, preview {:.2} s ({} rows), import {:.2} s — {created} created, {updated} updated, {unchanged} unchanged; {:.2} s in all",
+            "{round}: read and kept {:.2} s, preview {:.2} s ({} rows), import {:.2} s — {} created, {} updated, {} unchanged; {:.2} s in all",
             read.as_secs_f64(),
             (previewed - read).as_secs_f64(),
             preview.rows.len(),
             (done - previewed).as_secs_f64(),
+            imported.created,
+            imported.updated,
+            imported.unchanged,
             done.as_secs_f64()
         );
     }
