@@ -909,3 +909,60 @@ async fn accreditation_scopes_come_from_a_second_sheet_or_a_file_of_their_own() 
         2
     );
 }
+
+#[tokio::test]
+async fn an_excel_97_workbook_with_merged_headings_and_a_scope_sheet_is_read() {
+    // Written by server/tests/fixtures/make_xls.py (xlwt): the BIFF8 format older Excel and WPS
+    // save, with a group heading merged above the headings and certificate cells merged down.
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ledger-97.xls"
+    ))
+    .unwrap();
+    let app = TestApp::new().await;
+    let institution = institution(&app).await;
+    let session = app.sign_in(ADMIN).await;
+    let (status, body) = upload(&app, &session, institution, "仪器设备一览表.xls", &bytes).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["upload"].as_i64().unwrap();
+    let p = preview(&app, &session, id, None).await;
+    assert_eq!(
+        p["headings"][1], "仪器设备名称",
+        "the merged rows above are passed over"
+    );
+    assert_eq!(p["rows"][0]["line"], 4);
+    assert!(
+        p["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["action"] == "Create"),
+        "{p}"
+    );
+    let scope = p["scope"]["rows"].as_array().unwrap();
+    assert_eq!(scope.len(), 3);
+    assert!(scope
+        .iter()
+        .all(|r| r["action"] == "Create" && r["resource"] == "原子吸收分光光度计"));
+    let (status, done) = import(&app, &session, id).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(
+        (counts(&done), done["scopes"].as_i64()),
+        ((2, 0, 0), Some(1))
+    );
+    let (year, value, from, until): (i64, i64, String, String) = sqlx::query_as(
+        "SELECT r.purchase_year, r.original_value_fen, a.valid_from, a.valid_until FROM resources r \
+         JOIN accreditations a ON a.resource_id = r.id WHERE r.serial_number = 'XLS-AA-0101'",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (year, value, from.as_str(), until.as_str()),
+        (2017, 365_000 * 100, "2024-09-01", "2030-08-31")
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM accreditation_standards s JOIN accreditations a ON a.id = s.accreditation_id JOIN resources r ON r.id = a.resource_id WHERE r.serial_number = 'XLS-AA-0101'").await,
+        3
+    );
+}
