@@ -111,12 +111,16 @@ test("an institution admin brings two instruments in from a spreadsheet, fixing 
   expect(template).toContain("设备名称");
   expect(template).toContain("出厂编号");
 
-  // Two rows typed into a ledger whose category column is headed 类型 (which means kind).
+  // Two rows filled in under the template's headings (its example row replaced); the admin puts
+  // each category in the 类型 (kind) column by mistake.
+  const headings = template.replace(/^\uFEFF/, "").split(/\r?\n/)[0].split(",");
   const stamp = Date.now() % 100000;
+  const row = (cells: Record<string, string>) =>
+    headings.map((h) => (cells[h] ?? "").includes(",") ? `"${cells[h]}"` : (cells[h] ?? "")).join(",");
   const ledger = [
-    "设备名称,型号,生产厂家,出厂编号,购置年份,原值（元）,存放地点,类型",
-    `冷热冲击试验箱（导入${stamp}）,TSE-12,ESPEC,E2E-${stamp}-1,2022,286000,A 楼 110,环境试验`,
-    `傅里叶红外光谱仪（导入${stamp}）,Nicolet iS20,Thermo,E2E-${stamp}-2,2023,"412,000",B 楼 210,光谱分析`,
+    headings.join(","),
+    row({ 设备名称: `冷热冲击试验箱（导入${stamp}）`, 型号: "TSE-12", 生产厂家: "ESPEC", 出厂编号: `E2E-${stamp}-1`, 购置年份: "2022", "原值（元）": "286000", 存放地点: "A 楼", 房间: "110", 类型: "环境试验" }),
+    row({ 设备名称: `傅里叶红外光谱仪（导入${stamp}）`, 型号: "Nicolet iS20", 生产厂家: "Thermo", 出厂编号: `E2E-${stamp}-2`, 购置年份: "2023", "原值（元）": "412,000", 存放地点: "B 楼", 房间: "210", 类型: "光谱分析" }),
   ].join("\r\n");
   await page.getByLabel("台账文件").setInputFiles({ name: "台账.csv", mimeType: "text/csv", buffer: Buffer.from(ledger) });
   await page.getByRole("button", { name: "上传并预览" }).click();
@@ -126,6 +130,7 @@ test("an institution admin brings two instruments in from a spreadsheet, fixing 
   await expect(page.getByTestId("ledger-rows").locator("td.cell--problem")).toHaveCount(2);
   // The admin says the column is the category, and the preview is clean.
   await page.getByLabel("类型", { exact: true }).selectOption("category");
+  await page.getByLabel("分类", { exact: true }).selectOption("-");
   await page.getByRole("button", { name: "更新预览" }).click();
   await expect(page.getByTestId("ledger-counts")).toContainText("将新增 2 台");
   await expect(page.getByTestId("ledger-rows").locator("td.cell--problem")).toHaveCount(0);
