@@ -490,79 +490,79 @@ pub async fn create(
     let at = now.timestamp();
 
     let quotas = state.db.quotas_of(new.resource).await?;
-    let mut tx = state.db.pool().begin().await?;
-    if let Some(turn) = state.db.dialect().resource_turn() {
-        sqlx::query(turn)
-            .bind(new.resource.0)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
-        "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, \
-           status, customer_category, price_fen, purpose, sample_description, sample_count, contact_phone, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
-    )
-    .bind(new.resource.0)
-    .bind(actor.user.0)
-    .bind(actor.organisation.0)
-    .bind(new.slot.start().timestamp())
-    .bind(new.slot.end().timestamp())
-    .bind(blocked.start().timestamp())
-    .bind(blocked.end().timestamp())
-    .bind(status.as_str())
-    .bind(quote.category.as_str())
-    .bind(quote.price.fen())
-    .bind(&purpose)
-    .bind(&samples)
-    .bind(new.sample_count)
-    .bind(&phone)
-    .bind(at)
-    .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted.map_err(AppError::from) {
-        Ok((id,)) => id,
+    let (user, organisation) = (actor.user, actor.organisation);
+    let (resource, slot) = (new.resource, new.slot);
+    let sample_count = new.sample_count;
+    let shared = state.clone();
+    let written = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let state = &shared;
+                if let Some(turn) = state.db.dialect().resource_turn() {
+                    sqlx::query(turn).bind(resource.0).execute(&mut *tx).await?;
+                }
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, \
+                       status, customer_category, price_fen, purpose, sample_description, sample_count, contact_phone, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+                )
+                .bind(resource.0)
+                .bind(user.0)
+                .bind(organisation.0)
+                .bind(slot.start().timestamp())
+                .bind(slot.end().timestamp())
+                .bind(blocked.start().timestamp())
+                .bind(blocked.end().timestamp())
+                .bind(status.as_str())
+                .bind(quote.category.as_str())
+                .bind(quote.price.fen())
+                .bind(&purpose)
+                .bind(&samples)
+                .bind(sample_count)
+                .bind(&phone)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                // Counted after the row is written, in its transaction: nothing slips in between.
+                within_quotas(tx, state, &quotas, resource, (user, organisation), &slot).await?;
+                sqlx::query(
+                    "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, NULL, $4, '')",
+                )
+                .bind(id)
+                .bind(user.0)
+                .bind(at)
+                .bind(status.as_str())
+                .execute(&mut *tx)
+                .await?;
+                let facts = facts_on(tx, id).await?.ok_or(AppError::NotFound)?;
+                let template = if status == BookingStatus::Pending {
+                    "booking_received"
+                } else {
+                    "booking_confirmed"
+                };
+                let mut mail = facts.mail_to_booker(state, template, json!({}));
+                if status == BookingStatus::Confirmed {
+                    mail.invite = Some(facts.invite(state, InviteMethod::Request, facts.sequence));
+                }
+                enqueue(tx, &mail, at, &state.settings.public_url).await?;
+                for (email, name, locale) in &admins {
+                    let language = Language::parse(locale).unwrap_or(Language::ZhCn);
+                    let mail = facts.mail(state, "booking_request", (email, name, language), json!({}));
+                    enqueue(tx, &mail, at, &state.settings.public_url).await?;
+                }
+                Ok((id, quote))
+            })
+        })
+        .await;
+    let (id, quote) = match written {
+        Ok(written) => written,
+        // The database refused the overlap: someone was quicker.
         Err(AppError::Conflict { .. }) => {
-            drop(tx);
             return Err(taken_now(state, new.resource, &new.slot, customer, None).await);
         }
         Err(e) => return Err(e),
     };
-    // Counted after the row is written, in its transaction: nothing slips in between.
-    within_quotas(
-        &mut tx,
-        state,
-        &quotas,
-        new.resource,
-        (actor.user, actor.organisation),
-        &new.slot,
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, NULL, $4, '')",
-    )
-    .bind(id)
-    .bind(actor.user.0)
-    .bind(at)
-    .bind(status.as_str())
-    .execute(&mut *tx)
-    .await?;
-    let facts = facts_on(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let template = if status == BookingStatus::Pending {
-        "booking_received"
-    } else {
-        "booking_confirmed"
-    };
-    let mut mail = facts.mail_to_booker(state, template, json!({}));
-    if status == BookingStatus::Confirmed {
-        mail.invite = Some(facts.invite(state, InviteMethod::Request, facts.sequence));
-    }
-    enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;
-    for (email, name, locale) in &admins {
-        let language = Language::parse(locale).unwrap_or(Language::ZhCn);
-        let mail = facts.mail(state, "booking_request", (email, name, language), json!({}));
-        enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;
-    }
-    tx.commit().await?;
     tracing::info!(
         booking = id,
         resource = new.resource.0,
@@ -690,12 +690,24 @@ pub async fn cancel(
         return Err(AppError::validation("reason", "reason_missing"));
     }
 
-    let mut tx = state.db.pool().begin().await?;
-    if !cancel_on(&mut tx, state, &facts, actor, reason, now).await? {
-        // Someone else changed it first; nothing was done here.
-        return Err(AppError::validation("booking", "not_cancellable"));
-    }
-    tx.commit().await?;
+    let (shared, who, why, what) = (
+        state.clone(),
+        actor.clone(),
+        reason.to_string(),
+        facts.clone(),
+    );
+    state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                if !cancel_on(tx, &shared, &what, &who, &why, now).await? {
+                    // Someone else changed it first; nothing was done here.
+                    return Err(AppError::validation("booking", "not_cancellable"));
+                }
+                Ok(())
+            })
+        })
+        .await?;
     tracing::info!(
         booking = facts.id,
         actor = actor.user.0,
@@ -877,8 +889,6 @@ pub async fn detail(
     })
 }
 
-/// Moves a booking from `from` to `to` inside `tx`, guarded on `from`, with its audit row. Returns
-/// false when someone else changed it first.
 /// Cancels an active booking on `tx` (guarded on its current state), records it and queues the
 /// booker's mail, with the calendar cancellation when the booking had been confirmed. False when
 /// the booking had changed meanwhile (nothing done).
@@ -916,6 +926,8 @@ pub(super) async fn cancel_on(
     Ok(true)
 }
 
+/// Moves a booking from `from` to `to` inside `tx`, guarded on `from`, with its audit row. Returns
+/// false when someone else changed it first.
 async fn transition(
     tx: &mut AnyConnection,
     facts: &BookingFacts,
@@ -994,32 +1006,41 @@ pub async fn decide(
         BookingStatus::Rejected
     };
     let now = state.clock.now().timestamp();
-    let mut tx = state.db.pool().begin().await?;
-    if !transition(
-        &mut tx,
-        &facts,
-        actor,
-        (BookingStatus::Pending, to),
-        &reason,
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::validation("booking", "not_pending"));
-    }
-    let template = if approve {
-        "booking_confirmed"
-    } else {
-        "booking_rejected"
-    };
-    let by = actor.map(|a| a.name.clone()).unwrap_or_default();
-    let mut mail = facts.mail_to_booker(state, template, json!({ "reason": reason, "by": by }));
-    if approve {
-        mail.invite = Some(facts.invite(state, InviteMethod::Request, facts.sequence + 1));
-    }
-    enqueue(&mut tx, &mail, now, &state.settings.public_url).await?;
-    tx.commit().await?;
-    tracing::info!(booking = facts.id, approve, "request decided");
+    let (shared, who, id) = (state.clone(), actor.cloned(), facts.id);
+    state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let (state, actor) = (&shared, who.as_ref());
+                if !transition(
+                    tx,
+                    &facts,
+                    actor,
+                    (BookingStatus::Pending, to),
+                    &reason,
+                    now,
+                )
+                .await?
+                {
+                    return Err(AppError::validation("booking", "not_pending"));
+                }
+                let template = if approve {
+                    "booking_confirmed"
+                } else {
+                    "booking_rejected"
+                };
+                let by = actor.map(|a| a.name.clone()).unwrap_or_default();
+                let mut mail =
+                    facts.mail_to_booker(state, template, json!({ "reason": reason, "by": by }));
+                if approve {
+                    mail.invite =
+                        Some(facts.invite(state, InviteMethod::Request, facts.sequence + 1));
+                }
+                enqueue(tx, &mail, now, &state.settings.public_url).await
+            })
+        })
+        .await?;
+    tracing::info!(booking = id, approve, "request decided");
     Ok(())
 }
 
@@ -1114,68 +1135,78 @@ pub async fn reschedule(
     };
     let old_when = format!("{} – {}", local(facts.starts_at), local(facts.ends_at));
     let quotas = state.db.quotas_of(resource).await?;
-    let mut tx = state.db.pool().begin().await?;
-    if let Some(turn) = state.db.dialect().resource_turn() {
-        sqlx::query(turn).bind(resource.0).execute(&mut *tx).await?;
-    }
-    let moved = sqlx::query(
-        "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $3, blocked_until = $4, sequence = sequence + 1, \
-           updated_at = $5, reminded_at = NULL, price_fen = $9, status = $10 \
-         WHERE id = $6 AND status = $7 AND starts_at = $8",
-    )
-    .bind(slot.start().timestamp())
-    .bind(slot.end().timestamp())
-    .bind(blocked.start().timestamp())
-    .bind(blocked.end().timestamp())
-    .bind(at)
-    .bind(facts.id)
-    .bind(status.as_str())
-    .bind(facts.starts_at)
-    .bind(price.fen())
-    .bind(new_status.as_str())
-    .execute(&mut *tx)
-    .await
-    .map_err(AppError::from);
-    match moved {
-        Ok(r) if r.rows_affected() == 1 => {}
-        Ok(_) => return Err(AppError::validation("booking", "not_cancellable")),
+    let (shared, who, id) = (state.clone(), actor.clone(), facts.id);
+    let written = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let (state, actor) = (&shared, &who);
+                if let Some(turn) = state.db.dialect().resource_turn() {
+                    sqlx::query(turn).bind(resource.0).execute(&mut *tx).await?;
+                }
+                let moved = sqlx::query(
+                    "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $3, blocked_until = $4, sequence = sequence + 1, \
+                       updated_at = $5, reminded_at = NULL, price_fen = $9, status = $10 \
+                     WHERE id = $6 AND status = $7 AND starts_at = $8",
+                )
+                .bind(slot.start().timestamp())
+                .bind(slot.end().timestamp())
+                .bind(blocked.start().timestamp())
+                .bind(blocked.end().timestamp())
+                .bind(at)
+                .bind(facts.id)
+                .bind(status.as_str())
+                .bind(facts.starts_at)
+                .bind(price.fen())
+                .bind(new_status.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if moved.rows_affected() != 1 {
+                    return Err(AppError::validation("booking", "not_cancellable"));
+                }
+                within_quotas(
+                    tx,
+                    state,
+                    &quotas,
+                    resource,
+                    (UserId(facts.user_id), OrganisationId(facts.organisation_id)),
+                    &slot,
+                )
+                .await?;
+                sqlx::query(
+                    "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(facts.id)
+                .bind(actor.user.0)
+                .bind(at)
+                .bind(status.as_str())
+                .bind(new_status.as_str())
+                .bind(format!("{old_when} →"))
+                .execute(&mut *tx)
+                .await?;
+                let moved_facts = facts_on(tx, facts.id).await?.ok_or(AppError::NotFound)?;
+                let mut mail = moved_facts.mail_to_booker(
+                    state,
+                    "booking_rescheduled",
+                    json!({ "by": actor.name }),
+                );
+                if new_status == BookingStatus::Confirmed {
+                    mail.invite =
+                        Some(moved_facts.invite(state, InviteMethod::Request, moved_facts.sequence));
+                }
+                enqueue(tx, &mail, at, &state.settings.public_url).await
+            })
+        })
+        .await;
+    match written {
+        Ok(_) => {}
+        // The database refused the new time: someone was quicker.
         Err(AppError::Conflict { .. }) => {
-            drop(tx);
             return Err(taken_now(state, resource, &slot, customer, Some(own)).await);
         }
         Err(e) => return Err(e),
     }
-    within_quotas(
-        &mut tx,
-        state,
-        &quotas,
-        resource,
-        (UserId(facts.user_id), OrganisationId(facts.organisation_id)),
-        &slot,
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO booking_events (booking_id, actor_id, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(facts.id)
-    .bind(actor.user.0)
-    .bind(at)
-    .bind(status.as_str())
-    .bind(new_status.as_str())
-    .bind(format!("{old_when} →"))
-    .execute(&mut *tx)
-    .await?;
-    let moved_facts = facts_on(&mut tx, facts.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut mail =
-        moved_facts.mail_to_booker(state, "booking_rescheduled", json!({ "by": actor.name }));
-    if new_status == BookingStatus::Confirmed {
-        mail.invite = Some(moved_facts.invite(state, InviteMethod::Request, moved_facts.sequence));
-    }
-    enqueue(&mut tx, &mail, at, &state.settings.public_url).await?;
-    tx.commit().await?;
-    tracing::info!(booking = facts.id, "rescheduled");
+    tracing::info!(booking = id, "rescheduled");
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub mod resources;
 pub mod retention;
 pub mod secrets;
 pub mod session;
+pub mod writer;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -36,6 +37,7 @@ pub use dialect::Dialect;
 pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
+    writer: writer::Writer,
 }
 
 /// Names under which the database reports a conflict: the SQLite trigger's RAISE message and the
@@ -124,7 +126,12 @@ impl Db {
             .connect(&url)
             .await
             .context("connecting to the database")?;
-        Ok(Db { pool, dialect })
+        let writer = writer::Writer::start(&pool, dialect == Dialect::Sqlite);
+        Ok(Db {
+            pool,
+            dialect,
+            writer,
+        })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -144,6 +151,26 @@ impl Db {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Runs a booking change in a transaction and answers once it is durable: on SQLite through
+    /// the group-commit writer (a savepoint of a shared commit), on PostgreSQL alone. See
+    /// [`writer`].
+    pub async fn write<T, F>(&self, change: F) -> Result<T, crate::error::AppError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(
+                &'c mut sqlx::AnyConnection,
+            ) -> writer::BoxFuture<'c, Result<T, crate::error::AppError>>
+            + Send
+            + 'static,
+    {
+        self.writer.write(&self.pool, change).await
+    }
+
+    /// (commits, changes) of the group-commit writer so far (zeros on PostgreSQL).
+    pub fn group_commits(&self) -> (u64, u64) {
+        self.writer.counts()
     }
 
     /// A trivial round trip, for the health endpoint.

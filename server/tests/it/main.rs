@@ -14,6 +14,7 @@ mod concurrency;
 mod database;
 mod durability;
 mod editor;
+mod group_commit;
 mod ledger;
 mod logs;
 mod mail;
