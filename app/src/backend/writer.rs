@@ -128,7 +128,7 @@ async fn serve(pool: AnyPool, mut requests: mpsc::Receiver<Request>, counts: Arc
     while requests.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let size = batch.len();
         let answers = match pool.acquire().await {
-            Ok(mut conn) => run_batch(&mut conn, batch.drain(..).collect()).await,
+            Ok(mut conn) => run_batch(&mut conn, std::mem::take(&mut batch)).await,
             Err(e) => {
                 let error = AppError::from(e);
                 batch
