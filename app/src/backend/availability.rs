@@ -1,13 +1,12 @@
 //! Time-first search across all institutions. A fixed number of queries whatever the number of
 //! resources; the rules themselves are the shared domain code.
 
-use super::catalogue::{bind_all, filter_sql, FilterArg, RulesRow, RULES_COLUMNS};
+use super::catalogue::{bind_all, filter_sql, FilterArg};
 use super::Db;
 use crate::domain::availability::{FreeQuery, FreeResult, Unbookable, WINDOWS_PER_RESOURCE};
 use crate::domain::catalogue::ResourceStatus;
 use crate::domain::ids::ResourceId;
 use crate::domain::rules::{BookingRules, Situation};
-use crate::domain::schedule::{OpeningHours, OpeningPeriod};
 use crate::domain::time::TimeSlot;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
@@ -24,13 +23,6 @@ pub struct FreeAnswer {
     pub bookable: usize,
     /// Resources that answered (every one matching the filter), over all pages.
     pub total: usize,
-}
-
-#[derive(sqlx::FromRow)]
-struct RulesWithStatus {
-    #[sqlx(flatten)]
-    rules: RulesRow,
-    resource_status: String,
 }
 
 /// The longest time one booking can block: the editor's longest booking (30 days) and both
@@ -68,30 +60,12 @@ impl Db {
         let today = now.with_timezone(tz).date_naive();
         let (where_sql, args) = filter_sql(&query.filter, today, self.dialect());
 
-        let sql = format!(
-            "SELECT {RULES_COLUMNS}, r.status AS resource_status FROM booking_rules b JOIN resources r ON r.id = b.resource_id{where_sql}"
-        );
-        let rows: Vec<RulesWithStatus> = bind_all!(sqlx::query_as(&sql), &args)
+        // Which resources match (ids only); their rules, status and hours come from memory.
+        let sql = format!("SELECT r.id FROM resources r{where_sql}");
+        let ids: Vec<(i64,)> = bind_all!(sqlx::query_as(&sql), &args)
             .fetch_all(self.pool())
             .await?;
-
-        let sql = format!(
-            "SELECT h.resource_id, h.weekday, h.opens_minute, h.closes_minute \
-             FROM opening_hours h JOIN resources r ON r.id = h.resource_id{where_sql}"
-        );
-        let hour_rows: Vec<(i64, i64, i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
-            .fetch_all(self.pool())
-            .await?;
-        let mut hours: HashMap<i64, OpeningHours> = HashMap::new();
-        for (rid, w, o, c) in hour_rows {
-            let (Ok(w), Ok(o), Ok(c)) = (u8::try_from(w), u16::try_from(o), u16::try_from(c))
-            else {
-                continue;
-            };
-            if let Ok(p) = OpeningPeriod::new(w, o, c) {
-                hours.entry(rid).or_default().periods.push(p);
-            }
-        }
+        let standings = self.standings().await?;
 
         // Everything that blocks time in (or near) the range, for the filtered resources.
         let (from, until) = (
@@ -150,25 +124,23 @@ impl Db {
             }
         }
 
-        let empty_hours = OpeningHours::default();
         let mut answers: Vec<(i64, Vec<TimeSlot>, Option<Unbookable>)> =
-            Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id = row.rules.resource_id;
-            let rules = row.rules.rules()?;
-            let status = ResourceStatus::parse(&row.resource_status)
-                .ok_or_else(|| sqlx::Error::Decode("resource status".into()))?;
+            Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            let Some(standing) = standings.get(&id) else {
+                continue;
+            };
             let mut closed_days = zone_closed.clone();
             closed_days.extend(closed.get(&id).into_iter().flatten().copied());
             let situation = Situation {
                 tz,
                 now,
-                status,
-                hours: hours.get(&id).unwrap_or(&empty_hours),
+                status: standing.status,
+                hours: &standing.hours,
                 closed_days: &closed_days,
                 taken: taken.get(&id).map(Vec::as_slice).unwrap_or_default(),
             };
-            let (windows, unbookable) = search_one(&rules, &situation, query);
+            let (windows, unbookable) = search_one(&standing.rules, &situation, query);
             answers.push((id, windows, unbookable));
         }
         // Bookable first, earliest free window first; ties in catalogue order of ids.

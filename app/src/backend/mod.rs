@@ -21,6 +21,7 @@ pub mod resources;
 pub mod retention;
 pub mod secrets;
 pub mod session;
+pub mod standing;
 pub mod writer;
 
 use anyhow::Context;
@@ -38,6 +39,7 @@ pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
     writer: writer::Writer,
+    standing: Arc<standing::StandingCache>,
 }
 
 /// Names under which the database reports a conflict: the SQLite trigger's RAISE message and the
@@ -131,6 +133,7 @@ impl Db {
             pool,
             dialect,
             writer,
+            standing: Arc::default(),
         })
     }
 
@@ -166,6 +169,11 @@ impl Db {
             + 'static,
     {
         self.writer.write(&self.pool, change).await
+    }
+
+    /// This process's copy of the resources' rules, status and hours (see [`standing`]).
+    pub(crate) fn standing_cache(&self) -> &standing::StandingCache {
+        &self.standing
     }
 
     /// (commits, changes) of the group-commit writer so far (zeros on PostgreSQL).

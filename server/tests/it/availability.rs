@@ -287,3 +287,73 @@ async fn time_first_search_honours_filters_and_says_why_not() {
         .filter(|r| r.resource.status == ResourceStatus::Available)
         .all(|r| matches!(r.unbookable, Some(Unbookable::NoticeTooShort(_)))));
 }
+
+/// Each process keeps the resources' rules, hours and status in memory; a second process
+/// (here a second connection pool on the same SQLite file, with a cache of its own) changes them
+/// and books, and the first process's next search answers as the brute force does.
+#[tokio::test]
+async fn the_search_stays_exact_after_another_process_changes_rules_hours_and_status() {
+    let app = TestApp::new().await;
+    let url = format!("sqlite://{}", app.dir.path().join("test.db").display());
+    exact_after_another_process(&app, &url).await;
+}
+
+/// The check of [`the_search_stays_exact_after_another_process_changes_rules_hours_and_status`]
+/// on the database at `url` (PostgreSQL too).
+pub async fn exact_after_another_process(app: &TestApp, url: &str) {
+    let start = common::now() + Duration::days(1);
+    let range = TimeSlot::new(start, start + Duration::days(7)).unwrap();
+    // Warm this process's copy.
+    let (before, _) = brute_force_agrees(app, range, 60).await;
+    assert!(before > 10);
+    let other = app::backend::Db::connect(url, 2)
+        .await
+        .expect("second process");
+    let ids: Vec<(i64,)> = sqlx::query_as(
+        "SELECT r.id FROM resources r JOIN booking_rules b ON b.resource_id = r.id \
+         WHERE r.status = 'available' AND NOT EXISTS (SELECT 1 FROM bookings x WHERE x.resource_id = r.id \
+           AND x.status IN ('pending', 'confirmed') AND x.blocked_from < $2 AND x.blocked_until > $1) \
+         ORDER BY r.id LIMIT 4",
+    )
+    .bind(range.start().timestamp())
+    .bind(range.end().timestamp())
+    .fetch_all(other.pool())
+    .await
+    .unwrap();
+    let [(closed,), (short,), (away,), (booked,)] = ids[..] else {
+        panic!("four available resources");
+    };
+    for sql in [
+        format!("DELETE FROM opening_hours WHERE resource_id = {closed}"),
+        format!("UPDATE booking_rules SET max_duration_minutes = 30, min_duration_minutes = 30 WHERE resource_id = {short}"),
+        format!("UPDATE resources SET status = 'maintenance' WHERE id = {away}"),
+        format!(
+            "INSERT INTO bookings (resource_id, user_id, organisation_id, starts_at, ends_at, blocked_from, blocked_until, status, \
+               customer_category, price_fen, created_at, updated_at) \
+             VALUES ({booked}, 1, 1, {s}, {e}, {s}, {e}, 'confirmed', 'external', 0, 0, 0)",
+            s = range.start().timestamp(),
+            e = range.end().timestamp()
+        ),
+    ] {
+        sqlx::query(&sql).execute(other.pool()).await.unwrap();
+    }
+    let (_, results) = brute_force_agrees(app, range, 60).await;
+    let answer = |id: i64| {
+        results
+            .iter()
+            .find(|r| r.resource.id.0 == id)
+            .map(|r| (r.windows.len(), r.unbookable))
+            .unwrap()
+    };
+    assert_eq!(answer(closed), (0, Some(Unbookable::Closed)));
+    assert_eq!(answer(short), (0, Some(Unbookable::TooLong(30))));
+    assert_eq!(
+        answer(away),
+        (
+            0,
+            Some(Unbookable::NotAvailable(ResourceStatus::Maintenance))
+        )
+    );
+    assert_eq!(answer(booked).0, 0, "booked through the whole range");
+    other.close().await;
+}

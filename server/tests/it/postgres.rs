@@ -178,6 +178,14 @@ async fn postgres_searches_chinese_text_and_standards_with_trigrams() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_time_first_search_stays_exact_after_another_process_writes() {
+    let pg = PgServer::start();
+    let url = pg.create_database("labshare_search").await;
+    let app = TestApp::on(Some(&url), true).await;
+    crate::availability::exact_after_another_process(&app, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_reports_match_the_independent_computation() {
     let pg = PgServer::start();
     let url = pg.create_database("labshare_reports").await;

@@ -2,6 +2,7 @@
 //! clients (bounded counts), with the raw insert rate of the same database as the limit that
 //! booking throughput is compared with. Prints a table; passes or fails nothing.
 
+use crate::stats::{p95_within, Report};
 use app::backend::AppState;
 use chrono::{Duration, TimeZone};
 use std::net::SocketAddr;
@@ -50,20 +51,27 @@ struct Outcome {
     errors: usize,
     conflicts: usize,
     elapsed: f64,
+    /// The largest response body (bytes).
+    bytes: usize,
 }
 
-fn print(name: &str, clients: usize, o: &mut Outcome, note: &str) {
-    let n = o.samples.len();
-    let (p50, p95, p99, _) = if n == 0 {
-        (0.0, 0.0, 0.0, 0.0)
-    } else {
-        crate::stats::summary(&mut o.samples)
-    };
-    println!(
-        "| {name:<34} | {clients:>7} | {n:>8} | {p50:>7.1} | {p95:>7.1} | {p99:>7.1} | {:>9.0} | {:>6} | {note}",
-        n as f64 / o.elapsed.max(1e-9),
-        o.errors
-    );
+fn print(
+    report: &mut Report,
+    name: &str,
+    clients: usize,
+    o: &mut Outcome,
+    target: impl FnOnce(&crate::stats::Row) -> crate::stats::Target,
+    note: &str,
+) -> crate::stats::Row {
+    report.add(
+        name,
+        clients,
+        &mut o.samples,
+        Some(o.elapsed),
+        o.errors,
+        target,
+        note,
+    )
 }
 
 /// `clients` tasks, each sending `per_client` requests made by `make(client, n)`, at once.
@@ -81,16 +89,20 @@ where
             for n in 0..per_client {
                 let (method, path, body, cookie) = make(c, n);
                 let t = Instant::now();
-                let (status, _) = request(addr, &method, &path, &body, &cookie).await;
-                out.push((t.elapsed().as_secs_f64() * 1000.0, status));
+                let (status, response) = request(addr, &method, &path, &body, &cookie).await;
+                let bytes = response
+                    .find("\r\n\r\n")
+                    .map_or(0, |h| response.len() - h - 4);
+                out.push((t.elapsed().as_secs_f64() * 1000.0, status, bytes));
             }
             out
         }));
     }
     let mut outcome = Outcome::default();
     for t in tasks {
-        for (ms, status) in t.await.unwrap_or_default() {
+        for (ms, status, bytes) in t.await.unwrap_or_default() {
             outcome.samples.push(ms);
+            outcome.bytes = outcome.bytes.max(bytes);
             match status {
                 200 => {}
                 409 => outcome.conflicts += 1,
@@ -174,7 +186,9 @@ async fn insert_limit(state: &AppState, count: usize) -> anyhow::Result<f64> {
     Ok(rate)
 }
 
-pub async fn run(state: AppState) -> anyhow::Result<()> {
+pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
+    let mut report = Report::default();
+    let rss_idle = crate::stats::resident_kb();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let service = server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -217,16 +231,10 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     let limit = insert_limit(&state, 2_000).await?;
 
     println!(
-        "\nHTTP on {addr}; raw insert limit (one row per transaction, same database): {limit:.0}/s\n"
+        "\nHTTP on {addr}; {} database; raw insert limit (one row per transaction, same database): {limit:.0}/s\n",
+        state.db.dialect().name()
     );
-    println!(
-        "| {:<34} | {:>7} | {:>8} | {:>7} | {:>7} | {:>7} | {:>9} | {:>6} | notes",
-        "scenario", "clients", "requests", "median", "p95", "p99", "per sec", "errors"
-    );
-    println!(
-        "|{:-<36}|{:-<9}|{:-<10}|{:-<9}|{:-<9}|{:-<9}|{:-<11}|{:-<8}|------",
-        "", "", "", "", "", "", "", ""
-    );
+    Report::header();
 
     // 1. Booking create on distinct free slots: client c books resource c, hour after hour, on a
     // day of its own for each run.
@@ -259,11 +267,26 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
         })
         .await;
         let rate = outcome.samples.len() as f64 / outcome.elapsed;
-        let note = format!("{:.2}× the insert limit", rate / limit);
+        let (commits, changes) = state.db.group_commits();
+        let note = format!(
+            "{:.2}× the insert limit; {:.1} changes per commit so far",
+            rate / limit,
+            changes as f64 / commits.max(1) as f64
+        );
+        let target = move |r: &crate::stats::Row| {
+            (clients == 32).then(|| {
+                (
+                    "≥ 1.0× the insert limit, p99 ≤ 25 ms".to_string(),
+                    r.per_second >= limit && r.p99_ms <= 25.0,
+                )
+            })
+        };
         print(
+            &mut report,
             "booking create, distinct slots",
             clients,
             &mut outcome,
+            target,
             &note,
         );
     }
@@ -302,22 +325,38 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
         "{winners} won, {} conflicts, {overlaps} overlaps",
         race.conflicts
     );
-    print("same-slot race, 64 × 20 slots", 64, &mut race, &note);
+    let (conflicts, errors) = (race.conflicts, race.errors);
+    print(
+        &mut report,
+        "same-slot race, 64 × 20 slots",
+        64,
+        &mut race,
+        move |_| {
+            Some((
+                "20 won, 1,260 conflicts, 0 overlaps, 0 errors".into(),
+                winners == 20 && conflicts == 1260 && overlaps == 0 && errors == 0,
+            ))
+        },
+        &note,
+    );
 
     // 3–4. Pages rendered by the server.
     let resource_page = format!("/resources/{}", resources[1]);
-    for (name, path, clients) in [
+    type Goal = Option<(f64, Option<usize>)>;
+    for (name, path, clients, goal) in [
         (
             "time-first search page (/free, 2 h)",
             "/free?hours=2".to_string(),
             8,
+            Some((30.0, None)),
         ),
         (
             "catalogue page, search",
             "/?q=%E7%8E%AF%E5%A2%83".to_string(),
             8,
+            Some((15.0, None)),
         ),
-        ("resource week page", resource_page.clone(), 8),
+        ("resource week page", resource_page.clone(), 8, None),
         (
             "schedule page, 1,000 resources, a day",
             format!(
@@ -325,14 +364,33 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
                 today + chrono::Duration::days(1)
             ),
             2,
+            Some((60.0, Some(250 * 1024))),
         ),
-    ] {
+    ] as [(&str, String, usize, Goal); 4]
+    {
         let path2 = path.clone();
         let mut o = drive(addr, clients, 10, move |_, _| {
             ("GET".into(), path2.clone(), String::new(), String::new())
         })
         .await;
-        print(name, clients, &mut o, &path);
+        let bytes = o.bytes;
+        let target = move |r: &crate::stats::Row| {
+            goal.map(|(ms, size)| match size {
+                None => (format!("p95 ≤ {ms} ms"), r.p95_ms <= ms),
+                Some(size) => (
+                    format!("p95 ≤ {ms} ms, ≤ {} KB", size / 1024),
+                    r.p95_ms <= ms && bytes <= size,
+                ),
+            })
+        };
+        print(
+            &mut report,
+            name,
+            clients,
+            &mut o,
+            target,
+            &format!("{path}, {} KB", bytes / 1024),
+        );
     }
     // 5. The zone report for this year, as its manager reads it (page and workbook).
     let body = format!(
@@ -360,8 +418,31 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
             ("GET".into(), path2.clone(), String::new(), cookie.clone())
         })
         .await;
-        print(name, 2, &mut o, path);
+        let bytes = o.bytes;
+        print(
+            &mut report,
+            name,
+            2,
+            &mut o,
+            p95_within(300.0),
+            &format!("{path}, {} KB", bytes / 1024),
+        );
     }
     server.abort();
-    Ok(())
+    let rss_loaded = crate::stats::resident_kb();
+    println!(
+        "\nresident memory of the process serving: {} MB before the load, {} MB after it",
+        rss_idle.unwrap_or(0) / 1024,
+        rss_loaded.unwrap_or(0) / 1024
+    );
+    report.write_json(
+        args,
+        serde_json::json!({
+            "kind": "http",
+            "database": state.db.dialect().name(),
+            "insert_limit_per_s": limit,
+            "resident_mb": { "before": rss_idle.unwrap_or(0) / 1024, "after": rss_loaded.unwrap_or(0) / 1024 },
+            "machine": crate::stats::machine(),
+        }),
+    )
 }

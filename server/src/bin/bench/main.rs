@@ -5,8 +5,11 @@
 //! ```text
 //! bench generate [--institutions N] [--resources N] [--bookings N] [--seed N]
 //!                                    a realistic zone at scale, into an empty database
-//! bench [--runs N]                   searches and reports timed in the backend
-//! bench --http                       the real router on 127.0.0.1, driven over HTTP
+//! bench [--runs N] [--json FILE]     searches and reports timed in the backend
+//! bench --http [--json FILE]         the real router on 127.0.0.1, driven over HTTP
+//!
+//! Every row is printed with its target (from the speed issue) and met or MISSED; `--json` also
+//! writes the rows and the machine to FILE, so two runs can be compared.
 //! bench ledger [--rows N]            an N-row equipment ledger read, previewed and imported
 //! ```
 
@@ -38,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("generate") => run_generate(&state, &args[1..]).await,
         Some("ledger") => ledger::run(&state, &args[1..]).await,
-        _ if args.iter().any(|a| a == "--http") => load::run(state.clone()).await,
+        _ if args.iter().any(|a| a == "--http") => load::run(state.clone(), &args).await,
         _ => search::run(&state, &args).await,
     }
 }

@@ -2,7 +2,7 @@
 //! the database. Each figure is printed (median, p95, p99, max over a fixed number of runs);
 //! nothing here passes or fails on time.
 
-use crate::stats::{option, summary};
+use crate::stats::{option, p95_within, Report, Target};
 use app::backend::report::Scope;
 use app::backend::AppState;
 use app::domain::availability::FreeQuery;
@@ -12,14 +12,6 @@ use app::domain::report::{Period, PeriodKind};
 use app::domain::time::TimeSlot;
 use chrono::{Duration, NaiveDate, TimeZone};
 use std::time::Instant;
-
-fn print_row(name: &str, samples: &mut [f64], note: &str) {
-    let (p50, p95, p99, max) = summary(samples);
-    println!(
-        "| {name:<44} | {:>5} | {p50:>8.1} | {p95:>8.1} | {p99:>8.1} | {max:>8.1} | {note}",
-        samples.len()
-    );
-}
 
 pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
     let runs: usize = option(args, "--runs", 50)?;
@@ -36,14 +28,8 @@ pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
         "\nzone: {resources} resources, {bookings} bookings; {} backend; {runs} runs each; times in ms\n",
         state.db.dialect().name()
     );
-    println!(
-        "| {:<44} | {:>5} | {:>8} | {:>8} | {:>8} | {:>8} | answer",
-        "query", "runs", "median", "p95", "p99", "max"
-    );
-    println!(
-        "|{:-<46}|{:-<7}|{:-<10}|{:-<10}|{:-<10}|{:-<10}|-------",
-        "", "", "", "", "", ""
-    );
+    Report::header();
+    let mut report = Report::default();
     let midnight = |d: NaiveDate| {
         tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
             .earliest()
@@ -123,9 +109,13 @@ pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
             samples.push(started.elapsed().as_secs_f64() * 1000.0);
             answer = (page.bookable, page.total);
         }
-        print_row(
+        report.add(
             name,
+            1,
             &mut samples,
+            None,
+            0,
+            p95_within(20.0),
             &format!("{} of {} bookable (last run)", answer.0, answer.1),
         );
     }
@@ -151,7 +141,15 @@ pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
             samples.push(started.elapsed().as_secs_f64() * 1000.0);
             total = page.total;
         }
-        print_row(name, &mut samples, &format!("{total} matches"));
+        report.add(
+            name,
+            1,
+            &mut samples,
+            None,
+            0,
+            |_| None,
+            &format!("{total} matches"),
+        );
     }
     // Reports for this calendar year: the zone, and its largest institution.
     let zone: i64 = sqlx::query_scalar("SELECT MIN(id) FROM zones")
@@ -164,11 +162,16 @@ pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
     .await?;
     let year = Period::choose(Some(PeriodKind::Year), None, None, (None, None), today)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    for (name, scope) in [
-        ("zone report: this year", Scope::Zone(ZoneId(zone))),
+    for (name, scope, target) in [
+        (
+            "zone report: this year",
+            Scope::Zone(ZoneId(zone)),
+            Some(150.0),
+        ),
         (
             "institution report: this year, largest",
             Scope::Institution(OrganisationId(largest)),
+            None,
         ),
     ] {
         let mut samples = Vec::new();
@@ -184,7 +187,19 @@ pub async fn run(state: &AppState, args: &[String]) -> anyhow::Result<()> {
                 report.totals.utilisation().unwrap_or(0.0) * 100.0
             );
         }
-        print_row(name, &mut samples, &note);
+        let target = |r: &crate::stats::Row| -> Target {
+            target.map(|ms| (format!("p95 ≤ {ms} ms"), r.p95_ms <= ms))
+        };
+        report.add(name, 1, &mut samples, None, 0, target, &note);
     }
-    Ok(())
+    report.write_json(
+        args,
+        serde_json::json!({
+            "kind": "backend",
+            "database": state.db.dialect().name(),
+            "resources": resources,
+            "bookings": bookings,
+            "machine": crate::stats::machine(),
+        }),
+    )
 }
