@@ -153,7 +153,8 @@ pub async fn remove_photo(id: i64) -> Result<(), AppError> {
 /// What importing an uploaded ledger would do, row by row. `mapping` / `scope_mapping`: one
 /// field name (or "-") per column of the ledger / the scope table, comma-separated (default:
 /// guessed from the headings); `template`: the resource whose rules, hours and rates new rows
-/// take (default: the editor's defaults); `skip`: rows left out ("12" a ledger line, "s12" a
+/// take (default: the editor's defaults), or with `by_category` the institution's latest-edited
+/// resource of each row's category; `skip`: rows left out ("12" a ledger line, "s12" a
 /// scope line, comma-separated).
 #[server(endpoint = "ledger_preview")]
 pub async fn ledger_preview(
@@ -161,6 +162,7 @@ pub async fn ledger_preview(
     mapping: Option<String>,
     scope_mapping: Option<String>,
     template: Option<i64>,
+    by_category: Option<bool>,
     skip: Option<String>,
 ) -> Result<crate::domain::ledger::LedgerPreview, AppError> {
     super::reply(async move {
@@ -168,6 +170,7 @@ pub async fn ledger_preview(
             mapping,
             scope_mapping,
             template,
+            by_category: by_category.unwrap_or(false),
             skip,
         };
         crate::backend::ledger::preview(&state()?, session::actor().as_ref(), upload, &choices)
@@ -184,6 +187,7 @@ pub async fn ledger_import(
     mapping: Option<String>,
     scope_mapping: Option<String>,
     template: Option<i64>,
+    by_category: Option<bool>,
     skip: Option<String>,
 ) -> Result<crate::domain::ledger::Imported, AppError> {
     super::reply(async move {
@@ -192,6 +196,7 @@ pub async fn ledger_import(
             mapping,
             scope_mapping,
             template,
+            by_category: by_category.unwrap_or(false),
             skip,
         };
         let done =

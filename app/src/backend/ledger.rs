@@ -395,6 +395,7 @@ async fn plan(
     sheet: &Sheet,
     mapping: &[Option<LedgerField>],
     template: &ResourceForm,
+    by_category: Option<&HashMap<i64, ResourceForm>>,
     skipped: &[usize],
 ) -> Result<Vec<Planned>, AppError> {
     let categories = categories(state).await?;
@@ -475,14 +476,32 @@ async fn plan(
                 let before = form.validate(this_year).ok();
                 (form, before)
             }
-            None => (
-                ResourceForm {
-                    id: None,
-                    institution,
-                    ..template.clone()
-                },
-                None,
-            ),
+            None => {
+                // The row's category (read from a probe) picks its template, if asked to.
+                let base = match by_category {
+                    Some(templates) => {
+                        let mut probe = template.clone();
+                        overlay(
+                            &mut probe,
+                            sheet,
+                            mapping,
+                            cells,
+                            &categories,
+                            &mut Vec::new(),
+                        );
+                        templates.get(&probe.category).unwrap_or(template)
+                    }
+                    None => template,
+                };
+                (
+                    ResourceForm {
+                        id: None,
+                        institution,
+                        ..base.clone()
+                    },
+                    None,
+                )
+            }
         };
         if target.is_none() {
             // A new row starts from the template's settings, never its identity.
@@ -892,6 +911,27 @@ async fn template_form(
     }
 }
 
+/// Per category, the settings of the institution's latest-edited resource in it.
+async fn category_templates(
+    state: &AppState,
+    institution: i64,
+) -> Result<HashMap<i64, ResourceForm>, AppError> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT category_id, id FROM resources WHERE institution_id = $1 AND status <> 'retired' \
+         ORDER BY updated_at DESC, id DESC",
+    )
+    .bind(institution)
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut out = HashMap::new();
+    for (category, id) in rows {
+        if !out.contains_key(&category) {
+            out.insert(category, load_form(state, ResourceId(id)).await?);
+        }
+    }
+    Ok(out)
+}
+
 /// Everything an upload would do with the admin's choices, nothing written.
 struct Plan {
     institution: i64,
@@ -917,7 +957,20 @@ async fn plan_upload(
                 None => guess_all(&sheet.headings),
             };
             let form = template_form(state, institution, choices.template).await?;
-            let rows = plan(state, institution, sheet, &mapping, &form, &skipped).await?;
+            let by_category = match choices.by_category {
+                true => Some(category_templates(state, institution).await?),
+                false => None,
+            };
+            let rows = plan(
+                state,
+                institution,
+                sheet,
+                &mapping,
+                &form,
+                by_category.as_ref(),
+                &skipped,
+            )
+            .await?;
             (Some((sheet.headings.clone(), mapping)), rows)
         }
         None => (None, Vec::new()),
@@ -968,6 +1021,7 @@ pub async fn preview(
         scope: plan.scope.map(|s| s.preview),
         templates,
         template: choices.template,
+        by_category: choices.by_category,
         skip: choices.skip.clone().unwrap_or_default(),
     })
 }

@@ -399,6 +399,10 @@ pub struct Choices {
     pub mapping: Option<String>,
     pub scope_mapping: Option<String>,
     pub template: Option<i64>,
+    /// New rows take the settings of the institution's latest-edited resource of their category
+    /// (where it has one; else `template`'s).
+    #[serde(default)]
+    pub by_category: bool,
     pub skip: Option<String>,
 }
 
@@ -516,6 +520,7 @@ pub struct LedgerPreview {
     /// Resources whose settings new rows take (rules, hours, rates): the institution's own.
     pub templates: Vec<(i64, String)>,
     pub template: Option<i64>,
+    pub by_category: bool,
     /// The rows left out, as [`Choices::skip`] writes them.
     pub skip: String,
 }

@@ -217,6 +217,7 @@ pub fn LedgerImportPage() -> impl IntoView {
             mapping: columns(&q, "c", LedgerField::parse, LedgerField::as_str),
             scope_mapping: columns(&q, "s", ScopeField::parse, ScopeField::as_str),
             template: q.get("template").and_then(|v| v.parse::<i64>().ok()),
+            by_category: q.get("template").as_deref() == Some("category"),
             skip: q
                 .get_all("skip")
                 .map(|lines| lines.join(","))
@@ -228,11 +229,16 @@ pub fn LedgerImportPage() -> impl IntoView {
         move || (upload(), choices()),
         |(upload, c)| async move {
             match upload {
-                Some(upload) => {
-                    ledger_preview(upload, c.mapping, c.scope_mapping, c.template, c.skip)
-                        .await
-                        .map(Some)
-                }
+                Some(upload) => ledger_preview(
+                    upload,
+                    c.mapping,
+                    c.scope_mapping,
+                    c.template,
+                    Some(c.by_category),
+                    c.skip,
+                )
+                .await
+                .map(Some),
                 None => Ok(None),
             }
         },
@@ -440,7 +446,8 @@ fn LedgerPreviewView(p: crate::domain::ledger::LedgerPreview) -> impl IntoView {
                 <div class="field">
                     <label for="ledger-template">{t!(i18n, ledger.template_resource)}</label>
                     <select id="ledger-template" name="template">
-                        <option value="" selected=p.template.is_none()>{t!(i18n, ledger.template_default)}</option>
+                        <option value="" selected=p.template.is_none() && !p.by_category>{t!(i18n, ledger.template_default)}</option>
+                        <option value="category" selected=p.by_category>{t!(i18n, ledger.template_category)}</option>
                         {p.templates.iter().map(|(id, name)| view! {
                             <option value=*id selected=p.template == Some(*id)>{name.clone()}</option>
                         }).collect_view()}
@@ -472,6 +479,7 @@ fn LedgerPreviewView(p: crate::domain::ledger::LedgerPreview) -> impl IntoView {
             {mapping_value.map(|m| view! { <input type="hidden" name="mapping" value=m /> })}
             {scope_mapping_value.map(|m| view! { <input type="hidden" name="scope_mapping" value=m /> })}
             {p.template.map(|t| view! { <input type="hidden" name="template" value=t /> })}
+            {p.by_category.then(|| view! { <input type="hidden" name="by_category" value="true" /> })}
             {(!skip.is_empty()).then(|| view! { <input type="hidden" name="skip" value=skip.clone() /> })}
             <p class="muted">{t!(i18n, ledger.all_or_nothing)}</p>
             <div class="form__actions">

@@ -966,3 +966,56 @@ async fn an_excel_97_workbook_with_merged_headings_and_a_scope_sheet_is_read() {
         3
     );
 }
+
+#[tokio::test]
+async fn new_rows_can_take_the_settings_of_their_categorys_latest_resource() {
+    let app = TestApp::new().await;
+    let institution = institution(&app).await;
+    let session = app.sign_in(ADMIN).await;
+    // The institution's latest-edited spectroscopy instrument asks for two days' notice.
+    let category = app
+        .scalar("SELECT id FROM categories WHERE name_zh = '光谱分析'")
+        .await;
+    let model = app
+        .scalar(&format!(
+            "SELECT MIN(id) FROM resources WHERE institution_id = {institution} AND status <> 'retired'"
+        ))
+        .await;
+    for sql in [
+        format!("UPDATE resources SET category_id = {category}, updated_at = 4000000000 WHERE id = {model}"),
+        format!("UPDATE booking_rules SET min_notice_minutes = 2880 WHERE resource_id = {model}"),
+    ] {
+        sqlx::query(&sql)
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+    }
+    // What the other category's latest-edited resource asks (none: the editor's default, 0).
+    let other: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT b.min_notice_minutes FROM resources r JOIN booking_rules b ON b.resource_id = r.id \
+         JOIN categories c ON c.id = r.category_id \
+         WHERE r.institution_id = {institution} AND r.status <> 'retired' AND c.name_zh = '环境试验' \
+         ORDER BY r.updated_at DESC, r.id DESC LIMIT 1"
+    ))
+    .fetch_optional(app.state.db.pool())
+    .await
+    .unwrap();
+    let csv = "设备名称,出厂编号,类别\r\n荧光光谱仪,FL-2026-1,光谱分析\r\n热分析仪,TA-2026-1,环境试验\r\n";
+    let (_, body) = upload(&app, &session, institution, "l.csv", csv.as_bytes()).await;
+    let id = body["upload"].as_i64().unwrap();
+    let (status, done) = import_with(&app, &session, id, &[("by_category", "true")]).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let notice = |serial: &'static str| {
+        let sql = format!(
+            "SELECT b.min_notice_minutes FROM booking_rules b JOIN resources r ON r.id = b.resource_id WHERE r.serial_number = '{serial}'"
+        );
+        let app = &app;
+        async move { app.scalar(&sql).await }
+    };
+    assert_eq!(notice("FL-2026-1").await, 2880, "its category's template");
+    assert_eq!(
+        notice("TA-2026-1").await,
+        other.map_or(0, |(n,)| n),
+        "its own category's template"
+    );
+}
