@@ -925,8 +925,8 @@ async fn category_templates(
     .await?;
     let mut out = HashMap::new();
     for (category, id) in rows {
-        if !out.contains_key(&category) {
-            out.insert(category, load_form(state, ResourceId(id)).await?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(category) {
+            slot.insert(load_form(state, ResourceId(id)).await?);
         }
     }
     Ok(out)
