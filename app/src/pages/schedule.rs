@@ -53,7 +53,8 @@ fn spans_text(spans: &[DaySpan]) -> String {
         .join(", ")
 }
 
-/// A row's day as one CSS gradient (`--g`): closed, open, booked, and transparent where a
+/// A row's day as one CSS gradient (`--g`): closed (`--c`), open (`--f`), booked (`--b`), and
+/// transparent where a
 /// blackout lets the striped layer under it show. One element per row instead of one per span.
 fn day_gradient(row: &DayRow) -> String {
     // What shows at each minute: booked over blackout over open over closed.
@@ -68,27 +69,28 @@ fn day_gradient(row: &DayRow) -> String {
     for pair in edges.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let colour = if within(&row.booked, a) {
-            "var(--cell-busy)"
+            "var(--b)"
         } else if within(&row.blackout, a) {
             "transparent"
         } else if within(&row.open, a) {
-            "var(--cell-free)"
+            "var(--f)"
         } else {
-            "var(--cell-closed)"
+            "var(--c)"
         };
         match segments.last_mut() {
             Some(last) if last.0 == colour => last.2 = b,
             _ => segments.push((colour, a, b)),
         }
     }
+    // Hard stops: each colour from where the last ended ("0" clamps to it) to its own end.
     let stops: Vec<String> = segments
         .iter()
-        .map(|(c, a, b)| {
-            format!(
-                "{c} {:.2}% {:.2}%",
-                f64::from(*a) / 14.4,
-                f64::from(*b) / 14.4
-            )
+        .map(|(c, _, b)| {
+            if *b == 1440 {
+                format!("{c} 0")
+            } else {
+                format!("{c} 0 {:.1}%", f64::from(*b) / 14.4)
+            }
         })
         .collect();
     format!("--g:linear-gradient(90deg,{})", stops.join(","))
@@ -237,9 +239,8 @@ mod tests {
         };
         assert_eq!(
             day_gradient(&row),
-            "--g:linear-gradient(90deg,var(--cell-closed) 0.00% 35.42%,var(--cell-free) 35.42% 37.50%,\
-             var(--cell-busy) 37.50% 45.83%,transparent 45.83% 50.00%,var(--cell-free) 50.00% 72.92%,\
-             var(--cell-closed) 72.92% 100.00%)"
+            "--g:linear-gradient(90deg,var(--c) 0 35.4%,var(--f) 0 37.5%,var(--b) 0 45.8%,\
+             transparent 0 50.0%,var(--f) 0 72.9%,var(--c) 0)"
         );
     }
 }
