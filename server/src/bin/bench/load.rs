@@ -291,28 +291,30 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
         );
     }
 
-    // 2. The same-slot race: 64 clients × 20 slots on one resource.
-    let target = resources[0];
-    let mut race = Outcome::default();
-    let started = Instant::now();
-    for s in 0..20_i64 {
-        let (starts, ends) = slot(30, s);
-        let sessions = sessions.clone();
-        let mut o = drive(addr, 64, 1, move |c, _| {
-            let body = format!(
-                "resource={target}&starts={}&ends={}&purpose=race&contact_phone=13900000000",
-                encode(&starts),
-                encode(&ends)
-            );
-            ("POST".into(), "/api/book".into(), body, sessions[c].clone())
-        })
-        .await;
-        race.samples.append(&mut o.samples);
-        race.errors += o.errors;
-        race.conflicts += o.conflicts;
-    }
-    race.elapsed = started.elapsed().as_secs_f64();
-    let overlaps: i64 = sqlx::query_scalar(
+    // `--bookings-only`: the booking runs alone (for a profile of them).
+    if !args.iter().any(|a| a == "--bookings-only") {
+        // 2. The same-slot race: 64 clients × 20 slots on one resource.
+        let target = resources[0];
+        let mut race = Outcome::default();
+        let started = Instant::now();
+        for s in 0..20_i64 {
+            let (starts, ends) = slot(30, s);
+            let sessions = sessions.clone();
+            let mut o = drive(addr, 64, 1, move |c, _| {
+                let body = format!(
+                    "resource={target}&starts={}&ends={}&purpose=race&contact_phone=13900000000",
+                    encode(&starts),
+                    encode(&ends)
+                );
+                ("POST".into(), "/api/book".into(), body, sessions[c].clone())
+            })
+            .await;
+            race.samples.append(&mut o.samples);
+            race.errors += o.errors;
+            race.conflicts += o.conflicts;
+        }
+        race.elapsed = started.elapsed().as_secs_f64();
+        let overlaps: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM bookings a JOIN bookings b ON a.resource_id = b.resource_id AND a.id < b.id \
          WHERE a.resource_id = $1 AND a.status IN ('pending', 'confirmed') AND b.status IN ('pending', 'confirmed') \
            AND a.blocked_from < b.blocked_until AND b.blocked_from < a.blocked_until",
@@ -320,113 +322,114 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
     .bind(target)
     .fetch_one(state.db.pool())
     .await?;
-    let winners = race.samples.len() - race.conflicts - race.errors;
-    let note = format!(
-        "{winners} won, {} conflicts, {overlaps} overlaps",
-        race.conflicts
-    );
-    let (conflicts, errors) = (race.conflicts, race.errors);
-    print(
-        &mut report,
-        "same-slot race, 64 × 20 slots",
-        64,
-        &mut race,
-        move |_| {
-            Some((
-                "20 won, 1,260 conflicts, 0 overlaps, 0 errors".into(),
-                winners == 20 && conflicts == 1260 && overlaps == 0 && errors == 0,
-            ))
-        },
-        &note,
-    );
+        let winners = race.samples.len() - race.conflicts - race.errors;
+        let note = format!(
+            "{winners} won, {} conflicts, {overlaps} overlaps",
+            race.conflicts
+        );
+        let (conflicts, errors) = (race.conflicts, race.errors);
+        print(
+            &mut report,
+            "same-slot race, 64 × 20 slots",
+            64,
+            &mut race,
+            move |_| {
+                Some((
+                    "20 won, 1,260 conflicts, 0 overlaps, 0 errors".into(),
+                    winners == 20 && conflicts == 1260 && overlaps == 0 && errors == 0,
+                ))
+            },
+            &note,
+        );
 
-    // 3–4. Pages rendered by the server.
-    let resource_page = format!("/resources/{}", resources[1]);
-    type Goal = Option<(f64, Option<usize>)>;
-    for (name, path, clients, goal) in [
-        (
-            "time-first search page (/free, 2 h)",
-            "/free?hours=2".to_string(),
-            8,
-            Some((30.0, None)),
-        ),
-        (
-            "catalogue page, search",
-            "/?q=%E7%8E%AF%E5%A2%83".to_string(),
-            8,
-            Some((15.0, None)),
-        ),
-        ("resource week page", resource_page.clone(), 8, None),
-        (
-            "schedule page, 1,000 resources, a day",
-            format!(
-                "/schedule?size=1000&day={}",
-                today + chrono::Duration::days(1)
+        // 3–4. Pages rendered by the server.
+        let resource_page = format!("/resources/{}", resources[1]);
+        type Goal = Option<(f64, Option<usize>)>;
+        for (name, path, clients, goal) in [
+            (
+                "time-first search page (/free, 2 h)",
+                "/free?hours=2".to_string(),
+                8,
+                Some((30.0, None)),
             ),
-            2,
-            Some((60.0, Some(250 * 1024))),
-        ),
-    ] as [(&str, String, usize, Goal); 4]
-    {
-        let path2 = path.clone();
-        let mut o = drive(addr, clients, 10, move |_, _| {
-            ("GET".into(), path2.clone(), String::new(), String::new())
-        })
-        .await;
-        let bytes = o.bytes;
-        let target = move |r: &crate::stats::Row| {
-            goal.map(|(ms, size)| match size {
-                None => (format!("p95 ≤ {ms} ms"), r.p95_ms <= ms),
-                Some(size) => (
-                    format!("p95 ≤ {ms} ms, ≤ {} KB", size / 1024),
-                    r.p95_ms <= ms && bytes <= size,
+            (
+                "catalogue page, search",
+                "/?q=%E7%8E%AF%E5%A2%83".to_string(),
+                8,
+                Some((15.0, None)),
+            ),
+            ("resource week page", resource_page.clone(), 8, None),
+            (
+                "schedule page, 1,000 resources, a day",
+                format!(
+                    "/schedule?size=1000&day={}",
+                    today + chrono::Duration::days(1)
                 ),
+                2,
+                Some((60.0, Some(250 * 1024))),
+            ),
+        ] as [(&str, String, usize, Goal); 4]
+        {
+            let path2 = path.clone();
+            let mut o = drive(addr, clients, 10, move |_, _| {
+                ("GET".into(), path2.clone(), String::new(), String::new())
             })
-        };
-        print(
-            &mut report,
-            name,
-            clients,
-            &mut o,
-            target,
-            &format!("{path}, {} KB", bytes / 1024),
+            .await;
+            let bytes = o.bytes;
+            let target = move |r: &crate::stats::Row| {
+                goal.map(|(ms, size)| match size {
+                    None => (format!("p95 ≤ {ms} ms"), r.p95_ms <= ms),
+                    Some(size) => (
+                        format!("p95 ≤ {ms} ms, ≤ {} KB", size / 1024),
+                        r.p95_ms <= ms && bytes <= size,
+                    ),
+                })
+            };
+            print(
+                &mut report,
+                name,
+                clients,
+                &mut o,
+                target,
+                &format!("{path}, {} KB", bytes / 1024),
+            );
+        }
+        // 5. The zone report for this year, as its manager reads it (page and workbook).
+        let body = format!(
+            "email={}&password={}",
+            encode("manager@bench.example"),
+            encode(app::backend::demo::DEMO_PASSWORD)
         );
-    }
-    // 5. The zone report for this year, as its manager reads it (page and workbook).
-    let body = format!(
-        "email={}&password={}",
-        encode("manager@bench.example"),
-        encode(app::backend::demo::DEMO_PASSWORD)
-    );
-    let (status, response) = request(addr, "POST", "/api/sign_in", &body, "").await;
-    anyhow::ensure!(status == 200, "sign-in of the zone manager: {status}");
-    let manager = response
-        .split("labshare_session=")
-        .nth(1)
-        .and_then(|t| t.split(';').next())
-        .unwrap_or_default()
-        .to_string();
-    for (name, path) in [
-        ("zone report page, this year", "/reports?kind=year"),
-        (
-            "zone report workbook (XLSX), this year",
-            "/reports/export?which=zone&kind=year&format=xlsx",
-        ),
-    ] {
-        let (path2, cookie) = (path.to_string(), manager.clone());
-        let mut o = drive(addr, 2, 5, move |_, _| {
-            ("GET".into(), path2.clone(), String::new(), cookie.clone())
-        })
-        .await;
-        let bytes = o.bytes;
-        print(
-            &mut report,
-            name,
-            2,
-            &mut o,
-            p95_within(300.0),
-            &format!("{path}, {} KB", bytes / 1024),
-        );
+        let (status, response) = request(addr, "POST", "/api/sign_in", &body, "").await;
+        anyhow::ensure!(status == 200, "sign-in of the zone manager: {status}");
+        let manager = response
+            .split("labshare_session=")
+            .nth(1)
+            .and_then(|t| t.split(';').next())
+            .unwrap_or_default()
+            .to_string();
+        for (name, path) in [
+            ("zone report page, this year", "/reports?kind=year"),
+            (
+                "zone report workbook (XLSX), this year",
+                "/reports/export?which=zone&kind=year&format=xlsx",
+            ),
+        ] {
+            let (path2, cookie) = (path.to_string(), manager.clone());
+            let mut o = drive(addr, 2, 5, move |_, _| {
+                ("GET".into(), path2.clone(), String::new(), cookie.clone())
+            })
+            .await;
+            let bytes = o.bytes;
+            print(
+                &mut report,
+                name,
+                2,
+                &mut o,
+                p95_within(300.0),
+                &format!("{path}, {} KB", bytes / 1024),
+            );
+        }
     }
     server.abort();
     let rss_loaded = crate::stats::resident_kb();
