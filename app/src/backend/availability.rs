@@ -65,7 +65,7 @@ impl Db {
         let ids: Vec<(i64,)> = bind_all!(sqlx::query_as(&sql), &args)
             .fetch_all(self.pool())
             .await?;
-        let standings = self.standings().await?;
+        let bookables = self.bookables().await?;
 
         // Everything that blocks time in (or near) the range, for the filtered resources.
         let (from, until) = (
@@ -127,7 +127,7 @@ impl Db {
         let mut answers: Vec<(i64, Vec<TimeSlot>, Option<Unbookable>)> =
             Vec::with_capacity(ids.len());
         for (id,) in ids {
-            let Some(standing) = standings.get(&id) else {
+            let Some(bookable) = bookables.get(&id) else {
                 continue;
             };
             let mut closed_days = zone_closed.clone();
@@ -135,12 +135,12 @@ impl Db {
             let situation = Situation {
                 tz,
                 now,
-                status: standing.status,
-                hours: &standing.hours,
+                status: bookable.status,
+                hours: &bookable.hours,
                 closed_days: &closed_days,
                 taken: taken.get(&id).map(Vec::as_slice).unwrap_or_default(),
             };
-            let (windows, unbookable) = search_one(&standing.rules, &situation, query);
+            let (windows, unbookable) = search_one(&bookable.rules, &situation, query);
             answers.push((id, windows, unbookable));
         }
         // Bookable first, earliest free window first; ties in catalogue order of ids.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod availability;
 pub mod backup;
+pub mod bookable;
 pub mod bookings;
 pub mod bulk;
 pub mod catalogue;
@@ -21,7 +22,6 @@ pub mod resources;
 pub mod retention;
 pub mod secrets;
 pub mod session;
-pub mod standing;
 pub mod writer;
 
 use anyhow::Context;
@@ -39,7 +39,7 @@ pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
     writer: writer::Writer,
-    standing: Arc<standing::StandingCache>,
+    bookable: Arc<bookable::BookableCache>,
 }
 
 /// Names under which the database reports a conflict: the SQLite trigger's RAISE message and the
@@ -133,7 +133,7 @@ impl Db {
             pool,
             dialect,
             writer,
-            standing: Arc::default(),
+            bookable: Arc::default(),
         })
     }
 
@@ -171,9 +171,9 @@ impl Db {
         self.writer.write(&self.pool, change).await
     }
 
-    /// This process's copy of the resources' rules, status and hours (see [`standing`]).
-    pub(crate) fn standing_cache(&self) -> &standing::StandingCache {
-        &self.standing
+    /// This process's copy of the resources' rules, status and hours (see [`bookable`]).
+    pub async fn bookables(&self) -> Result<bookable::Bookables, sqlx::Error> {
+        self.bookable.current(&self.pool).await
     }
 
     /// (commits, changes) of the group-commit writer so far (zeros on PostgreSQL).

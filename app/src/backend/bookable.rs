@@ -4,41 +4,41 @@
 //!
 //! The copy stays exact although any process may change the database: triggers log every change
 //! of rules, hours or status in `resource_changes` (migration 0013), and each use first asks the
-//! log one cheap question — its newest entry and how many entries lie in the recent window —
-//! then reloads only the resources logged since. The window (the last [`WINDOW`] entries, not
+//! log two cheap questions on its key — its newest entry, and how many entries lie in the recent
+//! window — then reloads only the resources logged since. The window (the last [`WINDOW`] entries, not
 //! just those after the newest one seen) catches a PostgreSQL transaction that took a sequence
 //! number early and committed late.
 
 use super::catalogue::{RulesRow, RULES_COLUMNS};
-use super::Db;
 use crate::domain::catalogue::ResourceStatus;
 use crate::domain::rules::BookingRules;
 use crate::domain::schedule::{OpeningHours, OpeningPeriod};
+use sqlx::AnyPool;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// How many of the newest log entries are re-read to catch late commits.
 const WINDOW: i64 = 256;
 
-/// One resource's standing.
+/// What makes one resource bookable, apart from its bookings.
 #[derive(Debug, Clone)]
-pub struct Standing {
+pub struct Bookable {
     pub rules: BookingRules,
     pub status: ResourceStatus,
     pub hours: OpeningHours,
 }
 
-/// Every resource's standing, by id (resources without rules are not searchable and absent).
-pub type Standings = Arc<HashMap<i64, Arc<Standing>>>;
+/// Every resource's, by id (resources without rules are not searchable and absent).
+pub type Bookables = Arc<HashMap<i64, Arc<Bookable>>>;
 
 /// The copy and what of the log it reflects.
 #[derive(Default)]
-pub struct StandingCache {
+pub struct BookableCache {
     state: tokio::sync::Mutex<Option<Copy>>,
 }
 
 struct Copy {
-    standings: Standings,
+    bookables: Bookables,
     /// The log's newest entry and its count of entries above `newest - WINDOW`, when read.
     version: (i64, i64),
     /// Entries of the recent window already applied.
@@ -46,38 +46,38 @@ struct Copy {
 }
 
 #[derive(sqlx::FromRow)]
-struct StandingRow {
+struct BookableRow {
     #[sqlx(flatten)]
     rules: RulesRow,
     resource_status: String,
 }
 
-impl Db {
-    /// Every resource's standing, current as of this call.
+impl BookableCache {
+    /// Every resource's rules, status and hours, current as of this call.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn standings(&self) -> Result<Standings, sqlx::Error> {
+    pub async fn current(&self, pool: &AnyPool) -> Result<Bookables, sqlx::Error> {
         let (newest,): (i64,) =
             sqlx::query_as("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM resource_changes")
-                .fetch_one(self.pool())
+                .fetch_one(pool)
                 .await?;
         let (recent,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM resource_changes WHERE seq > $1")
                 .bind(newest - WINDOW)
-                .fetch_one(self.pool())
+                .fetch_one(pool)
                 .await?;
         let version = (newest, recent);
-        let mut state = self.standing_cache().state.lock().await;
+        let mut state = self.state.lock().await;
         if let Some(copy) = state.as_ref().filter(|c| c.version == version) {
-            return Ok(copy.standings.clone());
+            return Ok(copy.bookables.clone());
         }
         let window: Vec<(i64, i64)> =
             sqlx::query_as("SELECT seq, resource_id FROM resource_changes WHERE seq > $1")
                 .bind(newest - WINDOW)
-                .fetch_all(self.pool())
+                .fetch_all(pool)
                 .await?;
         let copy = match state.take() {
             None => Copy {
-                standings: Arc::new(self.load_standings(None).await?),
+                bookables: Arc::new(load(pool, None).await?),
                 version,
                 applied: window.iter().map(|(seq, _)| *seq).collect(),
             },
@@ -95,15 +95,15 @@ impl Db {
                 )
                 .bind(seen)
                 .bind(newest - WINDOW)
-                .fetch_one(self.pool())
+                .fetch_one(pool)
                 .await?;
-                let standings = if beyond > 0 {
-                    Arc::new(self.load_standings(None).await?)
+                let bookables = if beyond > 0 {
+                    Arc::new(load(pool, None).await?)
                 } else {
                     changed.sort_unstable();
                     changed.dedup();
-                    let fresh = self.load_standings(Some(&changed)).await?;
-                    let mut map: HashMap<i64, Arc<Standing>> = (*old.standings).clone();
+                    let fresh = load(pool, Some(&changed)).await?;
+                    let mut map: HashMap<i64, Arc<Bookable>> = (*old.bookables).clone();
                     for id in &changed {
                         match fresh.get(id) {
                             Some(s) => map.insert(*id, s.clone()),
@@ -113,71 +113,70 @@ impl Db {
                     Arc::new(map)
                 };
                 Copy {
-                    standings,
+                    bookables,
                     version,
                     applied: window.iter().map(|(seq, _)| *seq).collect(),
                 }
             }
         };
-        let standings = copy.standings.clone();
+        let bookables = copy.bookables.clone();
         *state = Some(copy);
-        Ok(standings)
+        Ok(bookables)
     }
+}
 
-    /// Reads the standing of `only` these resources, or of all.
-    async fn load_standings(
-        &self,
-        only: Option<&[i64]>,
-    ) -> Result<HashMap<i64, Arc<Standing>>, sqlx::Error> {
-        if only.is_some_and(|ids| ids.is_empty()) {
-            return Ok(HashMap::new());
+/// Reads what makes `only` these resources bookable, or all of them.
+async fn load(
+    pool: &AnyPool,
+    only: Option<&[i64]>,
+) -> Result<HashMap<i64, Arc<Bookable>>, sqlx::Error> {
+    if only.is_some_and(|ids| ids.is_empty()) {
+        return Ok(HashMap::new());
+    }
+    // The ids are numbers read from the log, written into the text.
+    let (rules_where, hours_where) = match only {
+        Some(ids) => {
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            (
+                format!(" WHERE b.resource_id IN ({list})"),
+                format!(" WHERE h.resource_id IN ({list})"),
+            )
         }
-        // The ids are numbers read from the log, written into the text.
-        let (rules_where, hours_where) = match only {
-            Some(ids) => {
-                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                (
-                    format!(" WHERE b.resource_id IN ({list})"),
-                    format!(" WHERE h.resource_id IN ({list})"),
-                )
-            }
-            None => (String::new(), String::new()),
-        };
-        let rows: Vec<StandingRow> = sqlx::query_as(&format!(
-            "SELECT {RULES_COLUMNS}, r.status AS resource_status FROM booking_rules b \
+        None => (String::new(), String::new()),
+    };
+    let rows: Vec<BookableRow> = sqlx::query_as(&format!(
+        "SELECT {RULES_COLUMNS}, r.status AS resource_status FROM booking_rules b \
              JOIN resources r ON r.id = b.resource_id{rules_where}"
-        ))
-        .fetch_all(self.pool())
-        .await?;
-        let hour_rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
+    ))
+    .fetch_all(pool)
+    .await?;
+    let hour_rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
             "SELECT h.resource_id, h.weekday, h.opens_minute, h.closes_minute FROM opening_hours h{hours_where}"
         ))
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?;
-        let mut hours: HashMap<i64, OpeningHours> = HashMap::new();
-        for (rid, w, o, c) in hour_rows {
-            let (Ok(w), Ok(o), Ok(c)) = (u8::try_from(w), u16::try_from(o), u16::try_from(c))
-            else {
-                continue;
-            };
-            if let Ok(p) = OpeningPeriod::new(w, o, c) {
-                hours.entry(rid).or_default().periods.push(p);
-            }
+    let mut hours: HashMap<i64, OpeningHours> = HashMap::new();
+    for (rid, w, o, c) in hour_rows {
+        let (Ok(w), Ok(o), Ok(c)) = (u8::try_from(w), u16::try_from(o), u16::try_from(c)) else {
+            continue;
+        };
+        if let Ok(p) = OpeningPeriod::new(w, o, c) {
+            hours.entry(rid).or_default().periods.push(p);
         }
-        let mut out = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let id = row.rules.resource_id;
-            let status = ResourceStatus::parse(&row.resource_status)
-                .ok_or_else(|| sqlx::Error::Decode("resource status".into()))?;
-            out.insert(
-                id,
-                Arc::new(Standing {
-                    rules: row.rules.rules()?,
-                    status,
-                    hours: hours.remove(&id).unwrap_or_default(),
-                }),
-            );
-        }
-        Ok(out)
     }
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id = row.rules.resource_id;
+        let status = ResourceStatus::parse(&row.resource_status)
+            .ok_or_else(|| sqlx::Error::Decode("resource status".into()))?;
+        out.insert(
+            id,
+            Arc::new(Bookable {
+                rules: row.rules.rules()?,
+                status,
+                hours: hours.remove(&id).unwrap_or_default(),
+            }),
+        );
+    }
+    Ok(out)
 }
