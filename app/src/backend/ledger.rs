@@ -150,7 +150,11 @@ fn grid_of(range: &calamine::Range<calamine::Data>) -> Vec<Vec<String>> {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_f64().to_string(),
+        // A date cell reads as its date ("2019-05-20"), as the person sees it in Excel.
+        Data::DateTime(d) => {
+            let serial = d.as_f64();
+            iso_day(&(serial.floor() as i64).to_string()).unwrap_or_else(|| serial.to_string())
+        }
         Data::Error(_) => String::new(),
     };
     range

@@ -931,6 +931,10 @@ async fn an_excel_97_workbook_with_merged_headings_and_a_scope_sheet_is_read() {
         "the merged rows above are passed over"
     );
     assert_eq!(p["rows"][0]["line"], 4);
+    assert_eq!(
+        p["rows"][0]["cells"][5], "2017-09-12",
+        "a date cell shows as its date"
+    );
     assert!(
         p["rows"]
             .as_array()
