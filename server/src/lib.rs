@@ -31,6 +31,9 @@ use tower_http::trace::TraceLayer;
 pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     db.migrate().await?;
+    db.prepare_reports(&config.zone_tz)
+        .await
+        .context("preparing the report rollups")?;
     if config.demo_data {
         if let Some(summary) = db
             .seed_demo_if_empty(&config.zone_tz, clock.now())

@@ -20,6 +20,7 @@ pub mod photos;
 pub mod report;
 pub mod resources;
 pub mod retention;
+pub mod rollups;
 pub mod secrets;
 pub mod session;
 pub mod writer;
@@ -40,6 +41,8 @@ pub struct Db {
     dialect: Dialect,
     writer: writer::Writer,
     bookable: Arc<bookable::BookableCache>,
+    /// The report calendar this process has checked (see [`rollups`]).
+    calendar: Arc<tokio::sync::Mutex<Option<String>>>,
 }
 
 /// Names under which the database reports a conflict: the SQLite trigger's RAISE message and the
@@ -134,6 +137,7 @@ impl Db {
             dialect,
             writer,
             bookable: Arc::default(),
+            calendar: Arc::default(),
         })
     }
 
@@ -174,6 +178,15 @@ impl Db {
     /// This process's copy of the resources' rules, status and hours (see [`bookable`]).
     pub async fn bookables(&self) -> Result<bookable::Bookables, sqlx::Error> {
         self.bookable.current(&self.pool).await
+    }
+
+    /// The same database with this process's caches empty, as another process sees it.
+    pub fn clone_without_caches(&self) -> Db {
+        Db {
+            bookable: Arc::default(),
+            calendar: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// (commits, changes) of the group-commit writer so far (zeros on PostgreSQL).

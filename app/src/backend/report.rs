@@ -5,6 +5,7 @@
 //! hours, computed once per distinct weekly pattern and per resource only where closed days or
 //! blackouts of its own make it differ.
 
+use super::rollups::Split;
 use super::Db;
 use crate::domain::catalogue::{AccreditationBody, AccreditationStanding, Bilingual, Named};
 use crate::domain::ids::{OrganisationId, ResourceId, ZoneId};
@@ -48,6 +49,17 @@ impl Scope {
                 "+x.resource_id IN (SELECT r.id FROM resources r WHERE {})",
                 self.resources_sql()
             )
+        }
+    }
+
+    /// The same for a rollup `x` kept per institution (`x.institution_id`).
+    fn institutions_sql(self, whole: bool) -> &'static str {
+        match self {
+            _ if whole => "CAST($1 AS BIGINT) IS NOT NULL",
+            Scope::Zone(_) => {
+                "x.institution_id IN (SELECT o.id FROM organisations o WHERE o.zone_id = $1)"
+            }
+            Scope::Institution(_) => "x.institution_id = $1",
         }
     }
 
@@ -98,6 +110,20 @@ pub fn slots_by_resource(rows: Vec<(i64, i64, i64)>) -> HashMap<i64, Vec<TimeSlo
         }
     }
     out
+}
+
+/// The eight sums of the rollup table `usage_months x`, by the names of [`SumColumns`].
+const ROLLUP_SUMS: &str = "CAST(SUM(x.used_s) AS BIGINT) AS used_s, CAST(SUM(x.no_show_s) AS BIGINT) AS no_show_s, \
+    CAST(SUM(x.external_s) AS BIGINT) AS external_s, CAST(SUM(x.sme_s) AS BIGINT) AS sme_s, \
+    CAST(SUM(x.bookings_n) AS BIGINT) AS bookings_n, CAST(SUM(x.cancelled_n) AS BIGINT) AS cancelled_n, \
+    CAST(SUM(x.no_shows_n) AS BIGINT) AS no_shows_n, CAST(SUM(x.income_fen) AS BIGINT) AS income_fen";
+
+/// Ids joined by commas (as `Dialect::comma_list` gives them).
+fn parse_ids(list: Option<String>) -> Vec<i64> {
+    list.unwrap_or_default()
+        .split(',')
+        .filter_map(|o| o.parse().ok())
+        .collect()
 }
 
 /// The eight sums of [`Db::sums_sql`], by the names it gives them.
@@ -181,12 +207,9 @@ impl Db {
         today: NaiveDate,
         idle_below: f64,
     ) -> Result<Report, sqlx::Error> {
+        self.prepare_reports(tz).await?;
         let (a, b) = period_bounds(tz, &period);
-        let months: Vec<(i64, i64)> = period
-            .months()
-            .iter()
-            .map(|&(from, to)| period_bounds(tz, &Period { from, to, ..period }))
-            .collect();
+        let split = Split::of(tz, &period);
         // The zone's offset in the middle of the period places bookings on the weekday × hour grid
         // (exact for zones without daylight saving, such as Asia/Shanghai).
         let offset = Utc
@@ -198,11 +221,12 @@ impl Db {
         let zones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM zones")
             .fetch_one(self.pool())
             .await?;
-        let of_scope = scope.bookings_sql(matches!(scope, Scope::Zone(_)) && zones == 1);
+        let whole = matches!(scope, Scope::Zone(_)) && zones == 1;
+        let of_scope = scope.bookings_sql(whole);
         let (sums, month_sums, heat) = tokio::try_join!(
-            self.sums_by_resource(scope, &of_scope, a, b),
-            self.sums_by_month(scope, &of_scope, &months),
-            self.heatmap_groups(scope, &of_scope, a, b, i64::from(offset)),
+            self.sums_by_resource(scope, &of_scope, &split),
+            self.sums_by_month(scope, &of_scope, &split),
+            self.heatmap_groups(scope, (&of_scope, whole), &split, i64::from(offset)),
         )?;
         let items = self.scope_resources(scope).await?;
         let available = self
@@ -362,7 +386,7 @@ impl Db {
 
     /// The eight sums of [`SumColumns`] as SQL columns, for bookings `x` clipped to
     /// `[start, end)` (SQL expressions).
-    fn sums_sql(&self, start: &str, end: &str) -> String {
+    pub(super) fn sums_sql(&self, start: &str, end: &str) -> String {
         let clip = self
             .dialect()
             .clipped("x.starts_at", "x.ends_at", start, end);
@@ -382,8 +406,9 @@ impl Db {
     }
 
     /// Used, no-show, external and SME time clipped to `[a, b)`, counts and income of the bookings
-    /// starting in it, and the distinct external organisations — per resource, in one scan.
-    async fn sums_by_resource(
+    /// starting in it, and the distinct external organisations — per resource, in one scan of the
+    /// bookings.
+    async fn direct_sums_by_resource(
         &self,
         scope: Scope,
         of_scope: &str,
@@ -411,12 +436,7 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let organisations = r
-                    .organisations
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter_map(|o| o.parse().ok())
-                    .collect();
+                let organisations = parse_ids(r.organisations);
                 (
                     r.item,
                     Sums {
@@ -428,9 +448,9 @@ impl Db {
             .collect())
     }
 
-    /// The same sums per month of the period (`months` are `[start, end)` instants), without
-    /// available time and organisations.
-    async fn sums_by_month(
+    /// The same sums per month (`months` are `[start, end)` instants), without available time and
+    /// organisations, from the bookings.
+    async fn direct_sums_by_month(
         &self,
         scope: Scope,
         of_scope: &str,
@@ -469,8 +489,8 @@ impl Db {
     }
 
     /// Used bookings clipped to `[a, b)`, grouped by the local minute of the week they start at
-    /// and their length: (minute, seconds, count), for `spread_heatmap`.
-    async fn heatmap_groups(
+    /// and their length: (minute, seconds, count), for `spread_heatmap`, from the bookings.
+    async fn direct_heatmap_groups(
         &self,
         scope: Scope,
         of_scope: &str,
@@ -502,6 +522,141 @@ impl Db {
             .bind(offset)
             .fetch_all(self.pool())
             .await
+    }
+
+    /// Per resource over the period: the whole months from the rollups, the partial months at the
+    /// edges from the bookings.
+    async fn sums_by_resource(
+        &self,
+        scope: Scope,
+        of_scope: &str,
+        split: &Split,
+    ) -> Result<HashMap<i64, Sums>, sqlx::Error> {
+        let mut out: HashMap<i64, Sums> = HashMap::new();
+        let mut add = |parts: HashMap<i64, Sums>| {
+            for (id, part) in parts {
+                let sums = out.entry(id).or_default();
+                sums.figures.add(&part.figures);
+                sums.organisations.extend(part.organisations);
+            }
+        };
+        if let Some((a, b)) = split.whole {
+            let sql = format!(
+                "SELECT x.resource_id AS item, {sums} FROM usage_months x \
+                 WHERE x.month_start >= $2 AND x.month_start < $3 AND {of_scope} GROUP BY x.resource_id",
+                sums = ROLLUP_SUMS,
+            );
+            let orgs = format!(
+                "SELECT x.resource_id, {list} FROM usage_orgs x \
+                 WHERE x.month_start >= $2 AND x.month_start < $3 AND x.n > 0 AND {of_scope} GROUP BY x.resource_id",
+                list = self.dialect().comma_list("x.organisation_id", true),
+            );
+            let (sums, orgs) = tokio::try_join!(
+                sqlx::query_as::<_, MonthSums>(&sql)
+                    .bind(scope.id())
+                    .bind(a)
+                    .bind(b)
+                    .fetch_all(self.pool()),
+                sqlx::query_as::<_, (i64, Option<String>)>(&orgs)
+                    .bind(scope.id())
+                    .bind(a)
+                    .bind(b)
+                    .fetch_all(self.pool()),
+            )?;
+            let mut whole: HashMap<i64, Sums> = sums
+                .into_iter()
+                .map(|r| {
+                    let figures = r.sums.into();
+                    (
+                        r.item,
+                        Sums {
+                            figures,
+                            organisations: Vec::new(),
+                        },
+                    )
+                })
+                .collect();
+            for (id, list) in orgs {
+                whole.entry(id).or_default().organisations = parse_ids(list);
+            }
+            add(whole);
+        }
+        for &(_, (a, b)) in &split.edges {
+            add(self.direct_sums_by_resource(scope, of_scope, a, b).await?);
+        }
+        for sums in out.values_mut() {
+            sums.organisations.sort_unstable();
+            sums.organisations.dedup();
+        }
+        Ok(out)
+    }
+
+    /// Per month of the period: whole months from the rollups, partial ones from the bookings.
+    async fn sums_by_month(
+        &self,
+        scope: Scope,
+        of_scope: &str,
+        split: &Split,
+    ) -> Result<Vec<Figures>, sqlx::Error> {
+        let mut out = vec![Figures::default(); split.months.len()];
+        if let Some((a, b)) = split.whole {
+            let sql = format!(
+                "SELECT x.month_start AS item, {sums} FROM usage_months x \
+                 WHERE x.month_start >= $2 AND x.month_start < $3 AND {of_scope} GROUP BY x.month_start",
+                sums = ROLLUP_SUMS,
+            );
+            let rows: Vec<MonthSums> = sqlx::query_as(&sql)
+                .bind(scope.id())
+                .bind(a)
+                .bind(b)
+                .fetch_all(self.pool())
+                .await?;
+            for r in rows {
+                if let Some(i) = split.months.iter().position(|m| m.0 == r.item) {
+                    out[i] = r.sums.into();
+                }
+            }
+        }
+        let edges: Vec<(i64, i64)> = split.edges.iter().map(|e| e.1).collect();
+        let direct = self.direct_sums_by_month(scope, of_scope, &edges).await?;
+        for ((i, _), figures) in split.edges.iter().zip(direct) {
+            out[*i] = figures;
+        }
+        Ok(out)
+    }
+
+    /// The weekday × hour grid's groups over the period: whole months from the rollups (each
+    /// booking cut at month boundaries, which spreads over the same hours), edges from the
+    /// bookings.
+    async fn heatmap_groups(
+        &self,
+        scope: Scope,
+        (of_scope, whole): (&str, bool),
+        split: &Split,
+        offset: i64,
+    ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+        let mut out = Vec::new();
+        if let Some((a, b)) = split.whole {
+            let institutions = scope.institutions_sql(whole);
+            let sql = format!(
+                "SELECT x.minute, x.length_s, CAST(SUM(x.n) AS BIGINT) FROM usage_heat x \
+                 WHERE x.month_start >= $2 AND x.month_start < $3 AND {institutions} \
+                 GROUP BY x.minute, x.length_s HAVING SUM(x.n) > 0",
+            );
+            out = sqlx::query_as(&sql)
+                .bind(scope.id())
+                .bind(a)
+                .bind(b)
+                .fetch_all(self.pool())
+                .await?;
+        }
+        for &(_, (a, b)) in &split.edges {
+            out.extend(
+                self.direct_heatmap_groups(scope, of_scope, a, b, offset)
+                    .await?,
+            );
+        }
+        Ok(out)
     }
 
     async fn scope_resources(&self, scope: Scope) -> Result<Vec<Item>, sqlx::Error> {

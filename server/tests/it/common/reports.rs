@@ -530,6 +530,42 @@ pub async fn check_generated_zone(app: &TestApp) {
         .await
         .expect("generated");
     let (zone, institution) = add_edge_cases(app).await;
+    check_periods(app, zone, institution, today).await;
+    // Changes after the fact go through the rollups' triggers: cancellations, a move across
+    // local midnight at a month's end, a booking moved to another resource, a no-show recorded,
+    // a price corrected, a booking deleted; every figure is compared again.
+    change_bookings(app).await;
+    check_periods(app, zone, institution, today).await;
+    // Rebuilt from the bookings (a new process finding another calendar), the rollups are the same.
+    let before = rollup_rows(app).await;
+    sqlx::query("UPDATE report_calendar SET fingerprint = 'another'")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let fresh = app.state.db.clone_without_caches();
+    fresh.prepare_reports(&Shanghai).await.expect("rebuilt");
+    assert_eq!(rollup_rows(app).await, before);
+    // The edge cases are in the figures: Q3 counts 2 h of the booking across its start.
+    let q3 = Period::choose(
+        Some(PeriodKind::Quarter),
+        Some(2026),
+        Some(3),
+        (None, None),
+        today,
+    )
+    .unwrap();
+    let report = app
+        .state
+        .db
+        .report(Scope::Zone(ZoneId(zone)), q3, &Shanghai, today, 0.25)
+        .await
+        .unwrap();
+    assert!(report.totals.no_shows >= 1 && report.totals.cancelled >= 1 && report.totals.sme > 0);
+}
+
+/// The zone's and the institution's reports over a quarter, a year, a month and a custom period
+/// against the independent computation over the bookings as they are now.
+async fn check_periods(app: &TestApp, zone: i64, institution: i64, today: NaiveDate) {
     let raw = raw(app).await;
     let all: HashSet<i64> = raw.resources.keys().copied().collect();
     let own: HashSet<i64> = raw
@@ -593,20 +629,78 @@ pub async fn check_generated_zone(app: &TestApp) {
         check_report(&raw, &institution_report, &own, today);
         assert_eq!(institution_report.institutions.len(), 1);
     }
-    // The edge cases are in the figures: Q3 counts 2 h of the booking across its start.
-    let q3 = Period::choose(
-        Some(PeriodKind::Quarter),
-        Some(2026),
-        Some(3),
-        (None, None),
-        today,
+}
+
+/// Every booking change the rollups must follow, made as the services make them (SQL updates).
+async fn change_bookings(app: &TestApp) {
+    let pool = app.state.db.pool();
+    let run = |sql: &'static str| async move {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    };
+    // Cancel every tenth confirmed or completed booking.
+    run("UPDATE bookings SET status = 'cancelled' WHERE id % 10 = 0 AND status IN ('confirmed', 'completed')").await;
+    // Move some by a day and a half (many across a local midnight, some across a month's end).
+    run(
+        "UPDATE bookings SET starts_at = starts_at + 129600, ends_at = ends_at + 129600, \
+         blocked_from = blocked_from + 129600, blocked_until = blocked_until + 129600 \
+         WHERE id % 10 = 3 AND status = 'cancelled'",
     )
+    .await;
+    // One used booking put across the local midnight between 31 August and 1 September.
+    let across = local(day(2026, 8, 31), 1380);
+    sqlx::query(
+        "UPDATE bookings SET starts_at = $1, ends_at = $2, blocked_from = $1, blocked_until = $2, status = 'completed' \
+         WHERE id = (SELECT MIN(id) FROM bookings WHERE status = 'cancelled')",
+    )
+    .bind(across)
+    .bind(across + 3 * 3600)
+    .execute(pool)
+    .await
     .unwrap();
-    let report = app
-        .state
-        .db
-        .report(Scope::Zone(ZoneId(zone)), q3, &Shanghai, today, 0.25)
-        .await
-        .unwrap();
-    assert!(report.totals.no_shows >= 1 && report.totals.cancelled >= 1 && report.totals.sme > 0);
+    // Recorded as no-shows; prices corrected; a booking moved to another resource; one deleted.
+    run("UPDATE bookings SET status = 'no_show' WHERE id % 17 = 5 AND status = 'completed'").await;
+    run("UPDATE bookings SET price_fen = price_fen + 100 WHERE id % 13 = 2").await;
+    run("UPDATE bookings SET resource_id = (SELECT MIN(id) FROM resources), organisation_id = (SELECT MAX(organisation_id) FROM bookings) \
+         WHERE id = (SELECT MAX(id) FROM bookings WHERE status = 'completed')").await;
+    run("DELETE FROM booking_events WHERE booking_id = (SELECT MIN(id) FROM bookings WHERE status = 'completed')").await;
+    run(
+        "DELETE FROM bookings WHERE id = (SELECT MIN(id) FROM bookings WHERE status = 'completed')",
+    )
+    .await;
+}
+
+/// The rollup tables' rows that count (zeros left by changes are equal to absence).
+async fn rollup_rows(app: &TestApp) -> Vec<Vec<i64>> {
+    let pool = app.state.db.pool();
+    let mut rows: Vec<Vec<i64>> = Vec::new();
+    let months: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT month_start, resource_id, used_s + 3 * no_show_s + 5 * external_s + 7 * sme_s, bookings_n + 3 * cancelled_n + 5 * no_shows_n, income_fen, \
+         used_s + no_show_s + external_s + sme_s + bookings_n + cancelled_n + no_shows_n + income_fen FROM usage_months \
+         WHERE used_s <> 0 OR no_show_s <> 0 OR external_s <> 0 OR sme_s <> 0 OR bookings_n <> 0 OR cancelled_n <> 0 OR no_shows_n <> 0 OR income_fen <> 0 \
+         ORDER BY 1, 2",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.extend(
+        months
+            .into_iter()
+            .map(|r| vec![r.0, r.1, r.2, r.3, r.4, r.5]),
+    );
+    let orgs: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT month_start, resource_id, organisation_id, n FROM usage_orgs WHERE n <> 0 ORDER BY 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.extend(orgs.into_iter().map(|r| vec![r.0, r.1, r.2, r.3]));
+    let heat: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT month_start, institution_id, minute, length_s, n FROM usage_heat WHERE n <> 0 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.extend(heat.into_iter().map(|r| vec![r.0, r.1, r.2, r.3, r.4]));
+    assert!(rows.len() > 100, "the rollups hold the generated zone");
+    rows
 }
