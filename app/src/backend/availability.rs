@@ -11,10 +11,6 @@ use crate::domain::time::TimeSlot;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
 
-/// The widest buffer any resource may have, so one range query finds every interval that can
-/// matter; generous on purpose.
-const BUFFER_MARGIN_SECONDS: i64 = 7 * 86_400;
-
 /// One page of a time-first search, and how many answered in all.
 #[derive(Debug, Clone)]
 pub struct FreeAnswer {
@@ -67,10 +63,21 @@ impl Db {
             .await?;
         let bookables = self.bookables().await?;
 
-        // Everything that blocks time in (or near) the range, for the filtered resources.
+        // Everything that blocks time in the range or within the widest buffer of it (a booking
+        // there can still keep a new one's buffer out), for the filtered resources.
+        let margin = 60
+            * bookables
+                .values()
+                .map(|b| {
+                    b.rules
+                        .buffer_before_minutes
+                        .max(b.rules.buffer_after_minutes)
+                })
+                .max()
+                .unwrap_or(0);
         let (from, until) = (
-            query.range.start().timestamp() - BUFFER_MARGIN_SECONDS,
-            query.range.end().timestamp() + BUFFER_MARGIN_SECONDS,
+            query.range.start().timestamp() - margin,
+            query.range.end().timestamp() + margin,
         );
         let n = args.len();
         // The lower bound on blocked_from turns the read into one range scan of an index.

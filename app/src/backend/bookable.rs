@@ -56,15 +56,14 @@ impl BookableCache {
     /// Every resource's rules, status and hours, current as of this call.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn current(&self, pool: &AnyPool) -> Result<Bookables, sqlx::Error> {
-        let (newest,): (i64,) =
-            sqlx::query_as("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM resource_changes")
-                .fetch_one(pool)
-                .await?;
-        let (recent,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM resource_changes WHERE seq > $1")
-                .bind(newest - WINDOW)
-                .fetch_one(pool)
-                .await?;
+        // One round trip: the newest entry, and how many lie in the window below it.
+        let (newest, recent): (i64, i64) = sqlx::query_as(
+            "WITH top(n) AS (SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM resource_changes) \
+             SELECT top.n, (SELECT COUNT(*) FROM resource_changes WHERE seq > top.n - $1) FROM top",
+        )
+        .bind(WINDOW)
+        .fetch_one(pool)
+        .await?;
         let version = (newest, recent);
         let mut state = self.state.lock().await;
         if let Some(copy) = state.as_ref().filter(|c| c.version == version) {

@@ -173,23 +173,16 @@ struct MonthSums {
 }
 
 /// A resource's opening hours as "weekday:opens-closes" entries joined by commas.
-fn parse_hours(raw: &str) -> (Vec<(u8, u16, u16)>, OpeningHours) {
-    let mut parts: Vec<(u8, u16, u16)> = raw
+fn parse_hours(raw: &str) -> OpeningHours {
+    let periods = raw
         .split(',')
         .filter_map(|p| {
             let (w, span) = p.split_once(':')?;
             let (o, c) = span.split_once('-')?;
-            Some((w.parse().ok()?, o.parse().ok()?, c.parse().ok()?))
+            OpeningPeriod::new(w.parse().ok()?, o.parse().ok()?, c.parse().ok()?).ok()
         })
         .collect();
-    parts.sort_unstable();
-    let hours = OpeningHours {
-        periods: parts
-            .iter()
-            .filter_map(|&(w, o, c)| OpeningPeriod::new(w, o, c).ok())
-            .collect(),
-    };
-    (parts, hours)
+    OpeningHours { periods }
 }
 
 /// The zone's closed days, and each resource's own.
@@ -540,16 +533,23 @@ impl Db {
                 sums.organisations.extend(part.organisations);
             }
         };
-        if let Some((a, b)) = split.whole {
+        if let Some(whole) = split.whole {
+            // A calendar year from its own rollups (one row per resource); else by month.
+            let (sums_table, orgs_table, key, (a, b)) = match split.year {
+                Some(y) => ("usage_years", "usage_orgs_years", "year_start", (y, y + 1)),
+                None => ("usage_months", "usage_orgs", "month_start", whole),
+            };
             let sql = format!(
-                "SELECT x.resource_id AS item, {sums} FROM usage_months x \
-                 WHERE x.month_start >= $2 AND x.month_start < $3 AND {of_scope} GROUP BY x.resource_id",
+                "SELECT x.resource_id AS item, {sums} FROM {sums_table} x \
+                 WHERE x.{key} >= $2 AND x.{key} < $3 AND {of_scope} GROUP BY x.resource_id",
                 sums = ROLLUP_SUMS,
             );
             let orgs = format!(
-                "SELECT x.resource_id, {list} FROM usage_orgs x \
-                 WHERE x.month_start >= $2 AND x.month_start < $3 AND x.n > 0 AND {of_scope} GROUP BY x.resource_id",
-                list = self.dialect().comma_list("x.organisation_id", true),
+                "SELECT x.resource_id, {list} FROM {orgs_table} x \
+                 WHERE x.{key} >= $2 AND x.{key} < $3 AND x.n > 0 AND {of_scope} GROUP BY x.resource_id",
+                list = self
+                    .dialect()
+                    .comma_list("x.organisation_id", split.year.is_none()),
             );
             let (sums, orgs) = tokio::try_join!(
                 sqlx::query_as::<_, MonthSums>(&sql)
@@ -729,26 +729,39 @@ impl Db {
         items: &[Item],
     ) -> Result<HashMap<i64, Vec<i64>>, sqlx::Error> {
         let (a, b) = period_bounds(tz, period);
-        let dialect = self.dialect();
-        let hours_sql = dialect.comma_list(
-            &dialect.concat(&[
-                "h.weekday",
-                "':'",
-                "h.opens_minute",
-                "'-'",
-                "h.closes_minute",
-            ]),
-            false,
-        );
-        let sql = format!(
-            "SELECT h.resource_id, {hours_sql} FROM opening_hours h JOIN resources r ON r.id = h.resource_id \
-             WHERE {} GROUP BY h.resource_id",
-            scope.resources_sql()
-        );
-        let hour_rows: Vec<(i64, String)> = sqlx::query_as(&sql)
-            .bind(scope.id())
-            .fetch_all(self.pool())
-            .await?;
+        // Weekly hours from this process's copy (kept for the time-first search); only resources
+        // without booking rules, which the copy leaves out, are read here.
+        let bookables = self.bookables().await?;
+        let missing: Vec<String> = items
+            .iter()
+            .filter(|i| !bookables.contains_key(&i.id))
+            .map(|i| i.id.to_string())
+            .collect();
+        let mut hour_rows: Vec<(i64, OpeningHours)> = items
+            .iter()
+            .filter_map(|i| bookables.get(&i.id).map(|b| (i.id, b.hours.clone())))
+            .collect();
+        if !missing.is_empty() {
+            let dialect = self.dialect();
+            let hours_sql = dialect.comma_list(
+                &dialect.concat(&[
+                    "h.weekday",
+                    "':'",
+                    "h.opens_minute",
+                    "'-'",
+                    "h.closes_minute",
+                ]),
+                false,
+            );
+            // Ids read from the database, written into the text.
+            let sql = format!(
+                "SELECT h.resource_id, {hours_sql} FROM opening_hours h \
+                 WHERE h.resource_id IN ({}) GROUP BY h.resource_id",
+                missing.join(",")
+            );
+            let rows: Vec<(i64, String)> = sqlx::query_as(&sql).fetch_all(self.pool()).await?;
+            hour_rows.extend(rows.into_iter().map(|(id, raw)| (id, parse_hours(&raw))));
+        }
 
         let sql = format!(
             "SELECT k.resource_id, k.starts_at, k.ends_at FROM blackouts k JOIN resources r ON r.id = k.resource_id \
@@ -786,14 +799,18 @@ impl Db {
                 .collect::<Vec<i64>>()
         };
 
-        let wanted: std::collections::HashSet<i64> = items.iter().map(|i| i.id).collect();
         let mut shared: HashMap<Vec<(u8, u16, u16)>, Vec<i64>> = HashMap::new();
         let mut out = HashMap::new();
-        for (rid, raw) in hour_rows {
-            if !wanted.contains(&rid) {
+        for (rid, hours) in hour_rows {
+            if hours.periods.is_empty() {
                 continue;
             }
-            let (key, hours) = parse_hours(&raw);
+            let mut key: Vec<(u8, u16, u16)> = hours
+                .periods
+                .iter()
+                .map(|p| (p.weekday, p.opens_minute, p.closes_minute))
+                .collect();
+            key.sort_unstable();
             let own_blackouts = blackouts.get(&rid).map(Vec::as_slice).unwrap_or_default();
             let own_closed = closed.get(&rid);
             let figures = if own_blackouts.is_empty() && own_closed.is_none() {

@@ -30,6 +30,8 @@ pub struct Split {
     pub edges: Vec<(usize, (i64, i64))>,
     /// Every month's `[start, end)`, in order.
     pub months: Vec<(i64, i64)>,
+    /// The start of the calendar year when the period is exactly one (year rollups answer it).
+    pub year: Option<i64>,
 }
 
 impl Split {
@@ -38,6 +40,7 @@ impl Split {
             whole: None,
             edges: Vec::new(),
             months: Vec::new(),
+            year: None,
         };
         for (i, (from, to)) in period.months().into_iter().enumerate() {
             let bounds = super::report::period_bounds(
@@ -59,27 +62,57 @@ impl Split {
                 split.edges.push((i, bounds));
             }
         }
+        let calendar_year = period.from.month() == 1
+            && period.from.day() == 1
+            && period.to.month() == 12
+            && period.to.day() == 31
+            && period.from.year() == period.to.year();
+        if calendar_year && split.edges.is_empty() {
+            split.year = split.whole.map(|w| w.0);
+        }
         split
     }
 }
 
-/// The zone's local months over [`YEARS`]: (start, end, UTC offset at the start in seconds).
-fn calendar<Tz: TimeZone>(tz: &Tz) -> Vec<(i64, i64, i64)> {
+/// One local month of the calendar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Month {
+    start: i64,
+    end: i64,
+    year_start: i64,
+    /// The UTC offset at its start, in seconds.
+    offset: i64,
+}
+
+/// The zone's local months over [`YEARS`].
+fn calendar<Tz: TimeZone>(tz: &Tz) -> Vec<Month> {
+    let firsts: Vec<NaiveDate> = YEARS
+        .flat_map(|y| (1..=12).filter_map(move |m| NaiveDate::from_ymd_opt(y, m, 1)))
+        .chain(NaiveDate::from_ymd_opt(YEARS.end() + 1, 1, 1))
+        .collect();
     let midnight = |d: NaiveDate| {
         tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
             .earliest()
-            .map(|t| (t.with_timezone(&Utc).timestamp(), t.offset().fix()))
+            .map(|t| {
+                (
+                    t.with_timezone(&Utc).timestamp(),
+                    i64::from(t.offset().fix().local_minus_utc()),
+                )
+            })
     };
-    let firsts = YEARS
-        .flat_map(|y| (1..=12).filter_map(move |m| NaiveDate::from_ymd_opt(y, m, 1)))
-        .chain(NaiveDate::from_ymd_opt(YEARS.end() + 1, 1, 1));
-    let starts: Vec<(i64, i64)> = firsts
-        .filter_map(midnight)
-        .map(|(t, offset)| (t, i64::from(offset.local_minus_utc())))
-        .collect();
-    starts
+    firsts
         .windows(2)
-        .map(|w| (w[0].0, w[1].0, w[0].1))
+        .filter_map(|w| {
+            let (start, offset) = midnight(w[0])?;
+            let (end, _) = midnight(w[1])?;
+            let (year_start, _) = midnight(w[0].with_month(1)?)?;
+            Some(Month {
+                start,
+                end,
+                year_start,
+                offset,
+            })
+        })
         .collect()
 }
 
@@ -90,16 +123,16 @@ async fn stored_fingerprint(conn: &mut sqlx::AnyConnection) -> Result<Option<Str
 }
 
 /// A name for a calendar: its size and an FNV-1a hash of its numbers.
-fn fingerprint(rows: &[(i64, i64, i64)]) -> String {
+fn fingerprint(months: &[Month]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (s, e, o) in rows {
-        for v in [s, e, o] {
+    for m in months {
+        for v in [m.start, m.end, m.year_start, m.offset] {
             for byte in v.to_le_bytes() {
                 hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
             }
         }
     }
-    format!("{}:{hash:016x}", rows.len())
+    format!("{}:{hash:016x}", months.len())
 }
 
 impl Db {
@@ -148,11 +181,18 @@ impl Db {
     async fn rebuild_rollups(
         &self,
         conn: &mut sqlx::AnyConnection,
-        rows: &[(i64, i64, i64)],
+        rows: &[Month],
         fingerprint: &str,
     ) -> Result<(), sqlx::Error> {
         let started = std::time::Instant::now();
-        for table in ["report_months", "usage_months", "usage_orgs", "usage_heat"] {
+        for table in [
+            "report_months",
+            "usage_months",
+            "usage_orgs",
+            "usage_years",
+            "usage_orgs_years",
+            "usage_heat",
+        ] {
             conn.execute(format!("DELETE FROM {table}").as_str())
                 .await?;
         }
@@ -160,10 +200,10 @@ impl Db {
             // Numbers computed here, not typed by anyone: written into the text.
             let values: Vec<String> = chunk
                 .iter()
-                .map(|(s, e, o)| format!("({s}, {e}, {o})"))
+                .map(|m| format!("({}, {}, {}, {})", m.start, m.end, m.year_start, m.offset))
                 .collect();
             let sql = format!(
-                "INSERT INTO report_months (starts_at, ends_at, utc_offset) VALUES {}",
+                "INSERT INTO report_months (starts_at, ends_at, year_start, utc_offset) VALUES {}",
                 values.join(", ")
             );
             conn.execute(sql.as_str()).await?;

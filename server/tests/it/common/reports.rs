@@ -701,6 +701,21 @@ async fn rollup_rows(app: &TestApp) -> Vec<Vec<i64>> {
     .await
     .unwrap();
     rows.extend(heat.into_iter().map(|r| vec![r.0, r.1, r.2, r.3, r.4]));
+    let years: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT year_start, resource_id, used_s + 3 * no_show_s + 5 * external_s + 7 * sme_s, bookings_n + 3 * cancelled_n + 5 * no_shows_n, income_fen \
+         FROM usage_years WHERE used_s <> 0 OR no_show_s <> 0 OR bookings_n <> 0 OR cancelled_n <> 0 OR income_fen <> 0 ORDER BY 1, 2",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.extend(years.into_iter().map(|r| vec![r.0, r.1, r.2, r.3, r.4]));
+    let org_years: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT year_start, resource_id, organisation_id, n FROM usage_orgs_years WHERE n <> 0 ORDER BY 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.extend(org_years.into_iter().map(|r| vec![r.0, r.1, r.2, r.3]));
     assert!(rows.len() > 100, "the rollups hold the generated zone");
     rows
 }
