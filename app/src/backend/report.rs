@@ -15,7 +15,7 @@ use crate::domain::report::{
 };
 use crate::domain::schedule::{OpeningHours, OpeningPeriod};
 use crate::domain::time::TimeSlot;
-use crate::domain::utilisation::available_seconds;
+use crate::domain::utilisation::{available_seconds, blacked_out_seconds};
 use chrono::{NaiveDate, Offset, TimeZone, Utc};
 use std::collections::HashMap;
 
@@ -519,6 +519,7 @@ impl Db {
 
     /// Per resource over the period: the whole months from the rollups, the partial months at the
     /// edges from the bookings.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn sums_by_resource(
         &self,
         scope: Scope,
@@ -592,6 +593,7 @@ impl Db {
     }
 
     /// Per month of the period: whole months from the rollups, partial ones from the bookings.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn sums_by_month(
         &self,
         scope: Scope,
@@ -628,6 +630,7 @@ impl Db {
     /// The weekday × hour grid's groups over the period: whole months from the rollups (each
     /// booking cut at month boundaries, which spreads over the same hours), edges from the
     /// bookings.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn heatmap_groups(
         &self,
         scope: Scope,
@@ -659,6 +662,7 @@ impl Db {
         Ok(out)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn scope_resources(&self, scope: Scope) -> Result<Vec<Item>, sqlx::Error> {
         let sql = format!(
             "SELECT r.id, r.name_zh, r.name_en, r.status, r.institution_id, r.category_id \
@@ -694,6 +698,7 @@ impl Db {
     }
 
     /// The institutions of the scope's zone (or the one institution) and every category, by id.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn report_names(
         &self,
         scope: Scope,
@@ -720,7 +725,9 @@ impl Db {
     }
 
     /// Available seconds of each resource in each month of the period. Resources with the same
-    /// weekly hours and no closed days or blackouts of their own share one computation.
+    /// weekly hours and no closed days of their own share one computation, less what each one's
+    /// blackouts take.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn available_by_resource<Tz: TimeZone>(
         &self,
         scope: Scope,
@@ -813,11 +820,18 @@ impl Db {
             key.sort_unstable();
             let own_blackouts = blackouts.get(&rid).map(Vec::as_slice).unwrap_or_default();
             let own_closed = closed.get(&rid);
-            let figures = if own_blackouts.is_empty() && own_closed.is_none() {
-                shared
+            let figures = if own_closed.is_none() {
+                // The pattern's figures, less what this resource's blackouts take.
+                let mut figures = shared
                     .entry(key)
                     .or_insert_with(|| per_month(&hours, &zone_closed, &[]))
-                    .clone()
+                    .clone();
+                if !own_blackouts.is_empty() {
+                    for (f, m) in figures.iter_mut().zip(&months) {
+                        *f -= blacked_out_seconds(&hours, tz, m, &zone_closed, own_blackouts);
+                    }
+                }
+                figures
             } else {
                 let mut days = zone_closed.clone();
                 days.extend(own_closed.into_iter().flatten().copied());
@@ -861,6 +875,7 @@ impl Db {
 
     /// Accreditation of the scope's resources: the expired and expiring entries, and counts of all
     /// entries by standing on `today`.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn accreditation_overview(
         &self,
         scope: Scope,

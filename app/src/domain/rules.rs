@@ -185,11 +185,6 @@ impl BookingRules {
         if s.status != ResourceStatus::Available {
             return Vec::new();
         }
-        let earliest = s.now + Duration::minutes(self.min_notice_minutes);
-        let latest_start = s.now + Duration::days(self.max_notice_days);
-        let Some(range) = TimeSlot::new(range.start().max(earliest), range.end()).ok() else {
-            return Vec::new();
-        };
         let local = |t: DateTime<Utc>| t.with_timezone(s.tz).date_naive();
         let open = s.hours.open_windows(
             s.tz,
@@ -197,6 +192,25 @@ impl BookingRules {
             local(range.end()),
             s.closed_days,
         );
+        self.free_windows_within(s, range, &open)
+    }
+
+    /// [`Self::free_windows`] given the resource's open windows over (at least) the local days of
+    /// `range`, which resources with the same hours and closed days share.
+    pub fn free_windows_within<Tz: TimeZone>(
+        &self,
+        s: &Situation<'_, Tz>,
+        range: &TimeSlot,
+        open: &[TimeSlot],
+    ) -> Vec<TimeSlot> {
+        if s.status != ResourceStatus::Available {
+            return Vec::new();
+        }
+        let earliest = s.now + Duration::minutes(self.min_notice_minutes);
+        let latest_start = s.now + Duration::days(self.max_notice_days);
+        let Some(range) = TimeSlot::new(range.start().max(earliest), range.end()).ok() else {
+            return Vec::new();
+        };
         let open: Vec<TimeSlot> = open.iter().filter_map(|w| w.intersection(&range)).collect();
         // A booking [a, b) blocks [a - before, b + after): it must keep clear of each taken
         // interval [x, y), so a ∉ (x - after, y + before) and likewise for the whole booking.

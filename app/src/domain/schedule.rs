@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One opening period on a weekday, in local minutes since midnight: [opens, closes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OpeningPeriod {
     /// 1 = Monday … 7 = Sunday (ISO 8601).
     pub weekday: u8,
@@ -39,7 +39,7 @@ impl OpeningPeriod {
 }
 
 /// A resource's weekly opening hours.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OpeningHours {
     pub periods: Vec<OpeningPeriod>,
 }

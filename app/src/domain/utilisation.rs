@@ -35,6 +35,31 @@ pub fn available_seconds<Tz: TimeZone>(
         .sum()
 }
 
+/// Seconds of `period` in which the resource would be open but is blacked out, reading the
+/// opening hours of the blacked-out days only: [`available_seconds`] without the blackouts less
+/// this is [`available_seconds`] with them, so resources sharing weekly hours can share the first.
+pub fn blacked_out_seconds<Tz: TimeZone>(
+    hours: &OpeningHours,
+    tz: &Tz,
+    period: &TimeSlot,
+    closed_days: &[NaiveDate],
+    blackouts: &[TimeSlot],
+) -> i64 {
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(tz).date_naive();
+    normalize(blackouts.to_vec())
+        .iter()
+        .filter_map(|b| b.intersection(period))
+        .map(|b| {
+            hours
+                .open_windows(tz, local(b.start()), local(b.end()), closed_days)
+                .iter()
+                .filter_map(|w| w.intersection(&b))
+                .map(|w| w.minutes() * 60)
+                .sum::<i64>()
+        })
+        .sum()
+}
+
 /// Seconds of `period` covered by `bookings` (which never overlap one another).
 pub fn used_seconds(period: &TimeSlot, bookings: &[TimeSlot]) -> i64 {
     bookings
@@ -99,6 +124,41 @@ mod tests {
         // A period starting mid-day counts only what lies inside it.
         let part = TimeSlot::new(at(7, 13), at(8, 0)).unwrap();
         assert_eq!(available_seconds(&hours, &Utc, &part, &[], &[]), 4 * 3600);
+    }
+
+    proptest::proptest! {
+        /// Open time less the blacked-out open time is the available time, whatever the blackouts.
+        #[test]
+        fn blacked_out_time_is_what_blackouts_take_from_open_time(
+            spans in proptest::collection::vec((0i64..14 * 24, 1i64..80), 0..6),
+            closed_day in proptest::option::of(7u32..14),
+            opens in 0u16..720,
+            length in 60u16..720,
+        ) {
+            let hours = OpeningHours {
+                periods: (1..=6)
+                    .map(|d| OpeningPeriod::new(d, opens, opens + length).unwrap())
+                    .collect(),
+            };
+            let period = TimeSlot::new(at(7, 5), at(14, 19)).unwrap();
+            let blackouts: Vec<TimeSlot> = spans
+                .iter()
+                .filter_map(|&(h, len)| {
+                    let start = at(6, 0) + chrono::Duration::hours(h);
+                    TimeSlot::new(start, start + chrono::Duration::hours(len)).ok()
+                })
+                .collect();
+            let closed: Vec<NaiveDate> = closed_day
+                .and_then(|d| NaiveDate::from_ymd_opt(2026, 12, d))
+                .into_iter()
+                .collect();
+            let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+            proptest::prop_assert_eq!(
+                available_seconds(&hours, &shanghai, &period, &closed, &[])
+                    - blacked_out_seconds(&hours, &shanghai, &period, &closed, &blackouts),
+                available_seconds(&hours, &shanghai, &period, &closed, &blackouts)
+            );
+        }
     }
 
     #[test]
