@@ -81,6 +81,16 @@ CREATE TABLE usage_heat (
     PRIMARY KEY (month_start, institution_id, minute, length_s)
 );
 
+-- The same per calendar year (a third of the rows), kept from the monthly rows.
+CREATE TABLE usage_heat_years (
+    year_start      BIGINT NOT NULL,
+    institution_id  BIGINT NOT NULL,
+    minute          BIGINT NOT NULL,
+    length_s        BIGINT NOT NULL,
+    n               BIGINT NOT NULL,
+    PRIMARY KEY (year_start, institution_id, minute, length_s)
+);
+
 -- A booking's share of each month it overlaps, added (k = 1) or taken away (k = -1). A month
 -- starts at most 31 days before any instant in it; the lower bound keeps the month lookup short.
 -- Each statement touches its rows in key order; one booking changes per transaction here.
@@ -189,3 +199,21 @@ CREATE TRIGGER usage_years_carry AFTER INSERT OR UPDATE ON usage_months
     FOR EACH ROW EXECUTE FUNCTION usage_years_carry();
 CREATE TRIGGER usage_orgs_years_carry AFTER INSERT OR UPDATE ON usage_orgs
     FOR EACH ROW EXECUTE FUNCTION usage_orgs_years_carry();
+
+CREATE FUNCTION usage_heat_years_carry() RETURNS trigger AS $$
+DECLARE
+    y BIGINT := (SELECT m.year_start FROM report_months m WHERE m.starts_at = NEW.month_start);
+    delta BIGINT := NEW.n;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        delta := NEW.n - OLD.n;
+    END IF;
+    INSERT INTO usage_heat_years (year_start, institution_id, minute, length_s, n)
+    VALUES (y, NEW.institution_id, NEW.minute, NEW.length_s, delta)
+    ON CONFLICT (year_start, institution_id, minute, length_s) DO UPDATE SET n = usage_heat_years.n + EXCLUDED.n;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER usage_heat_years_carry AFTER INSERT OR UPDATE ON usage_heat
+    FOR EACH ROW EXECUTE FUNCTION usage_heat_years_carry();

@@ -81,6 +81,16 @@ CREATE TABLE usage_heat (
     PRIMARY KEY (month_start, institution_id, minute, length_s)
 ) WITHOUT ROWID;
 
+-- The same per calendar year (a third of the rows), kept from the monthly rows.
+CREATE TABLE usage_heat_years (
+    year_start      INTEGER NOT NULL,
+    institution_id  INTEGER NOT NULL,
+    minute          INTEGER NOT NULL,
+    length_s        INTEGER NOT NULL,
+    n               INTEGER NOT NULL,
+    PRIMARY KEY (year_start, institution_id, minute, length_s)
+) WITHOUT ROWID;
+
 -- One booking's share to add (k = 1) or take away (k = -1): the booking triggers below write a row
 -- here and the trigger on it applies the share to each month the booking overlaps, so the
 -- arithmetic is written once. The row is removed at once; the table stays empty.
@@ -191,5 +201,20 @@ CREATE TRIGGER usage_orgs_years_update AFTER UPDATE ON usage_orgs
 BEGIN
     UPDATE usage_orgs_years SET n = n + NEW.n - OLD.n
     WHERE resource_id = NEW.resource_id AND organisation_id = NEW.organisation_id
+      AND year_start = (SELECT m.year_start FROM report_months m WHERE m.starts_at = NEW.month_start);
+END;
+
+CREATE TRIGGER usage_heat_years_insert AFTER INSERT ON usage_heat
+BEGIN
+    INSERT INTO usage_heat_years (year_start, institution_id, minute, length_s, n)
+    SELECT m.year_start, NEW.institution_id, NEW.minute, NEW.length_s, NEW.n
+    FROM report_months m WHERE m.starts_at = NEW.month_start
+    ON CONFLICT (year_start, institution_id, minute, length_s) DO UPDATE SET n = n + excluded.n;
+END;
+
+CREATE TRIGGER usage_heat_years_update AFTER UPDATE ON usage_heat
+BEGIN
+    UPDATE usage_heat_years SET n = n + NEW.n - OLD.n
+    WHERE institution_id = NEW.institution_id AND minute = NEW.minute AND length_s = NEW.length_s
       AND year_start = (SELECT m.year_start FROM report_months m WHERE m.starts_at = NEW.month_start);
 END;

@@ -7,7 +7,9 @@
 
 use super::rollups::Split;
 use super::Db;
-use crate::domain::catalogue::{AccreditationBody, AccreditationStanding, Bilingual, Named};
+use crate::domain::catalogue::{
+    AccreditationBody, AccreditationStanding, Bilingual, Named, EXPIRY_WARNING_DAYS,
+};
 use crate::domain::ids::{OrganisationId, ResourceId, ZoneId};
 use crate::domain::report::{
     roll_up, spread_heatmap, AccreditationCounts, AccreditationLine, Figures, Line, MonthLine,
@@ -639,11 +641,15 @@ impl Db {
         offset: i64,
     ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
         let mut out = Vec::new();
-        if let Some((a, b)) = split.whole {
+        if let Some(months) = split.whole {
             let institutions = scope.institutions_sql(whole);
+            let (table, key, (a, b)) = match split.year {
+                Some(y) => ("usage_heat_years", "year_start", (y, y + 1)),
+                None => ("usage_heat", "month_start", months),
+            };
             let sql = format!(
-                "SELECT x.minute, x.length_s, CAST(SUM(x.n) AS BIGINT) FROM usage_heat x \
-                 WHERE x.month_start >= $2 AND x.month_start < $3 AND {institutions} \
+                "SELECT x.minute, x.length_s, CAST(SUM(x.n) AS BIGINT) FROM {table} x \
+                 WHERE x.{key} >= $2 AND x.{key} < $3 AND {institutions} \
                  GROUP BY x.minute, x.length_s HAVING SUM(x.n) > 0",
             );
             out = sqlx::query_as(&sql)
@@ -881,11 +887,26 @@ impl Db {
         scope: Scope,
         today: NaiveDate,
     ) -> Result<(Vec<AccreditationLine>, AccreditationCounts), sqlx::Error> {
+        // Valid entries (in force and not within the warning period, as `AccreditationStanding::on`
+        // judges) are only counted; the others are listed.
+        let valid = "a.valid_from <= $2 AND a.valid_until > $3";
+        let of_scope = format!(
+            "FROM accreditations a JOIN resources r ON r.id = a.resource_id JOIN organisations o ON o.id = r.institution_id \
+             WHERE {} AND r.status <> 'retired'",
+            scope.resources_sql()
+        );
+        let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        let warned = day(today + chrono::Duration::days(EXPIRY_WARNING_DAYS));
+        let valid_count: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) {of_scope} AND {valid}"))
+                .bind(scope.id())
+                .bind(day(today))
+                .bind(&warned)
+                .fetch_one(self.pool())
+                .await?;
         let sql = format!(
             "SELECT r.id, r.name_zh, r.name_en, o.name_zh, o.name_en, a.body, a.certificate_number, a.valid_from, a.valid_until \
-             FROM accreditations a JOIN resources r ON r.id = a.resource_id JOIN organisations o ON o.id = r.institution_id \
-             WHERE {} AND r.status <> 'retired' ORDER BY a.valid_until, r.id",
-            scope.resources_sql()
+             {of_scope} AND NOT ({valid}) ORDER BY a.valid_until, r.id"
         );
         type Row = (
             i64,
@@ -900,9 +921,14 @@ impl Db {
         );
         let rows: Vec<Row> = sqlx::query_as(&sql)
             .bind(scope.id())
+            .bind(day(today))
+            .bind(&warned)
             .fetch_all(self.pool())
             .await?;
-        let mut counts = AccreditationCounts::default();
+        let mut counts = AccreditationCounts {
+            valid: valid_count,
+            ..AccreditationCounts::default()
+        };
         let mut lines = Vec::new();
         for (rid, rzh, ren, izh, ien, body, certificate, from, until) in rows {
             let (Ok(from), Ok(until), Some(body)) = (

@@ -192,6 +192,7 @@ impl Db {
             "usage_years",
             "usage_orgs_years",
             "usage_heat",
+            "usage_heat_years",
         ] {
             conn.execute(format!("DELETE FROM {table}").as_str())
                 .await?;

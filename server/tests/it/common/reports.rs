@@ -716,6 +716,17 @@ async fn rollup_rows(app: &TestApp) -> Vec<Vec<i64>> {
     .await
     .unwrap();
     rows.extend(org_years.into_iter().map(|r| vec![r.0, r.1, r.2, r.3]));
+    let heat_years: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT year_start, institution_id, minute, length_s, n FROM usage_heat_years WHERE n <> 0 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.extend(
+        heat_years
+            .into_iter()
+            .map(|r| vec![r.0, r.1, r.2, r.3, r.4]),
+    );
     assert!(rows.len() > 100, "the rollups hold the generated zone");
     rows
 }
