@@ -187,6 +187,9 @@ fn parse_hours(raw: &str) -> OpeningHours {
     OpeningHours { periods }
 }
 
+/// Names by id (institutions, categories).
+type Names = HashMap<i64, Bilingual>;
+
 /// The zone's closed days, and each resource's own.
 pub type ClosedDays = (Vec<NaiveDate>, HashMap<i64, Vec<NaiveDate>>);
 
@@ -705,10 +708,7 @@ impl Db {
 
     /// The institutions of the scope's zone (or the one institution) and every category, by id.
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn report_names(
-        &self,
-        scope: Scope,
-    ) -> Result<(HashMap<i64, Bilingual>, HashMap<i64, Bilingual>), sqlx::Error> {
+    async fn report_names(&self, scope: Scope) -> Result<(Names, Names), sqlx::Error> {
         let sql = match scope {
             Scope::Zone(_) => {
                 "SELECT id, name_zh, name_en FROM organisations WHERE kind = 'institution' AND zone_id = $1"
