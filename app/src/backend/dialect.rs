@@ -50,6 +50,15 @@ impl Dialect {
         format!("({} - {})", self.least(end, to), self.greatest(start, from))
     }
 
+    /// The values of an expression joined with `separator` (a literal without quotes), in one
+    /// group; NULLs are left out.
+    pub fn joined(self, expression: &str, separator: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("GROUP_CONCAT({expression}, '{separator}')"),
+            Dialect::Postgres => format!("string_agg(CAST({expression} AS TEXT), '{separator}')"),
+        }
+    }
+
     /// The values of an integer or text expression joined with commas, in one group; `distinct`
     /// keeps each value once. NULLs are left out on both backends.
     pub fn comma_list(self, expression: &str, distinct: bool) -> String {

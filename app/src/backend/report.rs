@@ -1,9 +1,10 @@
-//! Utilisation and sharing reports (definitions in `domain::report`). The bookings of the period
-//! are summed in the database — per resource, per month and per start minute of the week — by range
-//! scans of the `bookings_report` covering index, three queries at once; only those sums (one row
-//! per resource, month or heatmap group) reach the process. Available time comes from the opening
-//! hours, computed once per distinct weekly pattern and per resource only where closed days or
-//! blackouts of its own make it differ.
+//! Utilisation and sharing reports (definitions in `domain::report`). The period's whole months
+//! (or its calendar year) are read from the rollups the booking triggers keep (`rollups`); the
+//! partial months at a custom period's edges are summed from the bookings — per resource, per month
+//! and per start minute of the week — by range scans of the `bookings_report` covering index. Only
+//! sums (one row per resource, month or heatmap group) reach the process. Available time comes from
+//! the opening hours, computed once per distinct weekly pattern, less each resource's blackouts,
+//! and per resource only where closed days of its own make it differ.
 
 use super::rollups::Split;
 use super::Db;
@@ -119,6 +120,18 @@ const ROLLUP_SUMS: &str = "CAST(SUM(x.used_s) AS BIGINT) AS used_s, CAST(SUM(x.n
     CAST(SUM(x.external_s) AS BIGINT) AS external_s, CAST(SUM(x.sme_s) AS BIGINT) AS sme_s, \
     CAST(SUM(x.bookings_n) AS BIGINT) AS bookings_n, CAST(SUM(x.cancelled_n) AS BIGINT) AS cancelled_n, \
     CAST(SUM(x.no_shows_n) AS BIGINT) AS no_shows_n, CAST(SUM(x.income_fen) AS BIGINT) AS income_fen";
+
+/// The names of the eight sums, in the order of [`SumColumns`].
+const SUM_NAMES: [&str; 8] = [
+    "used_s",
+    "no_show_s",
+    "external_s",
+    "sme_s",
+    "bookings_n",
+    "cancelled_n",
+    "no_shows_n",
+    "income_fen",
+];
 
 /// Ids joined by commas (as `Dialect::comma_list` gives them).
 fn parse_ids(list: Option<String>) -> Vec<i64> {
@@ -545,45 +558,61 @@ impl Db {
                 Some(y) => ("usage_years", "usage_orgs_years", "year_start", (y, y + 1)),
                 None => ("usage_months", "usage_orgs", "month_start", whole),
             };
+            // One text for the whole answer — "id:eight sums:organisations;…" — rather than a row
+            // per resource: through the driver each row costs more than the sums (measured).
+            let d = self.dialect();
+            let fields: Vec<String> = SUM_NAMES.iter().map(|n| format!("s.{n}")).collect();
+            let mut record: Vec<&str> = vec!["s.rid"];
+            for f in &fields {
+                record.extend(["':'", f.as_str()]);
+            }
+            record.extend(["':'", "COALESCE(o.list, '')"]);
             let sql = format!(
-                "SELECT x.resource_id AS item, {sums} FROM {sums_table} x \
-                 WHERE x.{key} >= $2 AND x.{key} < $3 AND {of_scope} GROUP BY x.resource_id",
+                "SELECT {answer} FROM (\
+                   SELECT x.resource_id AS rid, {sums} FROM {sums_table} x \
+                   WHERE x.{key} >= $2 AND x.{key} < $3 AND {of_scope} GROUP BY x.resource_id) s \
+                 LEFT JOIN (\
+                   SELECT x.resource_id AS rid, {list} AS list FROM {orgs_table} x \
+                   WHERE x.{key} >= $2 AND x.{key} < $3 AND x.n > 0 AND {of_scope} GROUP BY x.resource_id) o \
+                 ON o.rid = s.rid",
+                answer = d.joined(&d.concat(&record), ";"),
                 sums = ROLLUP_SUMS,
+                list = d.comma_list("x.organisation_id", split.year.is_none()),
             );
-            let orgs = format!(
-                "SELECT x.resource_id, {list} FROM {orgs_table} x \
-                 WHERE x.{key} >= $2 AND x.{key} < $3 AND x.n > 0 AND {of_scope} GROUP BY x.resource_id",
-                list = self
-                    .dialect()
-                    .comma_list("x.organisation_id", split.year.is_none()),
-            );
-            let (sums, orgs) = tokio::try_join!(
-                sqlx::query_as::<_, MonthSums>(&sql)
-                    .bind(scope.id())
-                    .bind(a)
-                    .bind(b)
-                    .fetch_all(self.pool()),
-                sqlx::query_as::<_, (i64, Option<String>)>(&orgs)
-                    .bind(scope.id())
-                    .bind(a)
-                    .bind(b)
-                    .fetch_all(self.pool()),
-            )?;
-            let mut whole: HashMap<i64, Sums> = sums
-                .into_iter()
-                .map(|r| {
-                    let figures = r.sums.into();
-                    (
-                        r.item,
-                        Sums {
-                            figures,
-                            organisations: Vec::new(),
-                        },
-                    )
-                })
-                .collect();
-            for (id, list) in orgs {
-                whole.entry(id).or_default().organisations = parse_ids(list);
+            let text: Option<String> = sqlx::query_scalar(&sql)
+                .bind(scope.id())
+                .bind(a)
+                .bind(b)
+                .fetch_one(self.pool())
+                .await?;
+            let mut whole: HashMap<i64, Sums> = HashMap::new();
+            for record in text.as_deref().unwrap_or_default().split(';') {
+                let mut parts = record.split(':');
+                let Some(Ok(id)) = parts.next().map(str::parse::<i64>) else {
+                    continue;
+                };
+                let mut v = [0i64; 8];
+                for slot in v.iter_mut() {
+                    *slot = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                }
+                let figures = Figures::from(SumColumns {
+                    used_s: v[0],
+                    no_show_s: v[1],
+                    external_s: v[2],
+                    sme_s: v[3],
+                    bookings_n: v[4],
+                    cancelled_n: v[5],
+                    no_shows_n: v[6],
+                    income_fen: v[7],
+                });
+                let organisations = parse_ids(parts.next().map(str::to_string));
+                whole.insert(
+                    id,
+                    Sums {
+                        figures,
+                        organisations,
+                    },
+                );
             }
             add(whole);
         }
