@@ -80,6 +80,8 @@ async fn page_report(which: Which, query: ReportQuery) -> Result<Report, AppErro
         let mut report = read_report(&state, actor.as_ref(), which, &query).await?;
         report.resources.truncate(RESOURCE_ROWS_SHOWN);
         report.idle.truncate(RESOURCE_ROWS_SHOWN);
+        // Expiring first, then the most recently expired; the workbook lists every one.
+        report.accreditation.truncate(RESOURCE_ROWS_SHOWN);
         Ok(report)
     })
     .await

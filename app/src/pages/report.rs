@@ -236,6 +236,8 @@ fn ReportView(report: Report, which: Which, selected: ReportQuery) -> impl IntoV
     let (total_resources, idle_count) = (report.resource_count, report.idle_count);
     let below = (report.idle_below * 100.0).round() as i64;
     let counts = report.accreditation_counts;
+    let listed_accreditation = (counts.expiring + counts.expired) as usize;
+    let shown_accreditation = report.accreditation.len();
     let institution_id = match &report.scope {
         ReportScope::Institution { id, .. } => Some(id.0),
         ReportScope::Zone { .. } => None,
@@ -311,6 +313,9 @@ fn ReportView(report: Report, which: Which, selected: ReportQuery) -> impl IntoV
     }.into_any()).into_any();
     let accreditation = section(TableName::Accreditation, view! {
         <p class="muted">{t!(i18n, report.accreditation_counts, valid = counts.valid, expiring = counts.expiring, expired = counts.expired)}</p>
+        {(listed_accreditation > shown_accreditation).then(|| view! {
+            <p class="muted">{t!(i18n, report.accreditation_rows_shown, shown = shown_accreditation, total = listed_accreditation)}</p>
+        })}
         <DataTable table=table(TableName::Accreditation) caption=caption(TableName::Accreditation) />
     }.into_any()).into_any();
     view! {
