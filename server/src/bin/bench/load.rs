@@ -186,6 +186,23 @@ async fn insert_limit(state: &AppState, count: usize) -> anyhow::Result<f64> {
     Ok(rate)
 }
 
+/// Signs `email` in with the generated zone's password over HTTP; its session token.
+async fn sign_in(addr: std::net::SocketAddr, email: &str) -> anyhow::Result<String> {
+    let body = format!(
+        "email={}&password={}",
+        encode(email),
+        encode(app::backend::demo::DEMO_PASSWORD)
+    );
+    let (status, response) = request(addr, "POST", "/api/sign_in", &body, "").await;
+    anyhow::ensure!(status == 200, "sign-in of {email}: {status}");
+    Ok(response
+        .split("labshare_session=")
+        .nth(1)
+        .and_then(|t| t.split(';').next())
+        .unwrap_or_default()
+        .to_string())
+}
+
 pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
     let mut report = Report::default();
     let rss_idle = crate::stats::resident_kb();
@@ -209,20 +226,7 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
     );
     let mut sessions = Vec::new();
     for email in &emails {
-        let body = format!(
-            "email={}&password={}",
-            encode(email),
-            encode(app::backend::demo::DEMO_PASSWORD)
-        );
-        let (status, response) = request(addr, "POST", "/api/sign_in", &body, "").await;
-        anyhow::ensure!(status == 200, "sign-in of {email}: {status}");
-        let token = response
-            .split("labshare_session=")
-            .nth(1)
-            .and_then(|t| t.split(';').next())
-            .unwrap_or_default()
-            .to_string();
-        sessions.push(token);
+        sessions.push(sign_in(addr, email).await?);
     }
     let sessions = Arc::new(sessions);
     let resources = Arc::new(bench_resources(&state, 64).await?);
@@ -395,19 +399,7 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
             );
         }
         // 5. The zone report for this year, as its manager reads it (page and workbook).
-        let body = format!(
-            "email={}&password={}",
-            encode("manager@bench.example"),
-            encode(app::backend::demo::DEMO_PASSWORD)
-        );
-        let (status, response) = request(addr, "POST", "/api/sign_in", &body, "").await;
-        anyhow::ensure!(status == 200, "sign-in of the zone manager: {status}");
-        let manager = response
-            .split("labshare_session=")
-            .nth(1)
-            .and_then(|t| t.split(';').next())
-            .unwrap_or_default()
-            .to_string();
+        let manager = sign_in(addr, "manager@bench.example").await?;
         for (name, path) in [
             ("zone report page, this year", "/reports?kind=year"),
             (
