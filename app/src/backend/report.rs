@@ -6,7 +6,7 @@
 //! the opening hours, computed once per distinct weekly pattern, less each resource's blackouts,
 //! and per resource only where closed days of its own make it differ.
 
-use super::rollups::Split;
+use super::rollups::{period_bounds, Split};
 use super::Db;
 use crate::domain::catalogue::{
     AccreditationBody, AccreditationStanding, Bilingual, Named, EXPIRY_WARNING_DAYS,
@@ -72,20 +72,6 @@ impl Scope {
             Scope::Institution(i) => i.0,
         }
     }
-}
-
-/// The UTC instants of local midnight at the start of `from` and at the end of `to`.
-pub fn period_bounds<Tz: TimeZone>(tz: &Tz, period: &Period) -> (i64, i64) {
-    let midnight = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|t| t.with_timezone(&Utc).timestamp())
-            .unwrap_or_default()
-    };
-    (
-        midnight(period.from),
-        midnight(period.to + chrono::Duration::days(1)),
-    )
 }
 
 /// One resource of the scope as the report needs it.
@@ -393,27 +379,6 @@ impl Db {
         .fetch_one(self.pool())
         .await?;
         Ok(id.map(OrganisationId))
-    }
-
-    /// The eight sums of [`SumColumns`] as SQL columns, for bookings `x` clipped to
-    /// `[start, end)` (SQL expressions).
-    pub(super) fn sums_sql(&self, start: &str, end: &str) -> String {
-        let clip = self
-            .dialect()
-            .clipped("x.starts_at", "x.ends_at", start, end);
-        let used = "x.status IN ('confirmed', 'completed')";
-        [
-            ("used_s", format!("CASE WHEN {used} THEN {clip} ELSE 0 END")),
-            ("no_show_s", format!("CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END")),
-            ("external_s", format!("CASE WHEN {used} AND x.customer_category <> 'own' THEN {clip} ELSE 0 END")),
-            ("sme_s", format!("CASE WHEN {used} AND x.customer_category = 'sme' THEN {clip} ELSE 0 END")),
-            ("bookings_n", format!("CASE WHEN x.starts_at >= {start} AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END")),
-            ("cancelled_n", format!("CASE WHEN x.starts_at >= {start} AND x.status = 'cancelled' THEN 1 ELSE 0 END")),
-            ("no_shows_n", format!("CASE WHEN x.starts_at >= {start} AND x.status = 'no_show' THEN 1 ELSE 0 END")),
-            ("income_fen", format!("CASE WHEN x.starts_at >= {start} AND {used} THEN x.price_fen ELSE 0 END")),
-        ]
-        .map(|(name, sum)| format!("CAST(SUM({sum}) AS BIGINT) AS {name}"))
-        .join(", ")
     }
 
     /// Used, no-show, external and SME time clipped to `[a, b)`, counts and income of the bookings

@@ -43,7 +43,7 @@ impl Split {
             year: None,
         };
         for (i, (from, to)) in period.months().into_iter().enumerate() {
-            let bounds = super::report::period_bounds(
+            let bounds = period_bounds(
                 tz,
                 &Period {
                     from,
@@ -82,6 +82,20 @@ struct Month {
     year_start: i64,
     /// The UTC offset at its start, in seconds.
     offset: i64,
+}
+
+/// The UTC instants of local midnight at the start of `from` and at the end of `to`.
+pub fn period_bounds<Tz: TimeZone>(tz: &Tz, period: &Period) -> (i64, i64) {
+    let midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&Utc).timestamp())
+            .unwrap_or_default()
+    };
+    (
+        midnight(period.from),
+        midnight(period.to + chrono::Duration::days(1)),
+    )
 }
 
 /// The zone's local months over [`YEARS`].
@@ -136,6 +150,27 @@ fn fingerprint(months: &[Month]) -> String {
 }
 
 impl Db {
+    /// The eight sums of `report::SumColumns` as SQL columns, for bookings `x` clipped to
+    /// `[start, end)` (SQL expressions).
+    pub(super) fn sums_sql(&self, start: &str, end: &str) -> String {
+        let clip = self
+            .dialect()
+            .clipped("x.starts_at", "x.ends_at", start, end);
+        let used = "x.status IN ('confirmed', 'completed')";
+        [
+            ("used_s", format!("CASE WHEN {used} THEN {clip} ELSE 0 END")),
+            ("no_show_s", format!("CASE WHEN x.status = 'no_show' THEN {clip} ELSE 0 END")),
+            ("external_s", format!("CASE WHEN {used} AND x.customer_category <> 'own' THEN {clip} ELSE 0 END")),
+            ("sme_s", format!("CASE WHEN {used} AND x.customer_category = 'sme' THEN {clip} ELSE 0 END")),
+            ("bookings_n", format!("CASE WHEN x.starts_at >= {start} AND x.status IN ('confirmed', 'completed', 'no_show') THEN 1 ELSE 0 END")),
+            ("cancelled_n", format!("CASE WHEN x.starts_at >= {start} AND x.status = 'cancelled' THEN 1 ELSE 0 END")),
+            ("no_shows_n", format!("CASE WHEN x.starts_at >= {start} AND x.status = 'no_show' THEN 1 ELSE 0 END")),
+            ("income_fen", format!("CASE WHEN x.starts_at >= {start} AND {used} THEN x.price_fen ELSE 0 END")),
+        ]
+        .map(|(name, sum)| format!("CAST(SUM({sum}) AS BIGINT) AS {name}"))
+        .join(", ")
+    }
+
     /// Makes `report_months` the calendar of `tz` and the rollups agree with it, rebuilding them
     /// from the bookings if the calendar was another. Cheap once done (remembered in-process).
     #[tracing::instrument(level = "debug", skip_all)]
