@@ -22,9 +22,12 @@ pub struct FreeAnswer {
     pub total: usize,
 }
 
+/// The longest buffer the editor allows on either side of a booking (a day).
+pub const MAX_BUFFER_SECONDS: i64 = 1440 * 60;
+
 /// The longest time one booking can block: the editor's longest booking (30 days) and both
-/// buffers at their maximum (a day each).
-pub const MAX_BLOCK_SECONDS: i64 = (43_200 + 2 * 1440) * 60;
+/// buffers at their maximum.
+pub const MAX_BLOCK_SECONDS: i64 = 43_200 * 60 + 2 * MAX_BUFFER_SECONDS;
 
 impl Db {
     /// Every matching resource's answer, bookable first and earliest window first.

@@ -71,15 +71,21 @@ impl Db {
         .bind(a)
         .fetch_all(self.pool())
         .await?;
+        // One short range of the (resource, blocked_from) index per resource: a booking's blocked
+        // time starts at most one buffer before it. The status is tested through a cast so that
+        // the planner does not take the (status, start) index instead and read the table for
+        // every booking of the day's month across all resources (1.8 s at five million).
         let bookings: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
             "SELECT resource_id, starts_at, ends_at FROM bookings \
-             WHERE starts_at >= $1 AND starts_at < $2 AND ends_at > $3 \
-               AND status IN ('pending', 'confirmed', 'completed', 'no_show') AND resource_id IN ({ids}) \
+             WHERE resource_id IN ({ids}) AND blocked_from >= $4 AND blocked_from < $2 \
+               AND starts_at >= $1 AND starts_at < $2 AND ends_at > $3 \
+               AND CAST(status AS TEXT) IN ('pending', 'confirmed', 'completed', 'no_show') \
              ORDER BY resource_id, starts_at"
         ))
         .bind(a - super::availability::MAX_BLOCK_SECONDS)
         .bind(b)
         .bind(a)
+        .bind(a - super::availability::MAX_BLOCK_SECONDS - super::availability::MAX_BUFFER_SECONDS)
         .fetch_all(self.pool())
         .await?;
 
