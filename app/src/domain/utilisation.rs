@@ -15,6 +15,25 @@ pub const DAY_CHOICES: [i64; 3] = [30, 90, 365];
 /// Percentages of the open time the idle list may be drawn below.
 pub const BELOW_CHOICES: [i64; 4] = [5, 10, 25, 50];
 
+/// The resource's open windows within `within`, on the local days it touches.
+fn open_within<Tz: TimeZone>(
+    hours: &OpeningHours,
+    tz: &Tz,
+    within: &TimeSlot,
+    closed_days: &[NaiveDate],
+) -> Vec<TimeSlot> {
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(tz).date_naive();
+    hours
+        .open_windows(tz, local(within.start()), local(within.end()), closed_days)
+        .iter()
+        .filter_map(|w| w.intersection(within))
+        .collect()
+}
+
+fn seconds(slots: &[TimeSlot]) -> i64 {
+    slots.iter().map(|w| w.minutes() * 60).sum()
+}
+
 /// Seconds of `period` in which the resource is open and not blacked out.
 pub fn available_seconds<Tz: TimeZone>(
     hours: &OpeningHours,
@@ -23,16 +42,8 @@ pub fn available_seconds<Tz: TimeZone>(
     closed_days: &[NaiveDate],
     blackouts: &[TimeSlot],
 ) -> i64 {
-    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(tz).date_naive();
-    let open: Vec<TimeSlot> = hours
-        .open_windows(tz, local(period.start()), local(period.end()), closed_days)
-        .iter()
-        .filter_map(|w| w.intersection(period))
-        .collect();
-    subtract(&open, &normalize(blackouts.to_vec()))
-        .iter()
-        .map(|w| w.minutes() * 60)
-        .sum()
+    let open = open_within(hours, tz, period, closed_days);
+    seconds(&subtract(&open, &normalize(blackouts.to_vec())))
 }
 
 /// Seconds of `period` in which the resource would be open but is blacked out, reading the
@@ -45,18 +56,10 @@ pub fn blacked_out_seconds<Tz: TimeZone>(
     closed_days: &[NaiveDate],
     blackouts: &[TimeSlot],
 ) -> i64 {
-    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(tz).date_naive();
     normalize(blackouts.to_vec())
         .iter()
         .filter_map(|b| b.intersection(period))
-        .map(|b| {
-            hours
-                .open_windows(tz, local(b.start()), local(b.end()), closed_days)
-                .iter()
-                .filter_map(|w| w.intersection(&b))
-                .map(|w| w.minutes() * 60)
-                .sum::<i64>()
-        })
+        .map(|b| seconds(&open_within(hours, tz, &b, closed_days)))
         .sum()
 }
 
