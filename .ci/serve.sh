@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
 log "building (release)"
-cargo leptos build --release
+cargo leptos build --release --precompress
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export DATA_DIR="${DATA_DIR:-$ROOT/data}"
 # The demo zone, asked for explicitly: a plain production start never loads it.

@@ -12,9 +12,10 @@ log "unit, property and integration tests"
 cargo test --workspace --no-fail-fast
 
 log "building the release site for the browser tests"
-cargo leptos build --release
+# --precompress writes .br and .gz beside every file of the site, which the server sends as is.
+cargo leptos build --release --precompress
 for f in "$LEPTOS_SITE_ROOT"/pkg/labshare*.wasm "$LEPTOS_SITE_ROOT"/pkg/labshare*.js; do
-  printf '    %-40s %8d bytes, %8d gzip\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+  printf '    %-40s %8d bytes, %8d gzip, %8d brotli\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(stat -c %s "$f.gz")" "$(stat -c %s "$f.br")"
 done
 
 E2E_DIR=$(mktemp -d)
@@ -39,6 +40,9 @@ done
 
 log "end-to-end tests in Chromium"
 (cd end2end && BASE_URL="http://127.0.0.1:$PORT" MAILBOX_DIR="$E2E_DIR/mailbox" npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+
+log "the script each main page loads, as sent (a benchmark: figures against the targets)"
+node .ci/page-weight.mjs "http://127.0.0.1:$PORT" || { tail -50 "$E2E_DIR/server.log"; exit 1; }
 
 log "the REST API on the same server: the OpenAPI document validates, the feeds parse, schemathesis"
 API_TOKEN=$("$API_TOOLS/bin/python" .ci/api_check.py "http://127.0.0.1:$PORT") || { tail -50 "$E2E_DIR/server.log"; exit 1; }

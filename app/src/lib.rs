@@ -16,7 +16,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -32,6 +32,46 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
+/// The pages with interactive parts (islands): only these load the wasm. Every other page is
+/// rendered on the server alone and sends no code. `pages_load_the_wasm_exactly_where_they_have_islands`
+/// (server tests) renders every page and checks this list against the islands it finds.
+pub fn page_has_islands(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path == "/sign-up"
+        || path == "/profile"
+        || path
+            .strip_prefix("/resources/")
+            .and_then(|rest| rest.strip_suffix("/book"))
+            .is_some_and(|id| !id.contains('/'))
+}
+
+/// The address of the site's stylesheet: `labshare.<hash>.css` when the release build named its
+/// files by their content (cargo-leptos `hash-files`, whose hashes are in `hash.txt` beside the
+/// server), else `labshare.css`.
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HREF.get_or_init(|| stylesheet_href_uncached(options))
+        .clone()
+}
+
+fn stylesheet_href_uncached(options: &LeptosOptions) -> String {
+    let hash = options
+        .hash_files
+        .then(|| {
+            let exe = std::env::current_exe().ok()?;
+            let hashes =
+                std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
+            hashes
+                .lines()
+                .find_map(|l| l.strip_prefix("css:").map(|h| h.trim().to_string()))
+        })
+        .flatten();
+    match hash {
+        Some(h) => format!("/{}/{}.{h}.css", options.site_pkg_dir, options.output_name),
+        None => format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
+    }
+}
+
 /// The HTML document around the application.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The page's policy names the nonce Leptos gives its inline scripts for this response.
@@ -44,6 +84,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
     }
+    #[cfg(feature = "ssr")]
+    let islands = use_context::<http::request::Parts>()
+        .is_some_and(|parts| page_has_islands(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let islands = true;
     view! {
         <!DOCTYPE html>
         // leptos_i18n sets lang (and dir) on this element from the chosen language.
@@ -53,7 +98,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {islands.then(|| view! { <HydrationScripts options=options.clone() islands=true /> })}
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options) />
                 <MetaTags />
             </head>
             <body>
@@ -66,9 +112,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    components::forms::provide_kept_form();
     view! {
         <I18nContextProvider>
-            <Stylesheet id="leptos" href="/pkg/labshare.css" />
             <AppTitle />
             <Router>
                 <components::layout::SiteHeader />
@@ -125,5 +172,5 @@ fn AppTitle() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

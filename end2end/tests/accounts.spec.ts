@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, outboxText, readMail, signIn, watchErrors } from "./support";
+import { outboxText, readMail, signIn, watchErrors } from "./support";
 
 test("a lab signs up, confirms its address, signs in, sees its profile and signs out", async ({ page, browser }) => {
   // Refusals below answer 400 by design; the browser logs them.
@@ -9,7 +9,6 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
 
   await page.goto("/sign-up");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("注册");
-  await hydrated(page);
   await page.getByLabel("姓名").fill("端到端测试");
   await page.getByLabel("邮箱").fill(email);
   await page.getByLabel("电话").fill("0791-88886666");
@@ -85,7 +84,6 @@ test("a lab signs up, confirms its address, signs in, sees its profile and signs
   await expect(manager.getByTestId("who")).toBeVisible();
   await manager.getByRole("link", { name: "注册审核" }).click();
   await expect(manager.getByRole("heading", { level: 1 })).toHaveText("注册审核");
-  await hydrated(manager);
   const row = manager.getByTestId("open-claims").locator("tr", { hasText: email });
   await expect(row).toContainText("中小企业");
   await expect(row.getByLabel("确认中小企业")).toBeChecked();
@@ -127,7 +125,6 @@ test("a lab makes an API token on its profile, its system uses it, and revoking 
   await signIn(page, "chen.qiang@li-source.example");
   await expect(page.getByTestId("who")).toBeVisible();
   await page.goto("/profile");
-  await hydrated(page);
   await page.getByLabel("令牌名称（使用它的系统）").fill("实验室 LIMS");
   await page.getByLabel("权限").selectOption("book");
   await page.getByRole("button", { name: "创建令牌" }).click();
@@ -147,7 +144,6 @@ test("a lab makes an API token on its profile, its system uses it, and revoking 
   const listed = page.getByTestId("api-token").filter({ hasText: "实验室 LIMS" });
   await expect(listed).toContainText("读取和预约");
   await expect(listed).toContainText("最近使用");
-  await hydrated(page);
   await listed.getByRole("button", { name: "撤销" }).click();
   await expect(page.getByText("令牌已撤销，立即失效。")).toBeVisible();
   await expect(page.getByTestId("api-token").filter({ hasText: "实验室 LIMS" })).toHaveCount(0);

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, signIn, watchErrors } from "./support";
+import { signIn, watchErrors } from "./support";
 
 // A standard no demo resource is accredited for, so the search can only find the new chamber.
 const STANDARD = "GB/T 10587-2006";
@@ -17,7 +17,6 @@ test("an institution admin adds a chamber with accreditation and rules; a booker
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("本机构设备");
   await page.getByTestId("add-resource").click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("新增设备");
-  await hydrated(page);
 
   await page.getByLabel("类型", { exact: true }).selectOption("facility");
   await page.getByLabel("类别", { exact: true }).selectOption({ label: "环境试验" });
@@ -134,7 +133,6 @@ test("an institution admin brings two instruments in from a spreadsheet, fixing 
   await page.getByRole("button", { name: "更新预览" }).click();
   await expect(page.getByTestId("ledger-counts")).toContainText("将新增 2 台");
   await expect(page.getByTestId("ledger-rows").locator("td.cell--problem")).toHaveCount(0);
-  await hydrated(page);
   await page.getByRole("button", { name: "导入 2 行" }).click();
   await expect(page.getByTestId("imported")).toContainText("新增 2 台");
 
@@ -159,7 +157,6 @@ test("an institution admin brings two instruments in from a spreadsheet, fixing 
   await page.getByRole("button", { name: "更新预览" }).click();
   await expect(page.getByTestId("scope-counts")).toContainText("跳过 1 行");
   await expect(page.getByTestId("scope-rows").locator('tr[data-action="create"]')).toHaveCount(1);
-  await hydrated(page);
   await page.getByRole("button", { name: "导入 1 行" }).click();
   await expect(page.getByTestId("imported")).toContainText("资质证书条目新增或更新 1 条");
   await page.goto(`/?q=${encodeURIComponent(`导入${stamp}`)}`);

@@ -1,6 +1,6 @@
 import { test, expect } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { hydrated, signIn, watchErrors } from "./support";
+import { signIn, watchErrors } from "./support";
 
 // Reads the value beside `label` on the first sheet of an XLSX file (a zip of XML), with
 // Python's standard library: the test checks the file a zone manager would open, not the page.
@@ -50,7 +50,6 @@ test("a zone manager reads the zone report, changes the period, and downloads th
   const first = `${year}-${pad(3 * quarter - 2)}-01`;
   const lastDay = new Date(Date.UTC(year, 3 * quarter, 0)).getUTCDate();
   const last = `${year}-${pad(3 * quarter)}-${pad(lastDay)}`;
-  await hydrated(page);
   await page.getByLabel("期间类型").selectOption("quarter");
   await page.getByLabel("年份").fill(String(year));
   await page.getByLabel("月份或季度").selectOption(String(quarter));

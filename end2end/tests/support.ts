@@ -18,13 +18,6 @@ export function watchErrors(page: Page, allow: string[] = []): string[] {
   return errors;
 }
 
-// Waits until the page's wasm has loaded and hydrated it (nothing on the network for a moment
-// after the load). Typing into a form before that is lost when the page hydrates, and a submit
-// goes the no-wasm way (a full page load), which a test that means to exercise the wasm must avoid.
-export async function hydrated(page: Page) {
-  await page.waitForLoadState("networkidle");
-}
-
 export const DEMO_PASSWORD = "Demo-2026-labshare";
 
 export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {

@@ -43,10 +43,17 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             tracing::info!(?summary, "loaded the demo zone into the empty database");
         }
     }
+    // A release build by cargo-leptos names the wasm, JS and CSS by their content and writes the
+    // names into hash.txt beside the server; a build without it (tests, `cargo build`) does not.
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|file| file.exists());
     let leptos_options = LeptosOptions::builder()
         .output_name("labshare")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
+        .hash_files(hashed)
         .site_addr(config.site_addr)
         .env(if config.production {
             leptos::config::Env::PROD
@@ -113,6 +120,7 @@ pub fn router(state: AppState) -> Router {
                 app::backend::photos::MAX_PHOTO_BYTES + 64 * 1024,
             )),
         )
+        .nest_service("/pkg", pkg_files(&state.leptos_options))
         .nest_service(
             "/photos",
             tower_http::services::ServeDir::new(state.settings.photos_dir.clone()),
@@ -149,6 +157,10 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            keep_refused_forms,
+        ))
         // Inside the session layer, which resolves the client's address.
         .layer(axum::middleware::from_fn_with_state(
             limits::Limits::new(state.settings.rate_limit_scale),
@@ -170,6 +182,123 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Server functions posted by a browser's own form: when the server refuses one, its fields go
+/// back to the page with the error (`keep_refused_form`).
+async fn keep_refused_forms(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    if req.method() != axum::http::Method::POST
+        || !path.starts_with("/api/")
+        || path.starts_with("/api/v1/")
+    {
+        return next.run(req).await;
+    }
+    let (req, sent) = match plain_form_body(req).await {
+        Ok(kept) => kept,
+        Err(refusal) => return refusal,
+    };
+    let mut res = next.run(req).await;
+    if let Some(sent) = sent {
+        keep_refused_form(&mut res, &sent, state.settings.secure_cookies());
+    }
+    res
+}
+
+/// A browser's own form post (a page used before or without the wasm, `Accept: text/html`,
+/// URL-encoded): its body is read here so that, if the server refuses it, the fields can go back
+/// to the page with the error. Any other request passes untouched.
+async fn plain_form_body(
+    req: axum::extract::Request,
+) -> Result<(axum::extract::Request, Option<axum::body::Bytes>), Response> {
+    let header_has = |headers: &axum::http::HeaderMap, name: header::HeaderName, part: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(part))
+    };
+    let plain = header_has(req.headers(), header::ACCEPT, "text/html")
+        && header_has(
+            req.headers(),
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        );
+    if !plain {
+        return Ok((req, None));
+    }
+    let (parts, body) = req.into_parts();
+    let sent = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+    let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(sent.clone()));
+    Ok((req, Some(sent)))
+}
+
+/// The most a kept form may weigh: browsers refuse cookies over about 4 KB. A larger form comes
+/// back with its error but without its fields.
+const KEPT_FORM_MAX: usize = 3_800;
+
+/// When a plain form post was refused (the server-function layer answers with a redirect whose
+/// address carries the error), its fields travel back in a short-lived cookie so the page shows
+/// them again: never a password, and never more than fits a cookie.
+fn keep_refused_form(res: &mut Response, sent: &[u8], secure: bool) {
+    use app::components::forms::{KeptForm, KEPT_FORM_COOKIE};
+    let refused = res.status().is_redirection()
+        && res
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|l| l.contains("__err="));
+    if !refused {
+        return;
+    }
+    let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(sent) else {
+        return;
+    };
+    let kept: Vec<_> = fields
+        .into_iter()
+        .filter(|(k, _)| KeptForm::keeps(k))
+        .collect();
+    let Ok(value) = serde_urlencoded::to_string(&kept) else {
+        return;
+    };
+    if value.len() > KEPT_FORM_MAX {
+        return;
+    }
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie =
+        format!("{KEPT_FORM_COOKIE}={value}; Path=/; Max-Age=120; HttpOnly; SameSite=Lax{secure}");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The wasm, JS and CSS: precompressed (brotli, then gzip, as the browser accepts; cargo-leptos
+/// `--precompress` writes the .br and .gz beside each file), and, when their names carry their
+/// content's hash, cached for a year without asking again. Unhashed names are revalidated.
+fn pkg_files(
+    options: &leptos::config::LeptosOptions,
+) -> tower_http::set_header::SetResponseHeader<tower_http::services::ServeDir, HeaderValue> {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let lifetime = if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    tower::ServiceBuilder::new()
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(lifetime),
+        ))
+        .service(
+            tower_http::services::ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
 }
 
 /// The largest server-function body accepted (413 above it).

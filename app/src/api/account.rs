@@ -497,7 +497,7 @@ pub async fn decide_claim(
                 &state.settings,
             )
             .await?;
-        super::after_form("/zone/sign-ups");
+        super::after_form("/zone/sign-ups?decided=1");
         Ok(())
     })
     .await
@@ -521,6 +521,8 @@ pub async fn create_api_token(token_name: String, scope: String) -> Result<NewAp
             .db
             .create_api_token(session::actor().as_ref(), &token_name, scope, now(&state))
             .await?;
+        let secure = state.settings.secure_cookies();
+        super::show_once_after_form("/profile?shown=token", "token", &secret, secure);
         Ok(NewApiToken { token, secret })
     })
     .await
@@ -535,7 +537,7 @@ pub async fn revoke_api_token(token: i64) -> Result<(), AppError> {
             .db
             .revoke_api_token(session::actor().as_ref(), token, now(&state))
             .await?;
-        super::after_form("/profile");
+        super::after_form("/profile?revoked=1");
         Ok(())
     })
     .await
@@ -550,10 +552,13 @@ pub async fn reset_calendar_feed() -> Result<String, AppError> {
             .db
             .reset_calendar_feed(session::actor().as_ref(), now(&state))
             .await?;
-        Ok(format!(
+        let url = format!(
             "{}/api/v1/calendars/{secret}/bookings.ics",
             state.settings.public_url.trim_end_matches('/')
-        ))
+        );
+        let secure = state.settings.secure_cookies();
+        super::show_once_after_form("/profile?shown=feed", "feed", &url, secure);
+        Ok(url)
     })
     .await
 }

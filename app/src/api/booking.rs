@@ -127,7 +127,7 @@ pub async fn cancel_booking(booking: i64, reason: Option<String>) -> Result<(), 
             reason.as_deref().unwrap_or_default(),
         )
         .await?;
-        super::after_form(&format!("/bookings/{booking}"));
+        super::after_form_back(&format!("/bookings/{booking}"));
         Ok(())
     })
     .await

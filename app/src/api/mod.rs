@@ -55,6 +55,52 @@ pub(crate) fn after_form(path: &str) {
     }
 }
 
+/// After a successful plain form post, back to the page the form was on (a cancel from the list
+/// of bookings stays on the list), without the error of an earlier refusal; `fallback` when the
+/// browser sent no address of this site.
+#[cfg(feature = "ssr")]
+pub(crate) fn after_form_back(fallback: &str) {
+    if !plain_form_post() {
+        return;
+    }
+    let back = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+            let host = parts.headers.get(http::header::HOST)?.to_str().ok()?;
+            let rest = referer.split_once("://")?.1.strip_prefix(host)?;
+            let path = crate::domain::link::local_path(rest)?;
+            let (path, query) = path.split_once('?').unwrap_or((path, ""));
+            let query: Vec<&str> = query
+                .split('&')
+                .filter(|p| !p.is_empty() && !p.starts_with("__"))
+                .collect();
+            Some(if query.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{}", query.join("&"))
+            })
+        })
+        .unwrap_or_else(|| fallback.to_string());
+    leptos_axum::redirect(&back);
+}
+
+/// After a successful plain form post that made a secret to be shown once (an API token, a
+/// calendar address): the secret goes to the profile page in a cookie that lives a minute, for
+/// that page only, and the page shows and clears it (`components::forms::shown_once`). The wasm's
+/// call gets the secret in its answer instead.
+#[cfg(feature = "ssr")]
+pub(crate) fn show_once_after_form(path: &str, kind: &str, secret: &str, secure: bool) {
+    if plain_form_post() {
+        let secure = if secure { "; Secure" } else { "" };
+        let value = serde_urlencoded::to_string([(kind, secret)]).unwrap_or_default();
+        crate::backend::session::set_cookie(&format!(
+            "{}={value}; Path=/profile; Max-Age=60; HttpOnly; SameSite=Strict{secure}",
+            crate::domain::account::SHOWN_ONCE_COOKIE
+        ));
+        leptos_axum::redirect(path);
+    }
+}
+
 /// Tells the server's response which HTTP status to carry (no-op in the browser).
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]

@@ -136,6 +136,106 @@ where
     Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
 }
 
+/// What a plain form post sent when the server refused it (a page used before or without the
+/// wasm). The server keeps the fields (never a password) in a short-lived cookie beside the
+/// redirect that carries the error, and the page shows them again, so a refusal costs the person
+/// one correction rather than the whole form. See `server::keep_refused_form`.
+#[derive(Clone, Debug, Default)]
+pub struct KeptForm(std::sync::Arc<Vec<(String, String)>>);
+
+/// The cookie that carries a refused form back to its page.
+pub const KEPT_FORM_COOKIE: &str = "kept_form";
+
+impl KeptForm {
+    pub fn new(fields: Vec<(String, String)>) -> Self {
+        Self(std::sync::Arc::new(fields))
+    }
+
+    /// The value sent for `name`.
+    pub fn value(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Whether checkbox `name` was ticked (a browser sends only ticked boxes).
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// Whether a field may be kept: never a password.
+    pub fn keeps(name: &str) -> bool {
+        !name.contains("password")
+    }
+}
+
+/// On a page reached by the redirect that carries a refused form's error, takes the form's
+/// fields from their cookie (and clears it), for `kept_value` and `kept_checked`.
+#[cfg(feature = "ssr")]
+pub fn provide_kept_form() {
+    use crate::backend::session::{read_cookie, set_cookie};
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return;
+    };
+    let refused = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("__err=")));
+    let Some(raw) = read_cookie(&parts.headers, KEPT_FORM_COOKIE) else {
+        return;
+    };
+    set_cookie(&format!(
+        "{KEPT_FORM_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+    ));
+    if !refused {
+        return;
+    }
+    if let Ok(fields) = serde_urlencoded::from_str::<Vec<(String, String)>>(&raw) {
+        let fields = fields
+            .into_iter()
+            .filter(|(k, _)| KeptForm::keeps(k))
+            .collect();
+        provide_context(KeptForm::new(fields));
+    }
+}
+
+/// A secret made by a plain form post and shown once (`api::show_once_after_form`): `kind` is
+/// "token" or "feed". Read on the page the post came back to, and cleared.
+pub fn shown_once(kind: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::backend::session::{read_cookie, set_cookie};
+        use crate::domain::account::SHOWN_ONCE_COOKIE;
+        let parts = use_context::<http::request::Parts>()?;
+        let asked = parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p == format!("shown={kind}")));
+        let raw = read_cookie(&parts.headers, SHOWN_ONCE_COOKIE)?;
+        set_cookie(&format!(
+            "{SHOWN_ONCE_COOKIE}=; Path=/profile; Max-Age=0; HttpOnly; SameSite=Strict"
+        ));
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(&raw).ok()?;
+        asked.then(|| pairs.into_iter().find(|(k, _)| k == kind).map(|(_, v)| v))?
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = kind;
+        None
+    }
+}
+
+/// The refused form's value for `name`, when this page shows one again.
+pub fn kept_value(name: &str) -> Option<String> {
+    use_context::<KeptForm>().and_then(|k| k.value(name))
+}
+
+/// Whether checkbox `name` is ticked: as sent in a refused form, else `default`.
+pub fn kept_checked(name: &str, default: bool) -> bool {
+    use_context::<KeptForm>().map_or(default, |k| k.checked(name))
+}
+
 /// A labelled input with its error beside it (linked by aria-describedby).
 #[component]
 pub fn Field(
@@ -155,6 +255,7 @@ pub fn Field(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let input_name = within.map_or_else(|| name.to_string(), |w| format!("{w}[{name}]"));
+    let value = kept_value(&input_name).or(value);
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let message = move || match error.get() {

@@ -29,6 +29,9 @@ text_enum!(
 
 /// The name of the language-preference cookie; leptos_i18n reads it on every request.
 pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
+/// The cookie that carries a secret made by a plain form post (a new API token, a calendar
+/// address) to the profile page, which shows it once and clears it.
+pub const SHOWN_ONCE_COOKIE: &str = "shown_once";
 
 /// A role together with what it is a role over. Everyone signed in is also a booker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,11 +2,14 @@
 
 use crate::api::account::*;
 use crate::components::error_view::ErrorView;
-use crate::components::forms::{action_done, action_error, Done, Field, FormError, Submit};
+use crate::components::forms::{
+    action_done, action_error, kept_checked, kept_value, Done, Field, FormError, Submit,
+};
 use crate::domain::account::{
     ApiTokenView, ClaimKind, InvitationView, Language, Membership, OrganisationKind, Profile,
     SessionView, TokenScope,
 };
+use crate::domain::vocabulary::Bilingual;
 use crate::i18n::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -19,8 +22,6 @@ macro_rules! tr {
         Signal::derive(move || t_string!($i18n, $($key)+).to_string())
     };
 }
-
-use crate::components::forms::reload_to;
 
 /// Done: the wasm's call succeeded, or a plain form post came back with `?{flag}=1`.
 fn done_or_flag(done: Signal<bool>, flag: &'static str) -> Signal<bool> {
@@ -39,11 +40,6 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
     let next = query("next");
-    Effect::new(move || {
-        if let Some(Ok(next)) = action.value().get() {
-            reload_to(&next);
-        }
-    });
     view! {
         <Title text=t_string!(i18n, account.sign_in).to_string() />
         <div class="narrow">
@@ -70,7 +66,6 @@ pub fn SignUpPage() -> impl IntoView {
     let error = action_error(action);
     let done = done_or_flag(action_done(action), "done");
     let organisations = Resource::new(|| (), |_| sign_up_organisations());
-    let chosen = RwSignal::new("new".to_string());
     let english = move || i18n.get_locale() == Locale::en;
     view! {
         <Title text=t_string!(i18n, account.sign_up).to_string() />
@@ -102,35 +97,28 @@ pub fn SignUpPage() -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>{t!(i18n, account.organisation)}</legend>
-                    <div class="field">
-                        <label for="field-organisation">{t!(i18n, account.organisation_choice)}</label>
-                        <select id="field-organisation" name="organisation"
-                            on:change=move |ev| chosen.set(event_target_value(&ev))>
-                            <option value="new" selected=true>{t!(i18n, account.organisation_new)}</option>
-                            <Suspense fallback=|| ()>
-                                {move || Suspend::new(async move {
-                                    organisations.await.unwrap_or_default().into_iter().map(|o| view! {
-                                        <option value=o.id.0>{move || o.name.pick(english()).to_string()}</option>
-                                    }).collect_view()
-                                })}
-                            </Suspense>
-                        </select>
-                        <p class="field__hint">{t!(i18n, account.institution_hint)}</p>
-                        <p class="field__hint" data-testid="claim-hint">{t!(i18n, account.claim_hint)}</p>
-                    </div>
-                    <div class="subform" hidden=move || chosen.get() != "new">
-                        <Field name="org_name" label=tr!(i18n, account.organisation_name) error />
-                        <div class="field">
-                            <label for="field-org_kind">{t!(i18n, account.organisation_kind)}</label>
-                            <select id="field-org_kind" name="org_kind">
-                                <option value=OrganisationKind::Lab.as_str()>{t!(i18n, account.kind_lab)}</option>
-                                <option value=OrganisationKind::Enterprise.as_str()>{t!(i18n, account.kind_enterprise)}</option>
-                            </select>
-                        </div>
-                        <label class="check"><input type="checkbox" name="org_in_zone" />" "{t!(i18n, account.in_zone)}</label>
-                        <label class="check"><input type="checkbox" name="org_sme" />" "{t!(i18n, account.sme)}</label>
-                        <Field name="credit_code" label=tr!(i18n, account.credit_code) hint=tr!(i18n, account.credit_code_hint) error />
-                    </div>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let options = organisations.await.unwrap_or_default().into_iter().map(|o| (o.id.0, o.name)).collect::<Vec<_>>();
+                            view! {
+                                <OrganisationChoice options chosen=kept_value("organisation").unwrap_or_else(|| "new".into())>
+                                    <Field name="org_name" label=tr!(i18n, account.organisation_name) error />
+                                    <div class="field">
+                                        <label for="field-org_kind">{t!(i18n, account.organisation_kind)}</label>
+                                        <select id="field-org_kind" name="org_kind">
+                                            <option value=OrganisationKind::Lab.as_str()>{t!(i18n, account.kind_lab)}</option>
+                                            <option value=OrganisationKind::Enterprise.as_str()
+                                                selected=kept_value("org_kind").as_deref() == Some(OrganisationKind::Enterprise.as_str())>
+                                                {t!(i18n, account.kind_enterprise)}</option>
+                                        </select>
+                                    </div>
+                                    <label class="check"><input type="checkbox" name="org_in_zone" checked=kept_checked("org_in_zone", false) />" "{t!(i18n, account.in_zone)}</label>
+                                    <label class="check"><input type="checkbox" name="org_sme" checked=kept_checked("org_sme", false) />" "{t!(i18n, account.sme)}</label>
+                                    <Field name="credit_code" label=tr!(i18n, account.credit_code) hint=tr!(i18n, account.credit_code_hint) error />
+                                </OrganisationChoice>
+                            }
+                        })}
+                    </Suspense>
                 </fieldset>
                 <div class="form__actions">
                     <Submit label=tr!(i18n, account.sign_up) pending=action.pending() />
@@ -139,6 +127,36 @@ pub fn SignUpPage() -> impl IntoView {
             <p>{t!(i18n, account.have_account)}" "<a href="/sign-in">{t!(i18n, account.sign_in)}</a></p>
             </Show>
         </div>
+    }
+}
+
+/// The choice between a new organisation and one already registered: an island, so the new
+/// organisation's fields (the server-rendered children) hide once an existing one is chosen.
+/// Without the wasm they stay visible and the server ignores them for an existing organisation.
+#[island]
+fn OrganisationChoice(
+    options: Vec<(i64, Bilingual)>,
+    /// "new", or the id of the organisation chosen (a refused form shown again keeps it).
+    chosen: String,
+    children: Children,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let chosen = RwSignal::new(chosen);
+    view! {
+        <div class="field">
+            <label for="field-organisation">{t!(i18n, account.organisation_choice)}</label>
+            <select id="field-organisation" name="organisation"
+                on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <option value="new" selected=chosen.get_untracked() == "new">{t!(i18n, account.organisation_new)}</option>
+                {options.into_iter().map(|(id, name)| view! {
+                    <option value=id selected=chosen.get_untracked() == id.to_string()>{move || name.pick(english()).to_string()}</option>
+                }).collect_view()}
+            </select>
+            <p class="field__hint">{t!(i18n, account.institution_hint)}</p>
+            <p class="field__hint" data-testid="claim-hint">{t!(i18n, account.claim_hint)}</p>
+        </div>
+        <div class="subform" hidden=move || chosen.get() != "new">{children()}</div>
     }
 }
 
@@ -249,11 +267,6 @@ fn ProfileForms(p: Profile) -> impl IntoView {
     let password_error = action_error(password);
     let password_done = done_or_flag(action_done(password), "password");
     // A new language takes effect on a fresh page.
-    Effect::new(move || {
-        if let Some(Ok(())) = update.value().get() {
-            reload_to("/profile?saved=1");
-        }
-    });
     let saved = query("saved");
     let actor = p.actor.clone();
     let organisation = actor.organisation_name.clone();
@@ -334,11 +347,6 @@ fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
     let i18n = use_i18n();
     let end = ServerAction::<EndSession>::new();
     let ended = done_or_flag(action_done(end), "ended");
-    Effect::new(move || {
-        if let Some(Ok(())) = end.value().get() {
-            reload_to("/profile?ended=1");
-        }
-    });
     let offset = chrono::FixedOffset::east_opt(offset)
         .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
     let at = move |t: i64| {
@@ -387,16 +395,8 @@ fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
 #[component]
 fn ApiTokens(tokens: Vec<ApiTokenView>, offset: i32, has_feed: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let feed = ServerAction::<ResetCalendarFeed>::new();
-    let error = action_error(create);
     let revoked = done_or_flag(action_done(revoke), "revoked");
-    Effect::new(move || {
-        if let Some(Ok(())) = revoke.value().get() {
-            reload_to("/profile?revoked=1");
-        }
-    });
     let offset = chrono::FixedOffset::east_opt(offset)
         .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
     let at = move |t: i64| {
@@ -432,45 +432,79 @@ fn ApiTokens(tokens: Vec<ApiTokenView>, offset: i32, has_feed: bool) -> impl Int
             }
         })
         .collect_view();
-    let made = move || create.value().get().and_then(Result::ok);
-    let feed_url = move || feed.value().get().and_then(Result::ok);
     view! {
         <section class="panel" aria-labelledby="h-tokens">
             <h2 id="h-tokens">{t!(i18n, tokens.title)}</h2>
             <p class="muted">{t!(i18n, tokens.intro)}" "<a href="/api/v1/docs" rel="external">{t!(i18n, tokens.reference)}</a></p>
             <Show when=move || revoked.get()><Done><p>{t!(i18n, tokens.revoked)}</p></Done></Show>
-            {move || made().map(|m| view! {
-                <div class="notice notice--success" role="status" data-testid="new-token">
-                    <p>{t!(i18n, tokens.shown_once)}</p>
-                    <p><code class="secret">{m.secret}</code></p>
-                </div>
-            })}
+            <NewApiToken shown=crate::components::forms::shown_once("token") />
             <ul class="sessions" data-testid="api-tokens">{rows}</ul>
-            <ActionForm action=create attr:class="form form--inline" attr:novalidate="">
-                <FormError error fields=&["token_name", "scope"] />
-                <Field name="token_name" label=tr!(i18n, tokens.name) required=true error />
-                <div class="field">
-                    <label for="field-scope">{t!(i18n, tokens.scope)}</label>
-                    <select id="field-scope" name="scope">
-                        <option value="read">{t!(i18n, tokens.scope_read)}</option>
-                        <option value="book">{t!(i18n, tokens.scope_book)}</option>
-                        <option value="admin">{t!(i18n, tokens.scope_admin)}</option>
-                    </select>
-                </div>
-                <div class="form__actions"><Submit label=tr!(i18n, tokens.create) pending=create.pending() /></div>
-            </ActionForm>
             <h3>{t!(i18n, tokens.calendar_title)}</h3>
-            <p class="muted">{move || if has_feed { t_string!(i18n, tokens.calendar_exists) } else { t_string!(i18n, tokens.calendar_intro) }}</p>
-            {move || feed_url().map(|url| view! {
-                <div class="notice notice--success" role="status" data-testid="calendar-url">
-                    <p>{t!(i18n, tokens.calendar_shown_once)}</p>
-                    <p><code class="secret">{url}</code></p>
-                </div>
-            })}
-            <ActionForm action=feed>
-                <button type="submit" class="button">{move || if has_feed { t_string!(i18n, tokens.calendar_reset) } else { t_string!(i18n, tokens.calendar_make) }}</button>
-            </ActionForm>
+            <CalendarFeed has_feed shown=crate::components::forms::shown_once("feed") />
         </section>
+    }
+}
+
+/// A new API token: an island, because its secret is shown once, in the page that asked for it.
+/// `shown`: the secret of a token made by a plain form post, which came back to this page.
+#[island]
+fn NewApiToken(shown: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateApiToken>::new();
+    let error = action_error(create);
+    let made = move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|m| m.secret)
+            .or_else(|| shown.clone())
+    };
+    view! {
+        {move || made().map(|secret| view! {
+            <div class="notice notice--success" role="status" data-testid="new-token">
+                <p>{t!(i18n, tokens.shown_once)}</p>
+                <p><code class="secret">{secret}</code></p>
+            </div>
+        })}
+        <ActionForm action=create attr:class="form form--inline" attr:novalidate="">
+            <FormError error fields=&["token_name", "scope"] />
+            <Field name="token_name" label=tr!(i18n, tokens.name) required=true error />
+            <div class="field">
+                <label for="field-scope">{t!(i18n, tokens.scope)}</label>
+                <select id="field-scope" name="scope">
+                    <option value="read">{t!(i18n, tokens.scope_read)}</option>
+                    <option value="book">{t!(i18n, tokens.scope_book)}</option>
+                    <option value="admin">{t!(i18n, tokens.scope_admin)}</option>
+                </select>
+            </div>
+            <div class="form__actions"><Submit label=tr!(i18n, tokens.create) pending=create.pending() /></div>
+        </ActionForm>
+    }
+}
+
+/// The personal calendar feed's address: an island, shown once like a token's secret.
+#[island]
+fn CalendarFeed(has_feed: bool, shown: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let feed = ServerAction::<ResetCalendarFeed>::new();
+    let feed_url = move || {
+        feed.value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| shown.clone())
+    };
+    view! {
+        <p class="muted">{move || if has_feed { t_string!(i18n, tokens.calendar_exists) } else { t_string!(i18n, tokens.calendar_intro) }}</p>
+        {move || feed_url().map(|url| view! {
+            <div class="notice notice--success" role="status" data-testid="calendar-url">
+                <p>{t!(i18n, tokens.calendar_shown_once)}</p>
+                <p><code class="secret">{url}</code></p>
+            </div>
+        })}
+        <ActionForm action=feed>
+            <button type="submit" class="button">{move || if has_feed { t_string!(i18n, tokens.calendar_reset) } else { t_string!(i18n, tokens.calendar_make) }}</button>
+        </ActionForm>
     }
 }
 

@@ -8,11 +8,14 @@ use crate::components::format::{book_href, category_label, duration, local_input
 use crate::components::forms::{action_error, error_text, Field, FormError, Submit};
 use crate::domain::booking::{BookingDetail, BookingRow, MyBookings, Quote};
 use crate::domain::catalogue::{BookingStatus, ResourceDetail};
-use crate::domain::rules::RuleViolation;
+use crate::domain::rules::{BookingRules, RuleViolation};
+use crate::domain::schedule::OpeningHours;
+use crate::domain::vocabulary::ResourceStatus;
 use crate::error::AppError;
 use crate::i18n::*;
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::form::ActionForm;
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
@@ -148,13 +151,24 @@ pub fn BookPage() -> impl IntoView {
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or_default()
     };
+    let q = use_query_map();
     let detail = Resource::new(id, |id| get_resource(id, None));
     view! {
         <Title text=t_string!(i18n, booking.book_title).to_string() />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <BookForm d /> }.into_any(),
+                    Ok(d) => {
+                        let (starts, ends) = initial_times(&d, |key| q.get_untracked().get(key));
+                        // The quote of the times shown comes with the page: the island starts
+                        // from it and asks again only when the times change.
+                        let quote = if starts.is_empty() || ends.is_empty() {
+                            Err(AppError::validation("starts", "time_invalid"))
+                        } else {
+                            quote_booking(d.summary.id.0, starts.clone(), ends.clone()).await
+                        };
+                        view! { <BookForm d starts ends quote /> }.into_any()
+                    }
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
@@ -162,14 +176,10 @@ pub fn BookPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn BookForm(d: ResourceDetail) -> impl IntoView {
-    let i18n = use_i18n();
-    let english = move || i18n.get_locale() == Locale::en;
-    let q = use_query_map();
+/// The times the form starts with: those typed into a refused form, else those asked for in the
+/// URL, else the week's first free window at the shortest allowed length.
+fn initial_times(d: &ResourceDetail, query: impl Fn(&str) -> Option<String>) -> (String, String) {
     let off = offset(d.utc_offset_seconds);
-    let resource = d.summary.id.0;
-    // The first free window of the week shown, at the shortest allowed length, as a default.
     let default = d.week.free_windows.first().map(|w| {
         let end = w.start() + chrono::Duration::minutes(d.rules.min_duration_minutes);
         (
@@ -178,42 +188,112 @@ fn BookForm(d: ResourceDetail) -> impl IntoView {
         )
     });
     let initial = |key: &str, fallback: Option<String>| {
-        q.get_untracked()
-            .get(key)
+        crate::components::forms::kept_value(key)
+            .or_else(|| query(key))
             .filter(|v| !v.is_empty())
             .or(fallback)
             .unwrap_or_default()
     };
-    let starts = RwSignal::new(initial("starts", default.as_ref().map(|d| d.0.clone())));
-    let ends = RwSignal::new(initial("ends", default.as_ref().map(|d| d.1.clone())));
-    let quote = Resource::new(
-        move || (starts.get(), ends.get()),
-        move |(s, e)| async move {
-            if s.is_empty() || e.is_empty() {
-                return Err(AppError::validation("starts", "time_invalid"));
-            }
-            quote_booking(resource, s, e).await
-        },
+    (
+        initial("starts", default.as_ref().map(|d| d.0.clone())),
+        initial("ends", default.map(|d| d.1)),
+    )
+}
+
+/// The booking page's server-rendered frame: where the booking is for, then the form.
+#[component]
+fn BookForm(
+    d: ResourceDetail,
+    starts: String,
+    ends: String,
+    quote: Result<Quote, AppError>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let location = leptos_router::hooks::use_location();
+    let resource = d.summary.id.0;
+    let here = format!(
+        "{}?{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
     );
-    let action = ServerAction::<Book>::new();
-    let error = action_error(action);
-    let navigate = leptos_router::hooks::use_navigate();
+    let (name, institution) = (d.summary.name.clone(), d.summary.institution.name.clone());
+    view! {
+        <p><a class="back-link" href=format!("/resources/{resource}")>"← "{move || name.pick(english()).to_string()}</a></p>
+        <h1>{t!(i18n, booking.book_title)}</h1>
+        <p class="lead">{let n = d.summary.name.clone(); move || format!("{} · {}", n.pick(english()), institution.pick(english()))}</p>
+        <BookingForm resource rules=d.rules hours=d.opening_hours status=d.summary.status
+            utc_offset_seconds=d.utc_offset_seconds starts ends quote here />
+    }
+}
+
+/// The booking form and its quote: an island, so the browser checks the rules and asks for the
+/// quote as the times change. Before (or without) the wasm it is a plain form the server answers.
+#[island]
+fn BookingForm(
+    resource: i64,
+    rules: BookingRules,
+    hours: OpeningHours,
+    status: ResourceStatus,
+    utc_offset_seconds: i32,
+    starts: String,
+    ends: String,
+    /// The server's quote for `starts`–`ends`.
+    quote: Result<Quote, AppError>,
+    /// This page's address, for the sign-in link when the quote needs a signed-in person.
+    here: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let off = offset(utc_offset_seconds);
+    let starts = RwSignal::new(starts);
+    let ends = RwSignal::new(ends);
+    // Times typed before the wasm arrived are in the inputs, not in the signals: read them once
+    // the island wakes, so the checks answer what the person sees rather than the page's default.
+    let (starts_input, ends_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     Effect::new(move || {
-        if let Some(Ok(booked)) = action.value().get() {
-            navigate(
-                &format!("/bookings/{}?new=1", booked.id),
-                Default::default(),
-            );
+        for (input, value) in [(starts_input, starts), (ends_input, ends)] {
+            if let Some(typed) = input.get().map(|el| el.value()) {
+                if typed != value.get_untracked() {
+                    value.set(typed);
+                }
+            }
         }
     });
-    let name = d.summary.name.clone();
-    let institution = d.summary.institution.name.clone();
-    let rules = d.rules.clone();
+    // The quote follows the times: asked again in the browser when they change, the latest
+    // question's answer kept (an earlier, slower answer is dropped).
+    let quote = RwSignal::new(quote);
+    let asked = StoredValue::new((starts.get_untracked(), ends.get_untracked(), 0u64));
+    Effect::new(move || {
+        let (s, e) = (starts.get(), ends.get());
+        let (last_s, last_e, n) = asked.get_value();
+        if (s.as_str(), e.as_str()) == (last_s.as_str(), last_e.as_str()) {
+            return;
+        }
+        let n = n + 1;
+        asked.set_value((s.clone(), e.clone(), n));
+        leptos::task::spawn_local(async move {
+            let answer = if s.is_empty() || e.is_empty() {
+                Err(AppError::validation("starts", "time_invalid"))
+            } else {
+                quote_booking(resource, s, e).await
+            };
+            if asked.get_value().2 == n {
+                quote.set(answer);
+            }
+        });
+    });
+    let action = ServerAction::<Book>::new();
+    let error = action_error(action);
+    Effect::new(move || {
+        if let Some(Ok(booked)) = action.value().get() {
+            crate::components::forms::reload_to(&format!("/bookings/{}?new=1", booked.id));
+        }
+    });
     // Instant feedback in the browser from the same rule code the server runs: step, length,
     // notice and opening hours. What depends on others (taken times, who may book, the price)
     // comes with the server's quote beside it.
     let instant = {
-        let (rules, hours, status) = (d.rules.clone(), d.opening_hours.clone(), d.summary.status);
+        let rules = rules.clone();
         move || {
             let parse = |raw: String| {
                 chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M")
@@ -242,10 +322,11 @@ fn BookForm(d: ResourceDetail) -> impl IntoView {
             )
         }
     };
+    let sign_in = format!(
+        "/sign-in?next={}",
+        crate::components::layout::urlencode(&here)
+    );
     view! {
-        <p><a class="back-link" href=format!("/resources/{resource}")>"← "{move || name.pick(english()).to_string()}</a></p>
-        <h1>{t!(i18n, booking.book_title)}</h1>
-        <p class="lead">{let n = d.summary.name.clone(); move || format!("{} · {}", n.pick(english()), institution.pick(english()))}</p>
         <div class="resource-layout">
             <section class="panel" aria-labelledby="h-slot">
                 <h2 id="h-slot">{t!(i18n, booking.your_booking)}</h2>
@@ -255,13 +336,13 @@ fn BookForm(d: ResourceDetail) -> impl IntoView {
                     <div class="field">
                         <label for="field-starts">{t!(i18n, booking.starts)}<span class="required" aria-hidden="true">" *"</span></label>
                         <input id="field-starts" name="starts" type="datetime-local" required
-                            step=rules.slot_minutes * 60 value=starts.get_untracked()
+                            step=rules.slot_minutes * 60 value=starts.get_untracked() node_ref=starts_input
                             on:change=move |ev| starts.set(event_target_value(&ev)) />
                     </div>
                     <div class="field">
                         <label for="field-ends">{t!(i18n, booking.ends)}<span class="required" aria-hidden="true">" *"</span></label>
                         <input id="field-ends" name="ends" type="datetime-local" required
-                            step=rules.slot_minutes * 60 value=ends.get_untracked()
+                            step=rules.slot_minutes * 60 value=ends.get_untracked() node_ref=ends_input
                             on:change=move |ev| ends.set(event_target_value(&ev)) />
                         <p class="field__hint">{move || t_string!(i18n, booking.length_hint,
                             step = duration(i18n, rules.slot_minutes),
@@ -293,15 +374,18 @@ fn BookForm(d: ResourceDetail) -> impl IntoView {
                         </div>
                     })
                 }}
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    {move || Suspend::new(async move {
-                        match quote.await {
+                {move || {
+                        match quote.get() {
                             Ok(q) => view! { <QuoteView q resource offset=off /> }.into_any(),
-                            Err(AppError::NotSignedIn) => view! { <ErrorView error=AppError::NotSignedIn /> }.into_any(),
+                            Err(AppError::NotSignedIn) => view! {
+                                <div class="notice notice--error" role="alert">
+                                    <p>{error_text(i18n, &AppError::NotSignedIn)}</p>
+                                    <p><a class="button button--primary" href=sign_in.clone()>{t!(i18n, account.sign_in)}</a></p>
+                                </div>
+                            }.into_any(),
                             Err(e) => view! { <p class="muted">{error_text(i18n, &e)}</p> }.into_any(),
                         }
-                    })}
-                </Suspense>
+                }}
             </section>
         </div>
     }

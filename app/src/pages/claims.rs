@@ -4,7 +4,7 @@
 use crate::api::account::{sign_up_claims, DecideClaim};
 use crate::components::error_view::ErrorView;
 use crate::components::format::moment;
-use crate::components::forms::{action_done, action_error, error_text, Done};
+use crate::components::forms::{action_error, error_text, Done};
 use crate::domain::account::{ClaimKind, ClaimsPage, StandingClaim};
 use crate::i18n::*;
 use chrono::{DateTime, FixedOffset};
@@ -27,12 +27,14 @@ pub fn ClaimsPage() -> impl IntoView {
     let decide = ServerAction::<DecideClaim>::new();
     let page = Resource::new(move || decide.version().get(), |_| sign_up_claims());
     let error = action_error(decide);
-    let done = action_done(decide);
+    // A decision is a plain form post: the server comes back here with `?decided=1`.
+    let q = leptos_router::hooks::use_query_map();
+    let done = move || q.get().get("decided").as_deref() == Some("1");
     view! {
         <Title text=t_string!(i18n, claims.title).to_string() />
         <h1>{t!(i18n, claims.title)}</h1>
         <p class="lead">{t!(i18n, claims.intro)}</p>
-        <Show when=move || done.get()><Done><p>{t!(i18n, claims.done)}</p></Done></Show>
+        <Show when=done><Done><p>{t!(i18n, claims.done)}</p></Done></Show>
         <div class="notice notice--error" role="alert" hidden=move || error.get().is_none()>
             <p>{move || error.get().map(|e| error_text(i18n, &e))}</p>
         </div>

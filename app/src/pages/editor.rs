@@ -401,14 +401,6 @@ fn LedgerPreviewView(p: crate::domain::ledger::LedgerPreview) -> impl IntoView {
     let i18n = use_i18n();
     let import = ServerAction::<LedgerImport>::new();
     let error = action_error(import);
-    Effect::new(move || {
-        if let Some(Ok(done)) = import.value().get() {
-            crate::components::forms::reload_to(&format!(
-                "/institution/resources?{}",
-                done.query()
-            ));
-        }
-    });
     let [created, updated, unchanged, blocked, skipped] = counts(p.rows.iter().map(|r| r.action));
     let has_ledger = !p.headings.is_empty();
     let mapping_value = has_ledger.then(|| mapping_text(&p.mapping, LedgerField::as_str));
@@ -593,6 +585,8 @@ fn Choice(
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
+    let selected =
+        crate::components::forms::kept_value(&format!("form[{name}]")).unwrap_or(selected);
     view! {
         <div class="field">
             <label for=id.clone()>{move || label.get()}</label>
@@ -617,6 +611,7 @@ fn Text(
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
+    let value = crate::components::forms::kept_value(&format!("form[{name}]")).unwrap_or(value);
     view! {
         <div class="field field--wide">
             <label for=id.clone()>{move || label.get()}</label>
@@ -632,12 +627,6 @@ fn EditorForm(editor: ResourceEditor) -> impl IntoView {
     let i18n = use_i18n();
     let save = ServerAction::<SaveResource>::new();
     let error = action_error(save);
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
-            navigate(&format!("/resources/{id}/edit?saved=1"), Default::default());
-        }
-    });
     let f = editor.form.clone();
     view! {
         <ActionForm action=save attr:class="form form--editor" attr:novalidate="" attr:data-testid="resource-form">
@@ -800,7 +789,7 @@ fn RulesSection(f: ResourceForm, error: Signal<Option<AppError>>) -> impl IntoVi
                 <Field name="organisation_week_hours" within="form" kind="number" label=tr!(i18n, editor.organisation_week_hours) value=f.organisation_week_hours.clone() error />
                 <Choice name="audience" label=tr!(i18n, editor.audience) options=audiences selected=f.audience.clone() error />
                 <div class="field field--check">
-                    <input id="field-approval" type="checkbox" name="form[approval]" checked=approval />
+                    <input id="field-approval" type="checkbox" name="form[approval]" checked=crate::components::forms::kept_checked("form[approval]", approval) />
                     <label for="field-approval">{t!(i18n, editor.approval)}</label>
                 </div>
             </div>

@@ -516,6 +516,15 @@ async fn every_route_and_page_answers_malformed_requests_with_4xx_and_changes_no
             ],
         ),
         (
+            "/pkg",
+            vec![
+                "/pkg/../../../../etc/passwd".into(),
+                "/pkg/%2e%2e/%2e%2e/Cargo.toml".into(),
+                "/pkg/%00".into(),
+                "/pkg/no-such.wasm".into(),
+            ],
+        ),
+        (
             "/photos",
             vec![
                 "/photos/../../../../etc/passwd".into(),

@@ -316,3 +316,171 @@ async fn find_free_time_page_answers_across_institutions_and_refuses_bad_ranges(
         );
     }
 }
+
+/// The islands on a page other than the translations' provider (which wraps every page).
+fn interactive_islands(html: &str) -> Vec<String> {
+    html.split("<leptos-island data-component=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|id| id.rsplit_once('_').map_or(id, |(name, _)| name).to_string())
+        .filter(|name| name != "I18nContextProvider")
+        .collect()
+}
+
+/// Only pages with interactive parts load the wasm, and every such page is on the shell's list:
+/// each main page is rendered for the person who sees it and its islands compared with the
+/// hydration script it carries.
+#[tokio::test]
+async fn pages_load_the_wasm_exactly_where_they_have_islands() {
+    let app = TestApp::new().await;
+    let admin = format!(
+        "labshare_session={}",
+        app.sign_in("admin@jxiic.example").await
+    );
+    let site = format!(
+        "labshare_session={}",
+        app.sign_in("siteadmin@jx-zone.example").await
+    );
+    let manager = format!(
+        "labshare_session={}",
+        app.sign_in("manager@jx-zone.example").await
+    );
+    let resource = app
+        .scalar("SELECT MIN(r.id) FROM resources r JOIN organisations o ON o.id = r.institution_id WHERE o.name_en LIKE '%Inspection%' AND r.status = 'available'")
+        .await;
+    let book = format!("/resources/{resource}/book");
+    let edit = format!("/resources/{resource}/edit");
+    let detail = format!("/resources/{resource}");
+    let signed_out = [
+        "/",
+        "/free",
+        "/idle",
+        "/sign-in",
+        "/sign-up",
+        "/forgot-password",
+        detail.as_str(),
+    ];
+    let institution = [
+        "/schedule",
+        "/profile",
+        "/bookings",
+        book.as_str(),
+        "/institution/requests",
+        "/institution/members",
+        "/institution/resources",
+        "/institution/resources/new",
+        "/institution/resources/import",
+        edit.as_str(),
+        "/institution/report",
+    ];
+    let zone = ["/reports", "/zone/sign-ups"];
+    let site_admin = ["/admin/people", "/admin/outbox"];
+    let mut with_islands = Vec::new();
+    for (paths, cookie) in [
+        (&signed_out[..], ""),
+        (&institution[..], admin.as_str()),
+        (&zone[..], manager.as_str()),
+        (&site_admin[..], site.as_str()),
+    ] {
+        for path in paths {
+            let (status, _, html) = app.get(path, &[("cookie", cookie)]).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let islands = interactive_islands(&html);
+            let script = html.contains("__hydrateIsland");
+            assert_eq!(
+                script,
+                !islands.is_empty(),
+                "{path}: islands {islands:?}, hydration script {script}"
+            );
+            assert_eq!(app::page_has_islands(path), script, "{path}");
+            if script {
+                with_islands.push((path.to_string(), islands));
+            }
+        }
+    }
+    let names: Vec<_> = with_islands
+        .iter()
+        .map(|(p, i)| format!("{p}: {}", i.join(", ")))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "/sign-up: OrganisationChoice".to_string(),
+            "/profile: NewApiToken, CalendarFeed".to_string(),
+            format!("{book}: BookingForm"),
+        ],
+        "the interactive parts are these and no others"
+    );
+}
+
+/// A plain form post (a page used before or without the wasm) that the server refuses comes back
+/// to its page with the error and with what was typed, except the password; the cookie that
+/// carried the fields is cleared by the page that shows them.
+#[tokio::test]
+async fn a_refused_plain_form_comes_back_with_what_was_typed() {
+    let app = TestApp::new().await;
+    let mut fields = common::sign_up_fields("kept@small-lab.example", "Kiln-violet-42");
+    fields.retain(|(k, _)| *k != "phone");
+    fields.push(("phone", "not a phone"));
+    let (status, headers, _) = app
+        .call(
+            "sign_up",
+            &fields,
+            None,
+            &[
+                ("accept", "text/html"),
+                ("referer", "http://localhost/sign-up"),
+            ],
+        )
+        .await;
+    assert!(status.is_redirection(), "{status}");
+    let location = headers["location"].to_str().unwrap().to_string();
+    assert!(location.contains("__err="), "{location}");
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kept_form="))
+        .expect("the refused form's fields travel back")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        !cookie.contains("Kiln-violet-42"),
+        "never the password: {cookie}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE email = 'kept@small-lab.example'")
+            .await,
+        0,
+        "nothing was created"
+    );
+
+    let path = location.trim_start_matches("http://localhost");
+    let (status, headers, html) = app.get(path, &[("cookie", cookie.as_str())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("field-phone-error"),
+        "the error stands beside its field"
+    );
+    assert!(
+        html.contains(r#"value="kept@small-lab.example""#),
+        "the address is kept"
+    );
+    assert!(
+        html.contains(r#"value="not a phone""#),
+        "the refused value is kept"
+    );
+    assert!(!html.contains("Kiln-violet-42"), "the password is not");
+    assert!(
+        headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("kept_form=;")),
+        "the page clears the cookie"
+    );
+    // Without the error in the address, the same cookie fills nothing in.
+    let (_, _, plain) = app.get("/sign-up", &[("cookie", cookie.as_str())]).await;
+    assert!(!plain.contains("kept@small-lab.example"));
+}
