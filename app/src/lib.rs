@@ -16,7 +16,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -163,7 +163,8 @@ fn AppTitle() -> impl IntoView {
     // after the render, when the request's reactive owner (and the language signal) may already
     // be gone, and a closure reading it then panics under concurrent requests.
     let site = t_string!(i18n, platform_name).to_string();
-    view! { <Title formatter=move |page: String| {
+    let description = t_string!(i18n, site_description).to_string();
+    view! { <Meta name="description" content=description /> <Title formatter=move |page: String| {
         if page.is_empty() { site.clone() } else { format!("{} · {site}", components::forms::rcdata(&page)) }
     } /> }
 }

@@ -112,3 +112,34 @@ test("the interactive parts speak the page's language: the booking form's checks
   await expect(page.getByLabel("Your organisation").locator("option").first()).toHaveText("Not listed: register a new organisation");
   expect(errors).toEqual([]);
 });
+
+test("a booking made with the keyboard alone: tab to a free cell of the week, Enter, fill in, Enter", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, "liu.fang@nk-furniture.example");
+  await expect(page.getByTestId("who")).toContainText("刘芳");
+  await page.goto("/?q=电感耦合等离子体发射光谱仪");
+  await page.getByRole("link", { name: "电感耦合等离子体发射光谱仪" }).first().click();
+  await expect(page).toHaveURL(/\/resources\/\d+$/);
+  const week = new Date(Date.now() + 28 * 86_400_000).toISOString().slice(0, 10);
+  await page.goto(`${page.url()}?week=${week}`);
+  // Tab until a free cell of the grid has the focus (the skip link, the menu and the page come first).
+  const tabTo = async (selector: string, limit: number) => {
+    for (let i = 0; i < limit; i++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    }
+    throw new Error(`${selector} never took the focus`);
+  };
+  await tabTo("a.cell__book", 300);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/book\?starts=/);
+  await expect(page.getByTestId("verdict")).toHaveText("该时段可以预约。");
+  await tabTo("#field-purpose", 40);
+  await page.keyboard.type("键盘预约：稀土元素含量测定");
+  await tabTo("#field-contact_phone", 10);
+  await page.keyboard.type("13970001000");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/bookings\/\d+\?new=1$/);
+  await expect(page.getByTestId("booked")).toBeVisible();
+  expect(errors).toEqual([]);
+});

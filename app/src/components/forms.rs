@@ -127,15 +127,6 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
-/// Whether the action finished successfully (and nothing has been submitted since).
-pub fn action_done<I, O>(action: ServerAction<I>) -> Signal<bool>
-where
-    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
-}
-
 /// What a plain form post sent when the server refused it (a page used before or without the
 /// wasm). The server keeps the fields (never a password) in a short-lived cookie beside the
 /// redirect that carries the error, and the page shows them again, so a refusal costs the person

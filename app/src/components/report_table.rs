@@ -154,7 +154,7 @@ pub fn DataTable(table: Table, #[prop(into)] caption: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="table table--report" data-testid=format!("report-{name}")>
                 <caption class="visually-hidden">{caption}</caption>
                 <thead><tr>{headings}</tr></thead>

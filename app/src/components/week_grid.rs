@@ -91,7 +91,7 @@ pub fn WeekGridView(
     let next: Vec<_> = grid.free_windows.iter().take(5).copied().collect();
     let has_free = !next.is_empty();
     view! {
-        <div class="week-grid__scroll">
+        <div class="week-grid__scroll" tabindex="0">
             <table class="week-grid" data-testid="week-grid">
                 <thead><tr><th scope="col">{t!(i18n, resource.time)}</th>{head}</tr></thead>
                 <tbody>{rows}</tbody>

@@ -3,7 +3,7 @@
 use crate::api::account::*;
 use crate::components::error_view::ErrorView;
 use crate::components::forms::{
-    action_done, action_error, kept_checked, kept_value, Done, Field, FormError, Submit,
+    action_error, kept_checked, kept_value, Done, Field, FormError, Submit,
 };
 use crate::domain::account::{
     ApiTokenView, ClaimKind, InvitationView, Language, Membership, OrganisationKind, Profile,
@@ -23,10 +23,10 @@ macro_rules! tr {
     };
 }
 
-/// Done: the wasm's call succeeded, or a plain form post came back with `?{flag}=1`.
-fn done_or_flag(done: Signal<bool>, flag: &'static str) -> Signal<bool> {
+/// Done: the form's plain post succeeded and the server came back here with `?{name}=1`.
+fn flag(name: &'static str) -> Signal<bool> {
     let q = use_query_map();
-    Signal::derive(move || done.get() || q.get().get(flag).as_deref() == Some("1"))
+    Signal::derive(move || q.get().get(name).as_deref() == Some("1"))
 }
 
 fn query(name: &'static str) -> impl Fn() -> String + Copy {
@@ -64,7 +64,7 @@ pub fn SignUpPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
-    let done = done_or_flag(action_done(action), "done");
+    let done = flag("done");
     let organisations = Resource::new(|| (), |_| sign_up_organisations());
     let english = move || i18n.get_locale() == Locale::en;
     view! {
@@ -165,7 +165,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<VerifyEmail>::new();
     let error = action_error(action);
-    let done = done_or_flag(action_done(action), "done");
+    let done = flag("done");
     let token = query("token");
     view! {
         <Title text=t_string!(i18n, account.verify_title).to_string() />
@@ -192,7 +192,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = action_error(action);
-    let done = done_or_flag(action_done(action), "done");
+    let done = flag("done");
     view! {
         <Title text=t_string!(i18n, account.forgot).to_string() />
         <div class="narrow">
@@ -216,7 +216,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<ResetPassword>::new();
     let error = action_error(action);
-    let done = done_or_flag(action_done(action), "done");
+    let done = flag("done");
     let token = query("token");
     view! {
         <Title text=t_string!(i18n, account.reset_title).to_string() />
@@ -265,7 +265,7 @@ fn ProfileForms(p: Profile) -> impl IntoView {
     let update_error = action_error(update);
     let password = ServerAction::<ChangePassword>::new();
     let password_error = action_error(password);
-    let password_done = done_or_flag(action_done(password), "password");
+    let password_done = flag("password");
     // A new language takes effect on a fresh page.
     let saved = query("saved");
     let actor = p.actor.clone();
@@ -346,7 +346,7 @@ fn ProfileForms(p: Profile) -> impl IntoView {
 fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
     let i18n = use_i18n();
     let end = ServerAction::<EndSession>::new();
-    let ended = done_or_flag(action_done(end), "ended");
+    let ended = flag("ended");
     let offset = chrono::FixedOffset::east_opt(offset)
         .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
     let at = move |t: i64| {
@@ -396,7 +396,7 @@ fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
 fn ApiTokens(tokens: Vec<ApiTokenView>, offset: i32, has_feed: bool) -> impl IntoView {
     let i18n = use_i18n();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let revoked = done_or_flag(action_done(revoke), "revoked");
+    let revoked = flag("revoked");
     let offset = chrono::FixedOffset::east_opt(offset)
         .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
     let at = move |t: i64| {
@@ -541,7 +541,7 @@ fn AcceptInvitation(view: InvitationView, token: String) -> impl IntoView {
     let english = move || i18n.get_locale() == Locale::en;
     let action = ServerAction::<AcceptInvitation>::new();
     let error = action_error(action);
-    let done = done_or_flag(action_done(action), "done");
+    let done = flag("done");
     let institution = view.institution.clone();
     let email = view.email.clone();
     let exists = view.account_exists;

@@ -4,9 +4,7 @@
 use crate::api::account::*;
 use crate::components::error_view::ErrorView;
 use crate::components::format::moment;
-use crate::components::forms::{
-    action_done, action_error, error_text, Done, Field, FormError, Submit,
-};
+use crate::components::forms::{action_error, error_text, Done, Field, FormError, Submit};
 use crate::components::layout::role_list;
 use crate::domain::account::{Members, OutboxPage, PeoplePage, PersonRow, Role, RoleName};
 use crate::i18n::*;
@@ -65,9 +63,7 @@ fn MembersView(id: i64, m: Members, invite: ServerAction<InviteMember>) -> impl 
     let english = move || i18n.get_locale() == Locale::en;
     let error = action_error(invite);
     let q = use_query_map();
-    let done = Signal::derive(move || {
-        action_done(invite).get() || q.get().get("invited").as_deref() == Some("1")
-    });
+    let done = Signal::derive(move || q.get().get("invited").as_deref() == Some("1"));
     let off = offset(m.utc_offset_seconds);
     let name = m.institution.clone();
     view! {
@@ -93,7 +89,7 @@ fn MembersView(id: i64, m: Members, invite: ServerAction<InviteMember>) -> impl 
                 view! { <p class="muted">{t!(i18n, admin.no_invitations)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table class="table">
+                    <div class="table-wrap" tabindex="0"><table class="table">
                         <thead><tr><th scope="col">{t!(i18n, account.email)}</th><th scope="col">{t!(i18n, admin.sent_at)}</th>
                             <th scope="col">{t!(i18n, admin.state)}</th></tr></thead>
                         <tbody>
@@ -118,7 +114,7 @@ fn PeopleTable(people: Vec<PersonRow>, revoke: Option<ServerAction<SetRole>>) ->
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
     view! {
-        <div class="table-wrap"><table class="table" data-testid="people">
+        <div class="table-wrap" tabindex="0"><table class="table" data-testid="people">
             <thead><tr>
                 <th scope="col">{t!(i18n, account.name)}</th>
                 <th scope="col">{t!(i18n, account.email)}</th>

@@ -478,7 +478,7 @@ fn BookingTable(
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
     view! {
-        <div class="table-wrap"><table class="table" data-testid="bookings">
+        <div class="table-wrap" tabindex="0"><table class="table" data-testid="bookings">
             <thead><tr>
                 <th scope="col">{t!(i18n, booking.number)}</th>
                 <th scope="col">{t!(i18n, booking.resource)}</th>
@@ -754,7 +754,7 @@ fn QueueView(
         </section>
         <section class="panel panel--wide" aria-labelledby="h-coming">
             <h2 id="h-coming">{t!(i18n, queue.upcoming)}" ("{qv.upcoming.len()}")"</h2>
-            <div class="table-wrap"><table class="table" data-testid="upcoming">
+            <div class="table-wrap" tabindex="0"><table class="table" data-testid="upcoming">
                 <thead><tr><th scope="col">{t!(i18n, booking.number)}</th><th scope="col">{t!(i18n, booking.time)}</th>
                     <th scope="col">{t!(i18n, booking.resource)}</th><th scope="col">{t!(i18n, booking.booker)}</th></tr></thead>
                 <tbody>{qv.upcoming.into_iter().map(|r| view! {
@@ -765,7 +765,7 @@ fn QueueView(
         </section>
         <section class="panel panel--wide" aria-labelledby="h-record">
             <h2 id="h-record">{t!(i18n, queue.to_record)}" ("{qv.to_record.len()}")"</h2>
-            <div class="table-wrap"><table class="table" data-testid="to-record">
+            <div class="table-wrap" tabindex="0"><table class="table" data-testid="to-record">
                 <thead><tr><th scope="col">{t!(i18n, booking.number)}</th><th scope="col">{t!(i18n, booking.time)}</th>
                     <th scope="col">{t!(i18n, booking.resource)}</th><th scope="col">{t!(i18n, booking.booker)}</th>
                     <th scope="col"><span class="visually-hidden">{t!(i18n, booking.actions)}</span></th></tr></thead>

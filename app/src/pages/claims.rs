@@ -106,7 +106,7 @@ fn Claims(p: ClaimsPage, decide: ServerAction<DecideClaim>) -> impl IntoView {
                 view! { <p class="muted">{t!(i18n, claims.none_open)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table class="table" data-testid="open-claims">
+                    <div class="table-wrap" tabindex="0"><table class="table" data-testid="open-claims">
                         <thead><tr>
                             <th scope="col">{t!(i18n, claims.person)}</th>
                             <th scope="col">{t!(i18n, claims.organisation)}</th>
@@ -156,7 +156,7 @@ fn Claims(p: ClaimsPage, decide: ServerAction<DecideClaim>) -> impl IntoView {
                 view! { <p class="muted">{t!(i18n, claims.none_decided)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table class="table" data-testid="decided-claims">
+                    <div class="table-wrap" tabindex="0"><table class="table" data-testid="decided-claims">
                         <thead><tr>
                             <th scope="col">{t!(i18n, claims.person)}</th>
                             <th scope="col">{t!(i18n, claims.organisation)}</th>

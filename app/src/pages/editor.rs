@@ -119,7 +119,7 @@ fn ResourceList(list: InstitutionResources) -> impl IntoView {
             view! { <p class="muted">{t!(i18n, editor.none)}</p> }.into_any()
         } else {
             view! {
-                <table class="table" data-testid="my-resources">
+                <div class="table-wrap" tabindex="0"><table class="table" data-testid="my-resources">
                     <thead><tr>
                         <th scope="col">{t!(i18n, editor.name_zh)}</th>
                         <th scope="col">{t!(i18n, editor.category)}</th>
@@ -139,7 +139,7 @@ fn ResourceList(list: InstitutionResources) -> impl IntoView {
                             }
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
     }
@@ -349,7 +349,7 @@ fn preview_table(
     let columns = headings.len();
     let has_extra = extra.is_some();
     view! {
-        <div class="table-wrap"><table class="table" data-testid=testid>
+        <div class="table-wrap" tabindex="0"><table class="table" data-testid=testid>
             <thead><tr>
                 <th scope="col">{t!(i18n, ledger.line)}</th>
                 {headings.iter().map(|h| view! { <th scope="col">{h.clone()}</th> }).collect_view()}

@@ -91,7 +91,7 @@ fn Idle(page: Page, selected: IdleQuery) -> impl IntoView {
         <p class="result-count" role="status" data-testid="idle-count">
             {t!(i18n, idle.count, count = total, from = from.clone(), to = to.clone())}
         </p>
-        <table class="table" data-testid="idle">
+        <div class="table-wrap" tabindex="0"><table class="table" data-testid="idle">
             <thead><tr>
                 <th scope="col">{t!(i18n, idle.resource)}</th>
                 <th scope="col">{t!(i18n, catalogue.institution)}</th>
@@ -102,7 +102,7 @@ fn Idle(page: Page, selected: IdleQuery) -> impl IntoView {
             <tbody>
                 {page.rows.into_iter().map(|row| view! { <Row row /> }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 

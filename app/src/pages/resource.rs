@@ -227,21 +227,21 @@ fn Detail(d: ResourceDetail) -> impl IntoView {
 
             <section class="panel" aria-labelledby="h-rates">
                 <h2 id="h-rates">{t!(i18n, resource.rates)}</h2>
-                <table class="table" data-testid="rates">
+                <div class="table-wrap" tabindex="0"><table class="table" data-testid="rates">
                     <thead><tr>
                         <th scope="col">{t!(i18n, resource.customer_category)}</th>
                         <th scope="col" class="num">{t!(i18n, resource.per_hour)}</th>
                         <th scope="col" class="num">{t!(i18n, resource.minimum)}</th>
                     </tr></thead>
                     <tbody>{rates}</tbody>
-                </table>
+                </table></div>
             </section>
 
             <section class="panel panel--span" aria-labelledby="h-accreditation">
                 <h2 id="h-accreditation">{t!(i18n, resource.accreditation)}</h2>
                 {if has_accreditations {
                     view! {
-                        <div class="table-scroll"><table class="table" data-testid="accreditations">
+                        <div class="table-scroll" tabindex="0"><table class="table" data-testid="accreditations">
                             <thead><tr>
                                 <th scope="col">{t!(i18n, accreditation.body)}</th>
                                 <th scope="col">{t!(i18n, accreditation.certificate)}</th>
