@@ -1,7 +1,7 @@
 //! Account pages: sign in, sign up, verify, forgot and reset password, profile, invitation.
 
 use crate::api::account::*;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{ErrorView, Loaded};
 use crate::components::forms::{
     action_error, kept_checked, kept_value, Done, Field, FormError, Submit,
 };
@@ -246,14 +246,7 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <Title text=t_string!(i18n, account.profile).to_string() />
         <h1>{t!(i18n, account.profile)}</h1>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match profile.await {
-                    Ok(p) => view! { <ProfileForms p /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=profile view=move |p| view! { <ProfileForms p /> } />
     }
 }
 

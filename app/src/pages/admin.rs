@@ -2,7 +2,7 @@
 //! mail outbox). The server refuses whoever may not see them; the header only hides the links.
 
 use crate::api::account::*;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::format::moment;
 use crate::components::forms::{action_error, error_text, Done, Field, FormError, Submit};
 use crate::components::layout::role_list;
@@ -46,14 +46,7 @@ pub fn MembersPage() -> impl IntoView {
         <Title text=t_string!(i18n, admin.members_title).to_string() />
         <h1>{t!(i18n, admin.members_title)}</h1>
         <crate::pages::booking::InstitutionTabs />
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match members.await {
-                    Ok((id, m)) => view! { <MembersView id m invite /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=members view=move |(id, m)| view! { <MembersView id m invite /> } />
     }
 }
 
@@ -178,14 +171,7 @@ pub fn PeoplePage() -> impl IntoView {
             </div>
             <div class="filters__actions"><button type="submit" class="button">{t!(i18n, free.search)}</button></div>
         </form>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <RolesView p set /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page view=move |p| view! { <RolesView p set /> } />
     }
 }
 
@@ -274,14 +260,7 @@ pub fn OutboxPage() -> impl IntoView {
         <h1>{t!(i18n, admin.outbox_title)}</h1>
         <AdminTabs />
         <p class="lead">{t!(i18n, admin.outbox_intro)}</p>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <Messages p retry /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page view=move |p| view! { <Messages p retry /> } />
     }
 }
 

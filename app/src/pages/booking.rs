@@ -3,7 +3,7 @@
 
 use crate::api::booking::*;
 use crate::api::catalogue::get_resource;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{ErrorView, Loaded};
 use crate::components::format::{book_href, category_label, duration, local_input, moment};
 use crate::components::forms::{action_error, error_text, Field, FormError, Submit};
 use crate::domain::booking::{BookingDetail, BookingRow, MyBookings, Quote};
@@ -428,14 +428,7 @@ pub fn MyBookingsPage() -> impl IntoView {
     view! {
         <Title text=t_string!(i18n, booking.mine).to_string() />
         <h1>{t!(i18n, booking.mine)}</h1>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <MyBookingsView p cancel /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page view=move |p| view! { <MyBookingsView p cancel /> } />
     }
 }
 
@@ -531,14 +524,7 @@ pub fn BookingPage() -> impl IntoView {
     );
     view! {
         <Title text=t_string!(i18n, booking.detail_title).to_string() />
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => view! { <BookingDetailView d cancel reschedule /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=detail view=move |d| view! { <BookingDetailView d cancel reschedule /> } />
     }
 }
 
@@ -681,14 +667,7 @@ pub fn InstitutionRequestsPage() -> impl IntoView {
         <Title text=t_string!(i18n, queue.title).to_string() />
         <h1>{t!(i18n, queue.title)}</h1>
         <InstitutionTabs />
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match queue.await {
-                    Ok(qv) => view! { <QueueView qv decide outcome /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=queue view=move |qv| view! { <QueueView qv decide outcome /> } />
     }
 }
 

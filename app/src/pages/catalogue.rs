@@ -2,7 +2,7 @@ use crate::api::catalogue::{list_resources, CatalogueQuery};
 use crate::components::badges::{
     body_label, kind_label, status_label, AccreditationBadges, StatusBadge,
 };
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::options::ResourceFilterFields;
 use crate::domain::catalogue::{
     AccreditationBody, CataloguePage as Page, CatalogueSort, ResourceStatus, ResourceSummary,
@@ -45,14 +45,7 @@ pub fn CataloguePage() -> impl IntoView {
         <Title text=t_string!(i18n, catalogue.title).to_string() />
         <h1>{t!(i18n, catalogue.title)}</h1>
         <p class="lead">{t!(i18n, catalogue.intro)}</p>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => view! { <Catalogue page selected=params() /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=data view=move |page| view! { <Catalogue page selected=params() /> } />
     }
 }
 

@@ -2,7 +2,7 @@
 //! access, and approves (all or part of it) or refuses. The server refuses anyone else.
 
 use crate::api::account::{sign_up_claims, DecideClaim};
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::format::moment;
 use crate::components::forms::{action_error, error_text, Done};
 use crate::domain::account::{ClaimKind, ClaimsPage, StandingClaim};
@@ -38,14 +38,7 @@ pub fn ClaimsPage() -> impl IntoView {
         <div class="notice notice--error" role="alert" hidden=move || error.get().is_none()>
             <p>{move || error.get().map(|e| error_text(i18n, &e))}</p>
         </div>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <Claims p decide /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page view=move |p| view! { <Claims p decide /> } />
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::api::manage::*;
 use crate::components::badges::{body_label, kind_label, standing_label, StatusBadge};
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{ErrorView, Loaded};
 use crate::components::format::moment;
 use crate::components::forms::{
     action_error, error_text, Done, Field, FieldMessage, FormError, Submit,
@@ -60,14 +60,7 @@ pub fn MyResourcesPage() -> impl IntoView {
         <h1>{t!(i18n, editor.my_title)}</h1>
         <crate::pages::booking::InstitutionTabs />
         <p class="lead">{t!(i18n, editor.my_intro)}</p>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(list) => view! { <ResourceList list /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=data view=move |list| view! { <ResourceList list /> } />
     }
 }
 

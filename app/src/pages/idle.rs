@@ -3,7 +3,7 @@
 
 use crate::api::catalogue::{idle_equipment, IdleQuery};
 use crate::components::badges::{kind_label, AccreditationBadges};
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::options::ResourceFilterFields;
 use crate::domain::utilisation::{IdlePage as Page, IdleRow, BELOW_CHOICES, DAY_CHOICES};
 use crate::i18n::*;
@@ -31,14 +31,7 @@ pub fn IdlePage() -> impl IntoView {
         <Title text=t_string!(i18n, idle.title).to_string() />
         <h1>{t!(i18n, idle.title)}</h1>
         <p class="lead">{t!(i18n, idle.intro)}</p>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => view! { <Idle page selected=params() /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=data view=move |page| view! { <Idle page selected=params() /> } />
     }
 }
 

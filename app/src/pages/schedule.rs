@@ -2,7 +2,7 @@
 //! up to a thousand rows a page, drawn by the server. A plain GET form chooses the day and filter.
 
 use crate::api::catalogue::{day_schedule, ScheduleQuery};
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::format::minute_of_day;
 use crate::components::options::ResourceFilterFields;
 use crate::domain::schedule::{DayRow, DaySchedule, DaySpan, SCHEDULE_SIZES};
@@ -33,14 +33,7 @@ pub fn SchedulePage() -> impl IntoView {
         <Title text=t_string!(i18n, schedule.title).to_string() />
         <h1>{t!(i18n, schedule.title)}</h1>
         <p class="lead">{t!(i18n, schedule.intro)}</p>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(schedule) => view! { <Schedule schedule selected=params() /> }.into_any(),
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=data view=move |schedule| view! { <Schedule schedule selected=params() /> } />
     }
 }
 
