@@ -6,18 +6,8 @@
 //   node .ci/page-weight.mjs http://127.0.0.1:PORT
 const base = process.argv[2];
 if (!base) throw new Error("usage: node page-weight.mjs BASE_URL");
-const PASSWORD = "Demo-2026-labshare";
-
-async function session(email) {
-  const res = await fetch(`${base}/api/sign_in`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({ email, password: PASSWORD, next: "/" }),
-  });
-  const cookie = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(";")[0]).find((c) => c.startsWith("labshare_session="));
-  if (!cookie) throw new Error(`sign-in of ${email} failed: ${res.status}`);
-  return cookie;
-}
+import { session as signIn } from "../end2end/demo-session.mjs";
+const session = (email) => signIn(base, email);
 
 // Bytes as sent: fetch decodes, so ask with the encodings a browser offers and read the length
 // of the raw body through a request that declines decoding.

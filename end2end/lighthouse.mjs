@@ -8,18 +8,8 @@ import * as chromeLauncher from "chrome-launcher";
 
 const base = process.argv[2];
 if (!base) throw new Error("usage: node lighthouse.mjs BASE_URL");
-const PASSWORD = "Demo-2026-labshare";
-
-async function session(email) {
-  const res = await fetch(`${base}/api/sign_in`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({ email, password: PASSWORD, next: "/" }),
-  });
-  const cookie = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(";")[0]).find((c) => c.startsWith("labshare_session="));
-  if (!cookie) throw new Error(`sign-in of ${email} failed: ${res.status}`);
-  return cookie;
-}
+import { session as signIn } from "./demo-session.mjs";
+const session = (email) => signIn(base, email);
 
 const booker = await session("liu.fang@nk-furniture.example");
 const admin = await session("admin@jxiic.example");
