@@ -207,6 +207,16 @@ pub fn format_day_hours(periods: &[&OpeningPeriod]) -> String {
         .join(", ")
 }
 
+/// A customer category's rate fields in the editor's form.
+pub struct RateFields<'a> {
+    /// Yuan per hour, as typed.
+    pub rate: &'a str,
+    /// The minimum charge in yuan, as typed.
+    pub minimum: &'a str,
+    pub rate_name: &'static str,
+    pub minimum_name: &'static str,
+}
+
 impl ResourceForm {
     pub fn day_hours(&self, weekday: u8) -> &str {
         match weekday {
@@ -220,14 +230,30 @@ impl ResourceForm {
         }
     }
 
-    fn rate_fields(&self, category: CustomerCategory) -> (&str, &str, &'static str) {
-        match category {
-            CustomerCategory::Own => (&self.rate_own, &self.minimum_own, "rate_own"),
-            CustomerCategory::Zone => (&self.rate_zone, &self.minimum_zone, "rate_zone"),
-            CustomerCategory::External => {
-                (&self.rate_external, &self.minimum_external, "rate_external")
-            }
-            CustomerCategory::Sme => (&self.rate_sme, &self.minimum_sme, "rate_sme"),
+    /// One customer category's rate and minimum charge as typed, with the names the form posts
+    /// them under: the editor's rates section and the check below both go through it.
+    pub fn rate_fields(&self, category: CustomerCategory) -> RateFields<'_> {
+        let (rate, minimum, rate_name, minimum_name) = match category {
+            CustomerCategory::Own => (&self.rate_own, &self.minimum_own, "rate_own", "minimum_own"),
+            CustomerCategory::Zone => (
+                &self.rate_zone,
+                &self.minimum_zone,
+                "rate_zone",
+                "minimum_zone",
+            ),
+            CustomerCategory::External => (
+                &self.rate_external,
+                &self.minimum_external,
+                "rate_external",
+                "minimum_external",
+            ),
+            CustomerCategory::Sme => (&self.rate_sme, &self.minimum_sme, "rate_sme", "minimum_sme"),
+        };
+        RateFields {
+            rate,
+            minimum,
+            rate_name,
+            minimum_name,
         }
     }
 
@@ -356,18 +382,15 @@ impl ResourceForm {
 
         let mut rates = Vec::new();
         for category in CustomerCategory::ALL {
-            let (rate, minimum, field) = self.rate_fields(*category);
-            let minimum_field = match category {
-                CustomerCategory::Own => "minimum_own",
-                CustomerCategory::Zone => "minimum_zone",
-                CustomerCategory::External => "minimum_external",
-                CustomerCategory::Sme => "minimum_sme",
-            };
-            match (money(rate, field)?, money(minimum, minimum_field)?) {
+            let f = self.rate_fields(*category);
+            match (
+                money(f.rate, f.rate_name)?,
+                money(f.minimum, f.minimum_name)?,
+            ) {
                 (Some(per_hour), minimum) => {
                     rates.push((*category, per_hour, minimum.unwrap_or_default()))
                 }
-                (None, Some(_)) => return Err((field, "rate_missing")),
+                (None, Some(_)) => return Err((f.rate_name, "rate_missing")),
                 (None, None) => {}
             }
         }
