@@ -1,6 +1,8 @@
 use crate::domain::catalogue::{CataloguePage, ResourceDetail};
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::Params;
+use leptos_router::params::Params;
 #[cfg(feature = "ssr")]
 use {
     crate::domain::catalogue::{CatalogueFilter, ResourceKind},
@@ -8,7 +10,7 @@ use {
 };
 
 /// What a catalogue search asks for, as the GET form sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, Params)]
 pub struct CatalogueQuery {
     pub q: Option<String>,
     pub kind: Option<String>,
@@ -129,7 +131,7 @@ pub async fn zone_info() -> Result<(crate::domain::catalogue::Bilingual, String)
 }
 
 /// What a time-first search asks for, as the GET form sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, Params)]
 pub struct FreeTimeQuery {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -278,7 +280,7 @@ fn resource_filter(
 }
 
 /// What the idle-equipment view asks for, as its GET form sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, Params)]
 pub struct IdleQuery {
     /// The last this many days (30, 90 or 365).
     pub days: Option<i64>,
@@ -326,7 +328,7 @@ pub async fn idle_equipment(
 }
 
 /// What the zone schedule asks for, as its GET form sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, Params)]
 pub struct ScheduleQuery {
     /// The local day, YYYY-MM-DD (default today).
     pub day: Option<String>,

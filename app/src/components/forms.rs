@@ -10,6 +10,7 @@ use leptos_i18n::I18nContext;
 pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
     let text = match key {
         "bad_request" => t_string!(i18n, invalid.bad_request),
+        "filter_invalid" => t_string!(i18n, invalid.filter_invalid),
         "text_control" => t_string!(i18n, invalid.text_control),
         "email_invalid" => t_string!(i18n, invalid.email_invalid),
         "password_short" => t_string!(i18n, invalid.password_short),

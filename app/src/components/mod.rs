@@ -7,5 +7,6 @@ pub mod format;
 pub mod forms;
 pub mod layout;
 pub mod options;
+pub mod query;
 pub mod report_table;
 pub mod week_grid;

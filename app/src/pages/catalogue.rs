@@ -4,6 +4,7 @@ use crate::components::badges::{
 };
 use crate::components::error_view::Loaded;
 use crate::components::options::ResourceFilterFields;
+use crate::components::query::use_form_query;
 use crate::domain::catalogue::{
     AccreditationBody, CataloguePage as Page, CatalogueSort, ResourceStatus, ResourceSummary,
     CATALOGUE_PAGE_SIZE,
@@ -11,41 +12,23 @@ use crate::domain::catalogue::{
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// The catalogue: every shared resource of the zone, searched, filtered, sorted and paged. The
 /// form is a plain GET form, so it works the same with and without wasm, and every view has a URL.
 #[component]
 pub fn CataloguePage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let params = move || {
-        let q = query.get();
-        let text = |k: &str| q.get(k).filter(|v| !v.is_empty());
-        let number = |k: &str| q.get(k).and_then(|c| c.parse::<i64>().ok());
-        CatalogueQuery {
-            q: text("q"),
-            kind: text("kind"),
-            category: number("category"),
-            institution: number("institution"),
-            body: text("body"),
-            standard: text("standard"),
-            max_price: text("max_price"),
-            status: text("status"),
-            sort: text("sort"),
-            page: number("page"),
-        }
-    };
+    let query = use_form_query::<CatalogueQuery>();
     let data = Resource::new(
-        move || (params(), i18n.get_locale() == Locale::en),
-        |(query, english)| list_resources(query, Some(english)),
+        move || (query.get(), i18n.get_locale() == Locale::en),
+        |(query, english)| async move { list_resources(query?, Some(english)).await },
     );
 
     view! {
         <Title text=t_string!(i18n, catalogue.title).to_string() />
         <h1>{t!(i18n, catalogue.title)}</h1>
         <p class="lead">{t!(i18n, catalogue.intro)}</p>
-        <Loaded resource=data view=move |page| view! { <Catalogue page selected=params() /> } />
+        <Loaded resource=data view=move |page| view! { <Catalogue page selected=query.get().unwrap_or_default() /> } />
     }
 }
 

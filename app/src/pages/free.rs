@@ -3,6 +3,7 @@ use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, moment};
 use crate::components::options::ResourceFilterFields;
+use crate::components::query::use_form_query;
 use crate::domain::availability::{FreeResult, FreeSearchPage, Unbookable};
 use crate::domain::catalogue::ResourceStatus;
 use crate::error::AppError;
@@ -11,7 +12,6 @@ use chrono::FixedOffset;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// Hours offered in the "free for at least" choice.
 const HOUR_CHOICES: [i64; 8] = [1, 2, 4, 8, 24, 48, 72, 168];
@@ -21,35 +21,10 @@ const HOUR_CHOICES: [i64; 8] = [1, 2, 4, 8, 24, 48, 72, 168];
 #[component]
 pub fn FreeTimePage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let params = move || {
-        let q = query.get();
-        let num = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
-        (
-            q.get("from"),
-            q.get("to"),
-            num("hours"),
-            q.get("kind"),
-            num("category"),
-            num("institution"),
-            (q.get("q"), q.get("standard"), num("page")),
-        )
-    };
+    let query = use_form_query::<FreeTimeQuery>();
     let data = Resource::new(
-        params,
-        |(from, to, hours, kind, category, institution, (q, standard, page))| {
-            find_free_time(FreeTimeQuery {
-                from,
-                to,
-                hours,
-                kind,
-                category,
-                institution,
-                q,
-                standard,
-                page,
-            })
-        },
+        move || query.get(),
+        |q| async move { find_free_time(q?).await },
     );
     view! {
         <Title text=t_string!(i18n, free.title).to_string() />
@@ -57,16 +32,17 @@ pub fn FreeTimePage() -> impl IntoView {
         <p class="lead">{t!(i18n, free.intro)}</p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
-                let (_, _, _, kind, category, institution, (text, standard, _)) = params();
+                let FreeTimeQuery { kind, category, institution, q: text, standard, .. } =
+                    query.get().unwrap_or_default();
                 match data.await {
                     Ok(page) => view! { <Search page kind category institution text standard /> }.into_any(),
                     Err(AppError::Validation { key, .. }) => {
                         crate::api::set_status(400);
                         let message = move || match key.as_str() {
-                            "free.error_range" => t_string!(i18n, free.error_range),
-                            "free.error_duration" => t_string!(i18n, free.error_duration),
-                            "free.error_date" => t_string!(i18n, free.error_date),
-                            _ => t_string!(i18n, error.invalid),
+                            "free.error_range" => t_string!(i18n, free.error_range).to_string(),
+                            "free.error_duration" => t_string!(i18n, free.error_duration).to_string(),
+                            "free.error_date" => t_string!(i18n, free.error_date).to_string(),
+                            key => crate::components::forms::validation_text(i18n, key),
                         };
                         view! {
                             <div class="notice notice--error" role="alert"><p>{message}</p>

@@ -5,33 +5,25 @@ use crate::api::catalogue::{idle_equipment, IdleQuery};
 use crate::components::badges::{kind_label, AccreditationBadges};
 use crate::components::error_view::Loaded;
 use crate::components::options::ResourceFilterFields;
+use crate::components::query::use_form_query;
 use crate::domain::utilisation::{IdlePage as Page, IdleRow, BELOW_CHOICES, DAY_CHOICES};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn IdlePage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let params = move || {
-        let q = query.get();
-        let num = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
-        IdleQuery {
-            days: num("days"),
-            below: num("below"),
-            kind: q.get("kind").filter(|v| !v.is_empty()),
-            category: num("category"),
-            institution: num("institution"),
-        }
-    };
-    let data = Resource::new(params, idle_equipment);
+    let query = use_form_query::<IdleQuery>();
+    let data = Resource::new(
+        move || query.get(),
+        |q| async move { idle_equipment(q?).await },
+    );
     view! {
         <Title text=t_string!(i18n, idle.title).to_string() />
         <h1>{t!(i18n, idle.title)}</h1>
         <p class="lead">{t!(i18n, idle.intro)}</p>
-        <Loaded resource=data view=move |page| view! { <Idle page selected=params() /> } />
+        <Loaded resource=data view=move |page| view! { <Idle page selected=query.get().unwrap_or_default() /> } />
     }
 }
 

@@ -5,35 +5,25 @@ use crate::api::catalogue::{day_schedule, ScheduleQuery};
 use crate::components::error_view::Loaded;
 use crate::components::format::minute_of_day;
 use crate::components::options::ResourceFilterFields;
+use crate::components::query::use_form_query;
 use crate::domain::schedule::{DayRow, DaySchedule, DaySpan, SCHEDULE_SIZES};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let params = move || {
-        let q = query.get();
-        let text = |k: &str| q.get(k).filter(|v| !v.is_empty());
-        let num = |k: &str| text(k).and_then(|v| v.parse::<i64>().ok());
-        ScheduleQuery {
-            day: text("day"),
-            kind: text("kind"),
-            category: num("category"),
-            institution: num("institution"),
-            page: num("page"),
-            size: num("size"),
-        }
-    };
-    let data = Resource::new(params, day_schedule);
+    let query = use_form_query::<ScheduleQuery>();
+    let data = Resource::new(
+        move || query.get(),
+        |q| async move { day_schedule(q?).await },
+    );
     view! {
         <Title text=t_string!(i18n, schedule.title).to_string() />
         <h1>{t!(i18n, schedule.title)}</h1>
         <p class="lead">{t!(i18n, schedule.intro)}</p>
-        <Loaded resource=data view=move |schedule| view! { <Schedule schedule selected=params() /> } />
+        <Loaded resource=data view=move |schedule| view! { <Schedule schedule selected=query.get().unwrap_or_default() /> } />
     }
 }
 

@@ -111,6 +111,33 @@ async fn catalogue_filters_match_the_database() {
     let (_, _, html) = app.get("/?category=999999", &[]).await;
     let page = text(&html);
     assert!(page.contains("没有符合条件的仪器设施") && page.contains("清除筛选"));
+
+    // The form's "any" (an empty field) is no filter; a filter that is not a number is refused
+    // with a message, on every page whose query is read through its `Params` struct.
+    let total = app
+        .scalar("SELECT COUNT(*) FROM resources WHERE status <> 'retired'")
+        .await;
+    let (status, _, html) = app
+        .get("/?q=&kind=&category=&institution=&page=", &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text(&html).contains(&format!("共 {total} 项")),
+        "empty fields filter nothing"
+    );
+    for uri in [
+        "/?category=abc",
+        "/free?hours=two",
+        "/idle?institution=x",
+        "/schedule?size=1e3",
+    ] {
+        let (status, _, html) = app.get(uri, &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            text(&html).contains("此网址中的筛选条件无效"),
+            "{uri}: says which part was wrong"
+        );
+    }
 }
 
 #[tokio::test]

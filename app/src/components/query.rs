@@ -1,0 +1,25 @@
+//! A page's query string, read through a `#[derive(Params)]` struct.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::{Params, ParamsMap};
+
+/// The page's query as `Q`, the way a plain GET form sends it: an empty field (the form's "any")
+/// counts as absent, and a value that does not parse (`category=abc`) is the client's error, a
+/// translated "filter not valid" rather than a filter silently dropped.
+pub fn use_form_query<Q>() -> Memo<Result<Q, AppError>>
+where
+    Q: Params + Clone + PartialEq + Send + Sync + 'static,
+{
+    let map = use_query_map();
+    Memo::new(move |_| {
+        let filled: ParamsMap = map.with(|m| {
+            m.into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect()
+        });
+        Q::from_map(&filled).map_err(|_| AppError::validation("query", "filter_invalid"))
+    })
+}
