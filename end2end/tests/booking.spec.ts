@@ -1,17 +1,22 @@
-import { test, expect } from "@playwright/test";
+import { test, expect, type Page } from "@playwright/test";
 import { signIn, watchErrors } from "./support";
+
+// Signed in as Liu Fang of a furniture maker: the resource `name` found in the catalogue, its
+// week `days` from today.
+async function openWeek(page: Page, name: string, days: number) {
+  await signIn(page, "liu.fang@nk-furniture.example");
+  await expect(page.getByTestId("who")).toContainText("刘芳");
+  await page.goto(`/?q=${name}`);
+  await page.getByRole("link", { name }).first().click();
+  await expect(page).toHaveURL(/\/resources\/\d+$/);
+  const week = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  await page.goto(`${page.url()}?week=${week}`);
+}
 
 test("a lab books a free slot from the week view, sees it confirmed, and cancels it", async ({ page }) => {
   const errors = watchErrors(page);
-  await signIn(page, "liu.fang@nk-furniture.example");
-  await expect(page.getByTestId("who")).toContainText("刘芳");
-
   // The ICP-OES of the provincial institute, two weeks ahead.
-  await page.goto("/?q=电感耦合等离子体发射光谱仪");
-  await page.getByRole("link", { name: "电感耦合等离子体发射光谱仪" }).first().click();
-  await expect(page).toHaveURL(/\/resources\/\d+$/);
-  const week = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
-  await page.goto(`${page.url()}?week=${week}`);
+  await openWeek(page, "电感耦合等离子体发射光谱仪", 14);
   await page.getByTestId("free-list").getByRole("link", { name: "预约" }).first().click();
   await expect(page).toHaveURL(/\/book\?starts=/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("预约");
@@ -50,13 +55,7 @@ test("a lab books a free slot from the week view, sees it confirmed, and cancels
 
 test("a request for an instrument that needs approval waits, and the institution's admin approves it", async ({ page, browser }) => {
   const errors = watchErrors(page);
-  await signIn(page, "liu.fang@nk-furniture.example");
-  await expect(page.getByTestId("who")).toContainText("刘芳");
-  await page.goto("/?q=电感耦合等离子体质谱仪");
-  await page.getByRole("link", { name: "电感耦合等离子体质谱仪" }).first().click();
-  await expect(page).toHaveURL(/\/resources\/\d+$/);
-  const week = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);
-  await page.goto(`${page.url()}?week=${week}`);
+  await openWeek(page, "电感耦合等离子体质谱仪", 21);
   // Straight from the week grid: a free cell is a link that books from there.
   await page.getByTestId("week-grid").locator("a.cell__book").first().click();
   await expect(page.getByTestId("verdict")).toHaveText("该时段可以预约。");
@@ -86,12 +85,7 @@ test("a request for an instrument that needs approval waits, and the institution
 
 test("the interactive parts speak the page's language: the booking form's checks and the sign-up choice in English", async ({ page }) => {
   const errors = watchErrors(page);
-  await signIn(page, "liu.fang@nk-furniture.example");
-  await expect(page.getByTestId("who")).toContainText("刘芳");
-  await page.goto("/?q=电感耦合等离子体发射光谱仪");
-  await page.getByRole("link", { name: "电感耦合等离子体发射光谱仪" }).first().click();
-  const week = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
-  await page.goto(`${page.url()}?week=${week}`);
+  await openWeek(page, "电感耦合等离子体发射光谱仪", 14);
   // The switch is a plain link and a full page load; the islands take the language from <html lang>.
   await page.getByRole("link", { name: /English/ }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
@@ -113,16 +107,11 @@ test("the interactive parts speak the page's language: the booking form's checks
   expect(errors).toEqual([]);
 });
 
-test("a booking made with the keyboard alone: tab to a free cell of the week, Enter, fill in, Enter", async ({ page }) => {
+test("a booking made with the keyboard alone: Tab into the week, arrows, Enter, Shift+Down, Enter, fill in, Enter", async ({ page }) => {
   const errors = watchErrors(page);
-  await signIn(page, "liu.fang@nk-furniture.example");
-  await expect(page.getByTestId("who")).toContainText("刘芳");
-  await page.goto("/?q=电感耦合等离子体发射光谱仪");
-  await page.getByRole("link", { name: "电感耦合等离子体发射光谱仪" }).first().click();
-  await expect(page).toHaveURL(/\/resources\/\d+$/);
-  const week = new Date(Date.now() + 28 * 86_400_000).toISOString().slice(0, 10);
-  await page.goto(`${page.url()}?week=${week}`);
-  // Tab until a free cell of the grid has the focus (the skip link, the menu and the page come first).
+  await openWeek(page, "电感耦合等离子体发射光谱仪", 28);
+  // Tab until the grid has the focus (the skip link, the menu and the page come first): the grid is
+  // one Tab stop, its first bookable cell.
   const tabTo = async (selector: string, limit: number) => {
     for (let i = 0; i < limit; i++) {
       await page.keyboard.press("Tab");
@@ -130,9 +119,37 @@ test("a booking made with the keyboard alone: tab to a free cell of the week, En
     }
     throw new Error(`${selector} never took the focus`);
   };
-  await tabTo("a.cell__book", 300);
+  await tabTo("[data-week-grid] td", 60);
+  const status = page.getByTestId("week-grid-status");
+  await expect(status).toContainText("方向键在一周内移动");
+  // The cell's own link books the shortest time from there: the start, the step and that length.
+  const link = await page.evaluate(() => document.activeElement!.querySelector("a")!.getAttribute("href")!);
+  const [, starts, ends] = link.match(/starts=([^&]+)&ends=(.+)$/)!;
+  const step = Number(await page.getByTestId("week-grid").getAttribute("data-step"));
+  const minutes = (Date.parse(`${ends}:00Z`) - Date.parse(`${starts}:00Z`)) / 60_000;
+
+  // Right then left comes back to the same cell; Enter picks it as the start.
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowLeft");
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(/\/book\?starts=/);
+  await expect(status).toContainText(`开始时间`);
+  await expect(status).toContainText(starts.slice(11));
+  // Shift+Down as many times as the shortest booking has steps: one step longer than it.
+  const steps = minutes / step;
+  for (let i = 0; i < steps; i++) await page.keyboard.press("Shift+ArrowDown");
+  const until = new Date(Date.parse(`${starts}:00Z`) + (steps + 1) * step * 60_000).toISOString().slice(0, 16);
+  await expect(status).toContainText(`已选择`);
+  await expect(status).toContainText(`至 ${until.slice(11)}`);
+  await expect(page.locator("[data-week-grid] td[aria-selected=true]")).toHaveCount(steps + 1);
+  // Escape clears (the focus stays on the choice's end); back up to the start, where Shift+Down
+  // alone starts a choice again, and Enter inside the choice books it.
+  await page.keyboard.press("Escape");
+  await expect(status).toHaveText("已取消选择。");
+  await expect(page.locator("[data-week-grid] td[aria-selected=true]")).toHaveCount(0);
+  for (let i = 0; i < steps; i++) await page.keyboard.press("ArrowUp");
+  for (let i = 0; i < steps; i++) await page.keyboard.press("Shift+ArrowDown");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/book\\?starts=${starts}&ends=${until}$`));
   await expect(page.getByTestId("verdict")).toHaveText("该时段可以预约。");
   await tabTo("#field-purpose", 40);
   await page.keyboard.type("键盘预约：稀土元素含量测定");
@@ -141,5 +158,28 @@ test("a booking made with the keyboard alone: tab to a free cell of the week, En
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/bookings\/\d+\?new=1$/);
   await expect(page.getByTestId("booked")).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("a mouse drag down a day's free cells opens the booking form with that stretch", async ({ page }) => {
+  const errors = watchErrors(page);
+  await openWeek(page, "电感耦合等离子体发射光谱仪", 35);
+  const grid = page.getByTestId("week-grid");
+  const first = grid.locator("td:has(a.cell__book)").first();
+  const [row, col] = [Number(await first.getAttribute("data-row")), Number(await first.getAttribute("data-col"))];
+  const step = Number(await grid.getAttribute("data-step"));
+  const cell = (r: number) => grid.locator(`td[data-row="${r}"][data-col="${col}"]`);
+  const link = (await first.locator("a").getAttribute("href"))!;
+  const starts = link.match(/starts=([^&]+)&/)![1];
+  // Three more free cells below the first (the demo's opening hours are longer than two hours).
+  for (let r = row; r <= row + 3; r++) await expect(cell(r)).toHaveClass(/cell--free/);
+  await first.hover();
+  await page.mouse.down();
+  await cell(row + 3).hover();
+  await expect(grid.locator("td[aria-selected=true]")).toHaveCount(4);
+  await page.mouse.up();
+  const until = new Date(Date.parse(`${starts}:00Z`) + 4 * step * 60_000).toISOString().slice(0, 16);
+  await expect(page).toHaveURL(new RegExp(`/book\\?starts=${starts}&ends=${until}$`));
+  await expect(page.locator("#field-ends")).toHaveValue(until);
   expect(errors).toEqual([]);
 });

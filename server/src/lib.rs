@@ -301,6 +301,14 @@ fn pkg_files(
         )
 }
 
+/// The site's own files: the build's `/pkg`, the icon, and the week grid's script. They need no
+/// session and may be cached.
+fn is_static_file(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/favicon")
+        || path == app::components::week_grid::WEEK_GRID_SCRIPT
+}
+
 /// The largest server-function body accepted (413 above it).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// How long one request may take.
@@ -351,7 +359,11 @@ async fn security_headers(
             "max-age=31536000; includeSubDomains",
         );
     }
-    let cacheable = path.starts_with("/pkg/") || path.starts_with("/favicon");
+    let cacheable = is_static_file(&path);
+    if path == app::components::week_grid::WEEK_GRID_SCRIPT {
+        // Its name carries no hash: kept, but asked again (a 304 when unchanged).
+        set(header::CACHE_CONTROL, "no-cache");
+    }
     // The API's reads carry ETags and say `private, no-cache` themselves (revalidate each time).
     let revalidated = path.starts_with("/api/v1/") && headers.contains_key(header::CACHE_CONTROL);
     if private && !cacheable && !revalidated {
@@ -458,8 +470,7 @@ async fn session_and_origin(
             .into_response();
     }
     let path = req.uri().path();
-    let static_file =
-        path.starts_with("/pkg/") || path == "/health" || path.starts_with("/favicon");
+    let static_file = is_static_file(path) || path == "/health";
     let mut session = RequestSession {
         address: client_address(
             req.extensions()

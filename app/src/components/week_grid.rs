@@ -25,6 +25,11 @@ fn cell_class(state: CellState) -> &'static str {
     }
 }
 
+/// The week grid's keyboard and mouse model: a small script of its own, so the resource page
+/// loads a few kilobytes rather than the islands' wasm (see README "Pages that weigh only what they
+/// do"). Without it, every free cell is still a link that books from there.
+pub const WEEK_GRID_SCRIPT: &str = "/week-grid.js";
+
 /// The week view: days across, time down; every cell carries its state as text for screen readers
 /// and as a pattern or colour for the eye.
 #[component]
@@ -42,7 +47,7 @@ pub fn WeekGridView(
         .iter()
         .map(|d| {
             let date = d.date;
-            view! { <th scope="col">{move || day_label(i18n, date)}</th> }
+            view! { <th scope="col" data-date=date.to_string()>{move || day_label(i18n, date)}</th> }
         })
         .collect_view();
     let free = grid.free_windows.clone();
@@ -90,13 +95,39 @@ pub fn WeekGridView(
         .collect_view();
     let next: Vec<_> = grid.free_windows.iter().take(5).copied().collect();
     let has_free = !next.is_empty();
+    // The words of the keyboard model (public/week-grid.js), in the reader's language; `{from}`,
+    // `{to}` and `{at}` are filled in by the script.
+    let words = move || {
+        (
+            t_string!(i18n, resource.grid_hint).to_string(),
+            t_string!(i18n, resource.grid_start, from = "{from}").to_string(),
+            t_string!(i18n, resource.grid_range, from = "{from}", to = "{to}").to_string(),
+            t_string!(i18n, resource.grid_taken, at = "{at}").to_string(),
+            t_string!(i18n, resource.grid_cleared).to_string(),
+        )
+    };
     view! {
         <div class="week-grid__scroll" tabindex="0">
-            <table class="week-grid" data-testid="week-grid">
+            <table
+                class="week-grid"
+                data-testid="week-grid"
+                aria-label=move || t_string!(i18n, resource.grid_label)
+                data-week-grid=""
+                data-step=grid.step_minutes
+                data-book=format!("/resources/{resource}/book")
+                data-status="week-grid-status"
+                data-t-hint=move || words().0
+                data-t-start=move || words().1
+                data-t-range=move || words().2
+                data-t-taken=move || words().3
+                data-t-cleared=move || words().4
+            >
                 <thead><tr><th scope="col">{t!(i18n, resource.time)}</th>{head}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        <p id="week-grid-status" class="week-grid__status" aria-live="polite" data-testid="week-grid-status"></p>
+        <script type="module" src=WEEK_GRID_SCRIPT></script>
         <ul class="legend" aria-label=move || t_string!(i18n, resource.legend)>{legend}</ul>
         <h3>{t!(i18n, resource.next_free)}</h3>
         {if has_free {

@@ -169,6 +169,34 @@ async fn resource_page_shows_rules_rates_accreditation_and_the_week() {
     let cells = page.matches("class=\"cell cell--").count();
     assert!(cells >= 7 * 12, "a full week grid, got {cells} cells");
 
+    // The grid's keyboard model: its script, the words it announces in the page's language, the
+    // live region, and each day's date for the times it puts in the booking form's address.
+    for expected in [
+        "<script type=\"module\" src=\"/week-grid.js\">",
+        "data-week-grid",
+        "data-step=\"",
+        &format!("data-book=\"/resources/{id}/book\""),
+        "data-t-range=\"已选择 {from} 至 {to}。按回车预约，按 Esc 取消。\"",
+        "data-date=\"2026-11-23\"",
+        "id=\"week-grid-status\" aria-live=\"polite\"",
+    ] {
+        assert!(page.contains(expected), "week grid carries {expected:?}");
+    }
+    // The script is served as the site's own file: no session, revalidated (its name has no hash).
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/week-grid.js");
+    let site = app.dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::copy(&script, site.join("week-grid.js")).unwrap();
+    let (status, headers, body) = app.get("/week-grid.js", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert!(!headers.contains_key("set-cookie"), "no session for a file");
+    assert!(body.contains("function weekGrid(table)"));
+
     let (_, _, html) = app
         .get(
             &format!("/resources/{id}?week=2026-12-02"),
