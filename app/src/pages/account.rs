@@ -374,7 +374,7 @@ fn Sessions(sessions: Vec<SessionView>, offset: i32) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="panel" aria-labelledby="h-sessions">
+        <section class="panel panel--wide" aria-labelledby="h-sessions">
             <h2 id="h-sessions">{t!(i18n, account.sessions)}</h2>
             <Show when=move || ended.get()><Done><p>{t!(i18n, account.session_ended)}</p></Done></Show>
             <p class="muted">{t!(i18n, account.sessions_hint)}</p>
@@ -426,7 +426,7 @@ fn ApiTokens(tokens: Vec<ApiTokenView>, offset: i32, has_feed: bool) -> impl Int
         })
         .collect_view();
     view! {
-        <section class="panel" aria-labelledby="h-tokens">
+        <section class="panel panel--wide" aria-labelledby="h-tokens">
             <h2 id="h-tokens">{t!(i18n, tokens.title)}</h2>
             <p class="muted">{t!(i18n, tokens.intro)}" "<a href="/api/v1/docs" rel="external">{t!(i18n, tokens.reference)}</a></p>
             <Show when=move || revoked.get()><Done><p>{t!(i18n, tokens.revoked)}</p></Done></Show>
