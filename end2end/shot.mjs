@@ -1,6 +1,6 @@
 import { chromium } from "@playwright/test";
 import { session } from "./demo-session.mjs";
-const base = "http://127.0.0.1:3918";
+const base = process.env.BASE ?? "http://127.0.0.1:3918";
 const [path, email, width, out, y] = process.argv.slice(2);
 const b = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
 const ctx = await b.newContext({ locale: "zh-CN", viewport: { width: Number(width), height: 1300 } });

@@ -1,3 +1,4 @@
+use crate::components::data::page_resource;
 use crate::domain::account::{Actor, Role, RoleName};
 use crate::domain::policy::{can, Action, Target};
 use crate::i18n::*;
@@ -75,8 +76,8 @@ fn PersonalNav(actor: Actor) -> impl IntoView {
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let i18n = use_i18n();
-    let zone = Resource::new(|| (), |_| crate::api::catalogue::zone_info());
-    let me = Resource::new(|| (), |_| crate::api::account::current_user());
+    let zone = page_resource(|| (), |_| crate::api::catalogue::zone_info());
+    let me = page_resource(|| (), |_| crate::api::account::current_user());
     let location = use_location();
     let english = move || i18n.get_locale() == Locale::en;
     // The switch is a plain link to a server route that sets the cookie and comes back here, so it
@@ -153,7 +154,7 @@ pub fn SiteHeader() -> impl IntoView {
 #[component]
 pub fn SiteFooter() -> impl IntoView {
     let i18n = use_i18n();
-    let zone = Resource::new(|| (), |_| crate::api::catalogue::zone_info());
+    let zone = page_resource(|| (), |_| crate::api::catalogue::zone_info());
     view! {
         <footer class="site-footer">
             <Suspense fallback=|| ()>

@@ -2,6 +2,7 @@
 
 pub mod badges;
 pub mod charts;
+pub mod data;
 pub mod error_view;
 pub mod format;
 pub mod forms;

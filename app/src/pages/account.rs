@@ -1,6 +1,7 @@
 //! Account pages: sign in, sign up, verify, forgot and reset password, profile, invitation.
 
 use crate::api::account::*;
+use crate::components::data::page_resource;
 use crate::components::error_view::{ErrorView, Loaded};
 use crate::components::forms::{
     action_error, kept_checked, kept_value, Done, Field, FormError, Submit,
@@ -65,7 +66,7 @@ pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
     let done = flag("done");
-    let organisations = Resource::new(|| (), |_| sign_up_organisations());
+    let organisations = page_resource(|| (), |_| sign_up_organisations());
     let english = move || i18n.get_locale() == Locale::en;
     view! {
         <Title text=t_string!(i18n, account.sign_up).to_string() />
@@ -242,7 +243,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let i18n = use_i18n();
-    let profile = Resource::new(|| (), |_| get_profile());
+    let profile = page_resource(|| (), |_| get_profile());
     view! {
         <Title text=t_string!(i18n, account.profile).to_string() />
         <h1>{t!(i18n, account.profile)}</h1>
@@ -505,7 +506,7 @@ fn CalendarFeed(has_feed: bool, shown: Option<String>) -> impl IntoView {
 pub fn InvitationPage() -> impl IntoView {
     let i18n = use_i18n();
     let token = query("token");
-    let invitation = Resource::new(token, get_invitation);
+    let invitation = page_resource(token, get_invitation);
     view! {
         <Title text=t_string!(i18n, account.invitation_title).to_string() />
         <div class="narrow">

@@ -2,6 +2,7 @@
 //! mail outbox). The server refuses whoever may not see them; the header only hides the links.
 
 use crate::api::account::*;
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::format::moment;
 use crate::components::forms::{action_error, error_text, Done, Field, FormError, Submit};
@@ -38,7 +39,7 @@ pub fn MembersPage() -> impl IntoView {
             .get("institution")
             .and_then(|v| v.parse::<i64>().ok())
     };
-    let members = Resource::new(
+    let members = page_resource(
         move || (institution(), invite.version().get()),
         |(id, _)| institution_members(id),
     );
@@ -156,7 +157,7 @@ pub fn PeoplePage() -> impl IntoView {
     let q = use_query_map();
     let set = ServerAction::<SetRole>::new();
     let search = move || q.get().get("q");
-    let page = Resource::new(
+    let page = page_resource(
         move || (search(), set.version().get()),
         |(s, _)| list_people(s),
     );
@@ -251,7 +252,7 @@ pub fn OutboxPage() -> impl IntoView {
     let query = use_query_map();
     let filter = move || query.read().get("filter").filter(|f| !f.is_empty());
     let retry = ServerAction::<RetryMail>::new();
-    let page = Resource::new(
+    let page = page_resource(
         move || (filter(), retry.version().get()),
         |(filter, _)| outbox_messages(filter),
     );

@@ -2,6 +2,7 @@ use crate::api::catalogue::{list_resources, CatalogueQuery};
 use crate::components::badges::{
     body_label, kind_label, status_label, AccreditationBadges, StatusBadge,
 };
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::options::ResourceFilterFields;
 use crate::components::query::use_form_query;
@@ -19,7 +20,7 @@ use leptos_meta::Title;
 pub fn CataloguePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_form_query::<CatalogueQuery>();
-    let data = Resource::new(
+    let data = page_resource(
         move || (query.get(), i18n.get_locale() == Locale::en),
         |(query, english)| async move { list_resources(query?, Some(english)).await },
     );

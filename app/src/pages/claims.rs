@@ -2,6 +2,7 @@
 //! access, and approves (all or part of it) or refuses. The server refuses anyone else.
 
 use crate::api::account::{sign_up_claims, DecideClaim};
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::format::moment;
 use crate::components::forms::{action_error, error_text, Done};
@@ -25,7 +26,7 @@ fn offset(seconds: i32) -> FixedOffset {
 pub fn ClaimsPage() -> impl IntoView {
     let i18n = use_i18n();
     let decide = ServerAction::<DecideClaim>::new();
-    let page = Resource::new(move || decide.version().get(), |_| sign_up_claims());
+    let page = page_resource(move || decide.version().get(), |_| sign_up_claims());
     let error = action_error(decide);
     // A decision is a plain form post: the server comes back here with `?decided=1`.
     let q = leptos_router::hooks::use_query_map();

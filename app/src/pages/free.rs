@@ -1,5 +1,6 @@
 use crate::api::catalogue::{find_free_time, FreeTimeQuery};
 use crate::components::badges::{kind_label, AccreditationBadges, StatusBadge};
+use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, moment};
 use crate::components::options::ResourceFilterFields;
@@ -22,7 +23,7 @@ const HOUR_CHOICES: [i64; 8] = [1, 2, 4, 8, 24, 48, 72, 168];
 pub fn FreeTimePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_form_query::<FreeTimeQuery>();
-    let data = Resource::new(
+    let data = page_resource(
         move || query.get(),
         |q| async move { find_free_time(q?).await },
     );

@@ -3,6 +3,7 @@
 
 use crate::api::catalogue::{idle_equipment, IdleQuery};
 use crate::components::badges::{kind_label, AccreditationBadges};
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::options::ResourceFilterFields;
 use crate::components::query::use_form_query;
@@ -15,7 +16,7 @@ use leptos_meta::Title;
 pub fn IdlePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_form_query::<IdleQuery>();
-    let data = Resource::new(
+    let data = page_resource(
         move || query.get(),
         |q| async move { idle_equipment(q?).await },
     );

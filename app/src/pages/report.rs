@@ -4,6 +4,7 @@
 
 use crate::api::report::{institution_report, zone_report, ReportQuery, Which};
 use crate::components::charts::{Bar, Columns, HeatmapGrid, HorizontalBars};
+use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::report_table::{cell_text, hours, table_label, weekday_label, DataTable};
 use crate::domain::report::{PeriodKind, Report, ReportScope, TableName, RESOURCE_ROWS_SHOWN};
@@ -66,7 +67,7 @@ fn ReportPage(which: Which) -> impl IntoView {
             institution: text("institution").and_then(|v| v.parse().ok()),
         }
     };
-    let data = Resource::new(params, move |q| async move {
+    let data = page_resource(params, move |q| async move {
         match which {
             Which::Zone => zone_report(q).await,
             Which::Institution => institution_report(q).await,

@@ -2,6 +2,7 @@ use crate::api::catalogue::get_resource;
 use crate::components::badges::{
     body_label, kind_label, standing_label, AccreditationBadges, StatusBadge,
 };
+use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, full_date, minute_of_day, weekday_name};
 use crate::components::week_grid::WeekGridView;
@@ -25,8 +26,8 @@ pub fn ResourcePage() -> impl IntoView {
         )
     };
     let manage = ServerAction::<crate::api::manage::SetResourceStatus>::new();
-    let me = Resource::new(|| (), |_| crate::api::account::current_user());
-    let data = Resource::new(
+    let me = page_resource(|| (), |_| crate::api::account::current_user());
+    let data = page_resource(
         move || (key(), manage.version().get()),
         |((id, week), _)| async move {
             match id {

@@ -384,7 +384,7 @@ fn interactive_islands(html: &str) -> Vec<String> {
 
 /// Only pages with interactive parts load the wasm, and every such page is on the shell's list:
 /// each main page is rendered for the person who sees it and its islands compared with the
-/// hydration script it carries.
+/// hydration script it carries; and no page carries its data a second time, serialised.
 #[tokio::test]
 async fn pages_load_the_wasm_exactly_where_they_have_islands() {
     let app = TestApp::new().await;
@@ -448,6 +448,12 @@ async fn pages_load_the_wasm_exactly_where_they_have_islands() {
                 "{path}: islands {islands:?}, hydration script {script}"
             );
             assert_eq!(app::page_has_islands(path), script, "{path}");
+            // A page's data is in its HTML once: no resource is serialised again as JSON for a
+            // hydration that only islands get (and they take their data as props).
+            assert!(
+                !html.contains("__RESOLVED_RESOURCES["),
+                "{path} carries its data twice"
+            );
             if script {
                 with_islands.push((path.to_string(), islands));
             }

@@ -3,6 +3,7 @@
 use super::{at, offset, span, violation_text};
 use crate::api::booking::*;
 use crate::api::catalogue::get_resource;
+use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::format::duration;
 use crate::components::format::{book_href, category_label, local_input};
@@ -56,7 +57,7 @@ pub fn BookPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let q = use_query_map();
-    let detail = Resource::new(id, |id| get_resource(id, None));
+    let detail = page_resource(id, |id| get_resource(id, None));
     view! {
         <Title text=t_string!(i18n, booking.book_title).to_string() />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>

@@ -2,6 +2,7 @@
 
 use super::{at, offset, span, status_label, BookingStatusBadge};
 use crate::api::booking::*;
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::format::moment;
 use crate::components::format::{category_label, local_input};
@@ -28,7 +29,7 @@ pub fn BookingPage() -> impl IntoView {
     };
     let cancel = ServerAction::<CancelBooking>::new();
     let reschedule = ServerAction::<RescheduleBooking>::new();
-    let detail = Resource::new(
+    let detail = page_resource(
         move || (id(), cancel.version().get(), reschedule.version().get()),
         |(id, _, _)| get_booking(id),
     );

@@ -2,6 +2,7 @@
 
 use super::{offset, span, BookingStatusBadge};
 use crate::api::booking::*;
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::forms::{action_error, error_text};
 use crate::domain::booking::{BookingRow, MyBookings};
@@ -15,7 +16,7 @@ use leptos_meta::Title;
 pub fn MyBookingsPage() -> impl IntoView {
     let i18n = use_i18n();
     let cancel = ServerAction::<CancelBooking>::new();
-    let page = Resource::new(move || cancel.version().get(), |_| list_my_bookings());
+    let page = page_resource(move || cancel.version().get(), |_| list_my_bookings());
     view! {
         <Title text=t_string!(i18n, booking.mine).to_string() />
         <h1>{t!(i18n, booking.mine)}</h1>

@@ -2,6 +2,7 @@
 
 use super::{offset, span};
 use crate::api::booking::*;
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::forms::{action_error, error_text};
 use crate::domain::booking::BookingRow;
@@ -39,7 +40,7 @@ pub fn InstitutionRequestsPage() -> impl IntoView {
             .get("institution")
             .and_then(|v| v.parse::<i64>().ok())
     };
-    let queue = Resource::new(
+    let queue = page_resource(
         move || {
             (
                 institution(),

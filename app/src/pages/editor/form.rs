@@ -5,6 +5,7 @@ use super::{
 };
 use crate::api::manage::*;
 use crate::components::badges::kind_label;
+use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::forms::{action_error, Done, Field, FieldMessage, FormError, Submit};
 
@@ -26,7 +27,7 @@ pub fn NewResourcePage() -> impl IntoView {
             .get("institution")
             .and_then(|v| v.parse::<i64>().ok())
     };
-    let data = Resource::new(institution, |institution| {
+    let data = page_resource(institution, |institution| {
         get_resource_editor(None, institution)
     });
     view! { <EditorPage data /> }
@@ -42,7 +43,7 @@ pub fn EditResourcePage() -> impl IntoView {
     let blackout = ServerAction::<AddBlackout>::new();
     let remove_blackout = ServerAction::<RemoveBlackout>::new();
     let remove_photo = ServerAction::<RemovePhoto>::new();
-    let data = Resource::new(
+    let data = page_resource(
         move || {
             (
                 id(),

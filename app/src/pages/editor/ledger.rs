@@ -2,6 +2,7 @@
 
 use super::finding_text;
 use crate::api::manage::*;
+use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::forms::{action_error, error_text, Submit};
 
@@ -91,7 +92,7 @@ pub fn LedgerImportPage() -> impl IntoView {
         }
     };
     let error = move || q.get().get("error");
-    let preview = Resource::new(
+    let preview = page_resource(
         move || (upload(), choices()),
         |(upload, c)| async move {
             match upload {

@@ -3,6 +3,7 @@
 use super::LedgerPanel;
 use crate::api::manage::*;
 use crate::components::badges::{body_label, kind_label, StatusBadge};
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::forms::Done;
 
@@ -22,7 +23,7 @@ pub fn MyResourcesPage() -> impl IntoView {
             .get("institution")
             .and_then(|v| v.parse::<i64>().ok())
     };
-    let data = Resource::new(institution, list_institution_resources);
+    let data = page_resource(institution, list_institution_resources);
     view! {
         <Title text=t_string!(i18n, editor.my_title).to_string() />
         <h1>{t!(i18n, editor.my_title)}</h1>
