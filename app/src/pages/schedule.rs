@@ -2,6 +2,7 @@
 //! up to a thousand rows a page, drawn by the server. A plain GET form chooses the day and filter.
 
 use crate::api::catalogue::{day_schedule, ScheduleQuery};
+use crate::components::data::page_resource;
 use crate::components::error_view::Loaded;
 use crate::components::format::minute_of_day;
 use crate::components::options::ResourceFilterFields;
@@ -15,7 +16,7 @@ use leptos_meta::Title;
 pub fn SchedulePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_form_query::<ScheduleQuery>();
-    let data = Resource::new(
+    let data = page_resource(
         move || query.get(),
         |q| async move { day_schedule(q?).await },
     );
@@ -72,7 +73,9 @@ fn day_gradient(row: &DayRow) -> String {
             if *b == 1440 {
                 format!("{c} 0")
             } else {
-                format!("{c} 0 {:.1}%", f64::from(*b) / 14.4)
+                // One decimal, none when it is zero ("50%", not "50.0%": a thousand rows).
+                let at = format!("{:.1}", f64::from(*b) / 14.4);
+                format!("{c} 0 {}%", at.strip_suffix(".0").unwrap_or(&at))
             }
         })
         .collect();
@@ -154,13 +157,13 @@ fn Schedule(schedule: DaySchedule, selected: ScheduleQuery) -> impl IntoView {
             <li><span class="day-booked legend__swatch"></span>{t!(i18n, schedule.booked)}</li>
             <li><span class="day-blackout legend__swatch"></span>{t!(i18n, schedule.blackout)}</li>
         </ul>
-        <div class="day-schedule" data-testid="schedule">
-            <div class="day-row day-row--scale" aria-hidden="true">
-                <span class="day-row__name"></span>
-                <span class="day-row__line day-scale">{hours}</span>
-            </div>
+        <ul class="day-schedule" data-testid="schedule">
+            <li class="day-row--scale" aria-hidden="true">
+                <span></span>
+                <span class="day-scale">{hours}</span>
+            </li>
             {schedule.rows.into_iter().map(|row| view! { <Row row /> }).collect_view()}
-        </div>
+        </ul>
         {pager}
     }
     .into_any()
@@ -192,13 +195,13 @@ fn Row(row: DayRow) -> impl IntoView {
     let summary = parts.join("; ");
     let style = day_gradient(&row);
     view! {
-        <div class="day-row">
-            <a class="day-row__name" href=format!("/resources/{}", row.resource.id)>
+        <li>
+            <a href=format!("/resources/{}", row.resource.id)>
                 {row.resource.name.pick(english).to_string()}
-                <span class="muted">{row.institution.pick(english).to_string()}</span>
+                <small>{row.institution.pick(english).to_string()}</small>
             </a>
-            <span class="day-row__line" role="img" aria-label=summary style=style></span>
-        </div>
+            <span role="img" aria-label=summary style=style></span>
+        </li>
     }
 }
 
@@ -223,7 +226,7 @@ mod tests {
         assert_eq!(
             day_gradient(&row),
             "--g:linear-gradient(90deg,var(--c) 0 35.4%,var(--f) 0 37.5%,var(--b) 0 45.8%,\
-             transparent 0 50.0%,var(--f) 0 72.9%,var(--c) 0)"
+             transparent 0 50%,var(--f) 0 72.9%,var(--c) 0)"
         );
     }
 }

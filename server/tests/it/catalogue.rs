@@ -433,7 +433,7 @@ async fn the_zone_schedule_shows_each_resource_day_as_the_rows_say() {
     assert_eq!(status, StatusCode::OK);
     let html = common::text(&html);
     assert_eq!(
-        html.matches("\" class=\"day-row__name\">").count(),
+        html.matches("<li><a href=\"/resources/").count(),
         total.min(100)
     );
     assert!(html.contains("已预约"));
