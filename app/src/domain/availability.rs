@@ -1,7 +1,9 @@
 //! Time-first search: "free for at least D between A and B", across every institution.
 
 use super::catalogue::{CatalogueFilter, ResourceStatus, ResourceSummary};
-use super::time::TimeSlot;
+use super::rules::BookingRules;
+use super::time::{normalize, subtract, TimeSlot};
+use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,3 +61,72 @@ pub struct FreeSearchPage {
 
 /// The longest date range one search may cover, in days.
 pub const MAX_RANGE_DAYS: i64 = 31;
+
+/// The free windows of every resource that shares one weekly pattern (and closed days) and the
+/// rules that shape a window — time step, notice, minimum duration — worked out once per search:
+/// each stretch of open time in the range, with the window it gives when nothing is taken. A
+/// resource of the class then only works on the stretches its own bookings and blackouts touch,
+/// and stops at as many windows as are wanted.
+pub struct SharedWindows {
+    stretches: Vec<(TimeSlot, Option<TimeSlot>)>,
+}
+
+impl SharedWindows {
+    /// `open`: the class's open windows over (at least) the local days of `range`.
+    pub fn new<Tz: TimeZone>(
+        rules: &BookingRules,
+        tz: &Tz,
+        now: DateTime<Utc>,
+        range: &TimeSlot,
+        open: &[TimeSlot],
+    ) -> Self {
+        let stretches = rules
+            .usable_open(now, range, open)
+            .into_iter()
+            .map(|stretch| (stretch, rules.window_of(tz, now, &stretch)))
+            .collect();
+        SharedWindows { stretches }
+    }
+
+    /// The first `limit` windows of at least `wanted` minutes of an available resource of this
+    /// class with `taken` (bookings with their buffers, and blackouts, in any order): exactly
+    /// [`BookingRules::free_windows_within`]'s, filtered and cut (see the property test).
+    /// `rules` must be the class's.
+    pub fn windows<Tz: TimeZone>(
+        &self,
+        rules: &BookingRules,
+        tz: &Tz,
+        now: DateTime<Utc>,
+        taken: &[TimeSlot],
+        wanted: i64,
+        limit: usize,
+    ) -> Vec<TimeSlot> {
+        let widened: Vec<TimeSlot> = taken.iter().filter_map(|t| rules.widen(t)).collect();
+        let mut out = Vec::new();
+        for (stretch, whole) in &self.stretches {
+            if out.len() >= limit {
+                break;
+            }
+            let near: Vec<TimeSlot> = widened
+                .iter()
+                .filter(|w| w.overlaps(stretch))
+                .copied()
+                .collect();
+            if near.is_empty() {
+                out.extend(whole.filter(|w| w.minutes() >= wanted));
+                continue;
+            }
+            for free in subtract(std::slice::from_ref(stretch), &normalize(near)) {
+                if out.len() >= limit {
+                    break;
+                }
+                out.extend(
+                    rules
+                        .window_of(tz, now, &free)
+                        .filter(|w| w.minutes() >= wanted),
+                );
+            }
+        }
+        out
+    }
+}

@@ -206,38 +206,56 @@ impl BookingRules {
         if s.status != ResourceStatus::Available {
             return Vec::new();
         }
-        let earliest = s.now + Duration::minutes(self.min_notice_minutes);
-        let latest_start = s.now + Duration::days(self.max_notice_days);
+        let open = self.usable_open(s.now, range, open);
+        let widened: Vec<TimeSlot> = s.taken.iter().filter_map(|t| self.widen(t)).collect();
+        subtract(&open, &normalize(widened))
+            .into_iter()
+            .filter_map(|w| self.window_of(s.tz, s.now, &w))
+            .collect()
+    }
+
+    /// The open time within `range` a booking could use before anything taken is subtracted:
+    /// `open` cut to the range, and to the earliest start the minimum notice allows after `now`.
+    pub fn usable_open(
+        &self,
+        now: DateTime<Utc>,
+        range: &TimeSlot,
+        open: &[TimeSlot],
+    ) -> Vec<TimeSlot> {
+        let earliest = now + Duration::minutes(self.min_notice_minutes);
         let Some(range) = TimeSlot::new(range.start().max(earliest), range.end()).ok() else {
             return Vec::new();
         };
-        let open: Vec<TimeSlot> = open.iter().filter_map(|w| w.intersection(&range)).collect();
-        // A booking [a, b) blocks [a - before, b + after): it must keep clear of each taken
-        // interval [x, y), so a ∉ (x - after, y + before) and likewise for the whole booking.
-        let widened: Vec<TimeSlot> = s
-            .taken
-            .iter()
-            .filter_map(|t| {
-                TimeSlot::new(
-                    t.start() - Duration::minutes(self.buffer_after_minutes),
-                    t.end() + Duration::minutes(self.buffer_before_minutes),
-                )
-                .ok()
-            })
-            .collect();
+        normalize(open.iter().filter_map(|w| w.intersection(&range)).collect())
+    }
+
+    /// What a taken interval `[x, y)` keeps a new booking's own time out of: a booking
+    /// `[a, b)` blocks `[a - before, b + after)`, so it must keep clear of
+    /// `(x - after, y + before)`.
+    pub fn widen(&self, taken: &TimeSlot) -> Option<TimeSlot> {
+        TimeSlot::new(
+            taken.start() - Duration::minutes(self.buffer_after_minutes),
+            taken.end() + Duration::minutes(self.buffer_before_minutes),
+        )
+        .ok()
+    }
+
+    /// The window a free stretch of open time gives: its start rounded up and its end rounded
+    /// down to the time step in local time; none when that is shorter than the minimum duration
+    /// or starts later than the maximum notice allows.
+    pub fn window_of<Tz: TimeZone>(
+        &self,
+        tz: &Tz,
+        now: DateTime<Utc>,
+        free: &TimeSlot,
+    ) -> Option<TimeSlot> {
         let step = self.slot_minutes.max(1);
-        subtract(&open, &normalize(widened))
-            .into_iter()
-            .filter_map(|w| {
-                // Round the start up and the end down to the time step, in local time.
-                let start = self.round(s.tz, w.start(), true, step);
-                let end = self.round(s.tz, w.end(), false, step);
-                let start_cap = start <= latest_start;
-                TimeSlot::new(start, end)
-                    .ok()
-                    .filter(|w| start_cap && w.minutes() >= self.min_duration_minutes)
-            })
-            .collect()
+        let start = self.round(tz, free.start(), true, step);
+        let end = self.round(tz, free.end(), false, step);
+        let latest_start = now + Duration::days(self.max_notice_days);
+        TimeSlot::new(start, end)
+            .ok()
+            .filter(|w| start <= latest_start && w.minutes() >= self.min_duration_minutes)
     }
 
     fn round<Tz: TimeZone>(
@@ -529,6 +547,21 @@ mod tests {
             let length_ok = candidate.minutes() >= r.min_duration_minutes && candidate.minutes() <= r.max_duration_minutes;
             let inside = free.iter().any(|w| w.contains(&candidate));
             prop_assert_eq!(violations.is_empty(), inside && length_ok, "{:?} free={:?} violations={:?}", candidate, free, violations);
+        }
+
+        /// The time-first search's shared windows give exactly the engine's windows, for any
+        /// taken time, buffers, wanted length and limit, and with the notice cutting into the week.
+        #[test]
+        fn shared_windows_agree_with_the_engine(taken in arb_taken(), before in 0i64..4, after in 0i64..4, wanted in 1i64..12, limit in 1usize..8, notice in 0i64..200, step in prop::sample::select(vec![15i64, 30, 60])) {
+            let hours = office_hours();
+            let r = BookingRules { buffer_before_minutes: before * 15, buffer_after_minutes: after * 15, min_notice_minutes: notice * 15, slot_minutes: step, ..rules() };
+            let week = slot(at(23, 0, 0), at(30, 0, 0));
+            let open = hours.open_windows(&tz(), week.start().with_timezone(&tz()).date_naive(), week.end().with_timezone(&tz()).date_naive(), &[]);
+            let s = situation(&hours, &taken, &[]);
+            let wanted = (wanted * 30).max(r.min_duration_minutes);
+            let engine: Vec<TimeSlot> = r.free_windows_within(&s, &week, &open).into_iter().filter(|w| w.minutes() >= wanted).take(limit).collect();
+            let shared = crate::domain::availability::SharedWindows::new(&r, &tz(), s.now, &week, &open);
+            prop_assert_eq!(shared.windows(&r, &tz(), s.now, &taken, wanted, limit), engine);
         }
 
         /// Whatever is free never touches what is taken, buffers included.
