@@ -3,14 +3,17 @@
 
 use super::catalogue::{bind_all, filter_sql, FilterArg};
 use super::Db;
-use crate::domain::availability::{FreeQuery, FreeResult, Unbookable, WINDOWS_PER_RESOURCE};
-use crate::domain::catalogue::ResourceStatus;
+use crate::domain::availability::{
+    FreeQuery, FreeResult, SharedWindows, Unbookable, WINDOWS_PER_RESOURCE,
+};
+use crate::domain::catalogue::{CatalogueFilter, ResourceStatus};
 use crate::domain::ids::ResourceId;
-use crate::domain::rules::{BookingRules, Situation};
+use crate::domain::rules::BookingRules;
 use crate::domain::schedule::OpeningHours;
 use crate::domain::time::TimeSlot;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One page of a time-first search, and how many answered in all.
 #[derive(Debug, Clone)]
@@ -45,9 +48,10 @@ impl Db {
     }
 
     /// Page `page` (from 1, `per_page` long) of the answers, bookable first and earliest window
-    /// first. The windows of every matching resource come from four queries (rules and status,
-    /// weekly hours, bookings and blackouts near the range, closed days); the cards are read for
-    /// the page only.
+    /// first. Rules, hours and busy time come from this process's copy (see [`super::bookable`]);
+    /// the database is asked which resources match (unless the copy can tell), which days are
+    /// closed, and the cards of the page. Every matching resource's first window is worked out
+    /// (for the order and the count), its further windows only when it is on the page.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_free_page<Tz: TimeZone>(
         &self,
@@ -58,30 +62,15 @@ impl Db {
         per_page: usize,
     ) -> Result<FreeAnswer, sqlx::Error> {
         let today = now.with_timezone(tz).date_naive();
-        let (where_sql, args) = filter_sql(&query.filter, today, self.dialect());
+        let snapshot = self.bookables(now).await?;
+        let ids = self.matching(&query.filter, today, &snapshot).await?;
 
-        // Which resources match (ids only); their rules, status and hours come from memory. The
-        // ids, and the intervals below, travel as one text each: through the driver a row costs
-        // about two microseconds, more than the search spends on a resource.
-        let d = self.dialect();
-        let sql = format!(
-            "SELECT {} FROM resources r{where_sql}",
-            d.comma_list("r.id", false)
-        );
-        let ids: Option<String> = bind_all!(sqlx::query_scalar(&sql), &args)
-            .fetch_one(self.pool())
-            .await?;
-        let ids: Vec<i64> = ids
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|id| id.parse().ok())
-            .collect();
-        let bookables = self.bookables().await?;
-
-        // Everything that blocks time in the range or within the widest buffer of it (a booking
-        // there can still keep a new one's buffer out), for the filtered resources.
+        // Busy time in the range or within the widest buffer of it (a booking there can still
+        // keep a new one's buffer out): from the copy, or for a range beyond its horizon from the
+        // database.
         let margin = 60
-            * bookables
+            * snapshot
+                .resources
                 .values()
                 .map(|b| {
                     b.rules
@@ -90,44 +79,22 @@ impl Db {
                 })
                 .max()
                 .unwrap_or(0);
-        let (from, until) = (
-            query.range.start().timestamp() - margin,
-            query.range.end().timestamp() + margin,
-        );
-        let n = args.len();
-        // The lower bound on blocked_from turns the read into one range scan of an index.
-        let sql = format!(
-            "SELECT {list} FROM (\
-             SELECT x.resource_id AS rid, x.blocked_from AS s, x.blocked_until AS e FROM bookings x JOIN resources r ON r.id = x.resource_id{where_sql} \
-               AND x.status IN ('pending', 'confirmed') AND x.blocked_from < ${} AND ${} < x.blocked_until AND x.blocked_from >= ${} \
-             UNION ALL \
-             SELECT k.resource_id, k.starts_at, k.ends_at FROM blackouts k JOIN resources r ON r.id = k.resource_id{where_sql} \
-               AND k.starts_at < ${} AND ${} < k.ends_at) t",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 1,
-            n + 2,
-            list = d.comma_list(&d.concat(&["t.rid", "':'", "t.s", "':'", "t.e"]), false),
-        );
-        let taken_text: Option<String> = bind_all!(sqlx::query_scalar(&sql), &args)
-            .bind(until)
-            .bind(from)
-            .bind(from - MAX_BLOCK_SECONDS)
-            .fetch_one(self.pool())
-            .await?;
-        let mut taken: HashMap<i64, Vec<TimeSlot>> = HashMap::new();
-        for item in taken_text.as_deref().unwrap_or_default().split(',') {
-            let mut parts = item.splitn(3, ':').map(str::parse::<i64>);
-            let (Some(Ok(rid)), Some(Ok(s)), Some(Ok(e))) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            if let Ok(slot) = TimeSlot::from_unix(s, e) {
-                taken.entry(rid).or_default().push(slot);
+        let span = TimeSlot::new(
+            query.range.start() - Duration::seconds(margin),
+            query.range.end() + Duration::seconds(margin),
+        )
+        .unwrap_or(query.range);
+        let outside = if snapshot.horizon.contains(&span) {
+            None
+        } else {
+            Some(super::bookable::busy_within(self.pool(), self.dialect(), &span, None).await?)
+        };
+        let busy_of = |id: i64, bookable: &'_ super::bookable::Bookable| -> Vec<TimeSlot> {
+            match &outside {
+                Some(map) => map.get(&id).cloned().unwrap_or_default(),
+                None => near(&bookable.busy, &span).to_vec(),
             }
-        }
+        };
 
         let day = |t: DateTime<Utc>| {
             t.with_timezone(tz)
@@ -154,47 +121,66 @@ impl Db {
             }
         }
 
-        // Open windows over the range's days, once per weekly pattern (most resources share one)
-        // unless a resource has closed days of its own.
+        // Open windows over the range's days once per weekly pattern, and the windows they give
+        // once per pattern and window-shaping rules (most resources share both), unless a
+        // resource has closed days of its own.
         let local = |t: DateTime<Utc>| t.with_timezone(tz).date_naive();
         let days = (local(query.range.start()), local(query.range.end()));
         let open_of = |hours: &OpeningHours, closed: &[NaiveDate]| {
             hours.open_windows(tz, days.0, days.1, closed)
         };
-        let mut shared: HashMap<&OpeningHours, Vec<TimeSlot>> = HashMap::new();
-        let mut answers: Vec<(i64, Vec<TimeSlot>, Option<Unbookable>)> =
+        let mut open_shared: HashMap<&OpeningHours, Vec<TimeSlot>> = HashMap::new();
+        let mut classes: HashMap<ClassKey<'_>, (Arc<SharedWindows>, bool)> = HashMap::new();
+        let mut answers: Vec<(i64, Result<TimeSlot, Unbookable>, Arc<SharedWindows>)> =
             Vec::with_capacity(ids.len());
         for id in ids {
-            let Some(bookable) = bookables.get(&id) else {
+            let Some(b) = snapshot.resources.get(&id) else {
                 continue;
             };
-            let mut closed_days = zone_closed.clone();
-            closed_days.extend(closed.get(&id).into_iter().flatten().copied());
-            let own;
-            let open = if closed.contains_key(&id) {
-                own = open_of(&bookable.hours, &closed_days);
-                &own
-            } else {
-                shared
-                    .entry(&bookable.hours)
-                    .or_insert_with(|| open_of(&bookable.hours, &zone_closed))
+            // The class's windows, and whether it is open at all in the range.
+            let (class, open_in_range) = match closed.get(&id) {
+                Some(own) => {
+                    let mut closed_days = zone_closed.clone();
+                    closed_days.extend(own.iter().copied());
+                    let open = open_of(&b.hours, &closed_days);
+                    let class = SharedWindows::new(&b.rules, tz, now, &query.range, &open);
+                    (
+                        Arc::new(class),
+                        open.iter().any(|o| o.overlaps(&query.range)),
+                    )
+                }
+                None => classes
+                    .entry(ClassKey::of(b))
+                    .or_insert_with(|| {
+                        let open = open_shared
+                            .entry(&b.hours)
+                            .or_insert_with(|| open_of(&b.hours, &zone_closed));
+                        let class = SharedWindows::new(&b.rules, tz, now, &query.range, open);
+                        (
+                            Arc::new(class),
+                            open.iter().any(|o| o.overlaps(&query.range)),
+                        )
+                    })
+                    .clone(),
             };
-            let situation = Situation {
-                tz,
-                now,
-                status: bookable.status,
-                hours: &bookable.hours,
-                closed_days: &closed_days,
-                taken: taken.get(&id).map(Vec::as_slice).unwrap_or_default(),
+            let first = match barrier(&b.rules, b.status, query, now) {
+                Some(why) => Err(why),
+                None => {
+                    let wanted = query.minutes.max(b.rules.min_duration_minutes);
+                    match class.windows(&b.rules, tz, now, &busy_of(id, b), wanted, 1)[..] {
+                        [first, ..] => Ok(first),
+                        [] if open_in_range => Err(Unbookable::FullyBooked),
+                        [] => Err(Unbookable::Closed),
+                    }
+                }
             };
-            let (windows, unbookable) = search_one(&bookable.rules, &situation, query, open);
-            answers.push((id, windows, unbookable));
+            answers.push((id, first, class));
         }
         // Bookable first, earliest free window first; ties in catalogue order of ids.
-        answers.sort_by_key(|(id, windows, _)| {
-            (windows.is_empty(), windows.first().map(|w| w.start()), *id)
+        answers.sort_by_key(|(id, first, _)| {
+            (first.is_err(), first.as_ref().ok().map(|w| w.start()), *id)
         });
-        let bookable = answers.iter().filter(|a| !a.1.is_empty()).count();
+        let bookable = answers.iter().filter(|a| a.1.is_ok()).count();
         let total = answers.len();
         let skip = page.saturating_sub(1).saturating_mul(per_page);
         let page_answers: Vec<_> = answers.into_iter().skip(skip).take(per_page).collect();
@@ -203,7 +189,23 @@ impl Db {
         let mut cards = self.cards_of(&ids, today).await?;
         let results = page_answers
             .into_iter()
-            .filter_map(|(id, windows, unbookable)| {
+            .filter_map(|(id, first, class)| {
+                let (windows, unbookable) = match first {
+                    Ok(_) => {
+                        let b = snapshot.resources.get(&id)?;
+                        let wanted = query.minutes.max(b.rules.min_duration_minutes);
+                        let windows = class.windows(
+                            &b.rules,
+                            tz,
+                            now,
+                            &busy_of(id, b),
+                            wanted,
+                            WINDOWS_PER_RESOURCE,
+                        );
+                        (windows, None)
+                    }
+                    Err(why) => (Vec::new(), Some(why)),
+                };
                 Some(FreeResult {
                     resource: cards.remove(&id)?,
                     windows,
@@ -217,46 +219,90 @@ impl Db {
             total,
         })
     }
+
+    /// The ids of the resources `filter` lets through (and not retired): from the copy when the
+    /// filter asks only what it holds, else from the database.
+    async fn matching(
+        &self,
+        filter: &CatalogueFilter,
+        today: NaiveDate,
+        snapshot: &super::bookable::Snapshot,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        if super::bookable::filter_in_memory(filter) {
+            return Ok(snapshot
+                .resources
+                .iter()
+                .filter(|(_, b)| b.listed_by(filter))
+                .map(|(id, _)| *id)
+                .collect());
+        }
+        // The ids travel as one text: through the driver a row costs about two microseconds,
+        // more than the search spends on a resource.
+        let (where_sql, args) = filter_sql(filter, today, self.dialect());
+        let sql = format!(
+            "SELECT {} FROM resources r{where_sql}",
+            self.dialect().comma_list("r.id", false)
+        );
+        let ids: Option<String> = bind_all!(sqlx::query_scalar(&sql), &args)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(ids
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect())
+    }
 }
 
-/// The windows of one resource long enough for the wanted time, or why there are none.
-fn search_one<Tz: TimeZone>(
+/// What the shared windows of a search depend on besides the range: the weekly hours and the
+/// rules that shape a window (buffers do not; each resource applies its own).
+#[derive(PartialEq, Eq, Hash)]
+struct ClassKey<'a> {
+    hours: &'a OpeningHours,
+    slot_minutes: i64,
+    min_notice_minutes: i64,
+    max_notice_days: i64,
+    min_duration_minutes: i64,
+}
+
+impl<'a> ClassKey<'a> {
+    fn of(b: &'a super::bookable::Bookable) -> Self {
+        ClassKey {
+            hours: &b.hours,
+            slot_minutes: b.rules.slot_minutes,
+            min_notice_minutes: b.rules.min_notice_minutes,
+            max_notice_days: b.rules.max_notice_days,
+            min_duration_minutes: b.rules.min_duration_minutes,
+        }
+    }
+}
+
+/// Why a resource offers nothing in the query's range whatever is taken, if so.
+fn barrier(
     rules: &BookingRules,
-    s: &Situation<'_, Tz>,
+    status: ResourceStatus,
     q: &FreeQuery,
-    open: &[TimeSlot],
-) -> (Vec<TimeSlot>, Option<Unbookable>) {
-    if s.status != ResourceStatus::Available {
-        return (Vec::new(), Some(Unbookable::NotAvailable(s.status)));
+    now: DateTime<Utc>,
+) -> Option<Unbookable> {
+    if status != ResourceStatus::Available {
+        return Some(Unbookable::NotAvailable(status));
     }
     if q.minutes > rules.max_duration_minutes {
-        return (
-            Vec::new(),
-            Some(Unbookable::TooLong(rules.max_duration_minutes)),
-        );
+        return Some(Unbookable::TooLong(rules.max_duration_minutes));
     }
-    if q.range.end() <= s.now + Duration::minutes(rules.min_notice_minutes) {
-        return (
-            Vec::new(),
-            Some(Unbookable::NoticeTooShort(rules.min_notice_minutes)),
-        );
+    if q.range.end() <= now + Duration::minutes(rules.min_notice_minutes) {
+        return Some(Unbookable::NoticeTooShort(rules.min_notice_minutes));
     }
-    let wanted = q.minutes.max(rules.min_duration_minutes);
-    let windows: Vec<TimeSlot> = rules
-        .free_windows_within(s, &q.range, open)
-        .into_iter()
-        .filter(|w| w.minutes() >= wanted)
-        .take(WINDOWS_PER_RESOURCE)
-        .collect();
-    if !windows.is_empty() {
-        return (windows, None);
-    }
-    let reason = if open.iter().any(|o| o.overlaps(&q.range)) {
-        Unbookable::FullyBooked
-    } else {
-        Unbookable::Closed
-    };
-    (Vec::new(), Some(reason))
+    None
+}
+
+/// The part of `busy` (sorted by start) that can touch `span`: nothing blocks longer than
+/// [`MAX_BLOCK_SECONDS`].
+fn near<'b>(busy: &'b [TimeSlot], span: &TimeSlot) -> &'b [TimeSlot] {
+    let from = span.start() - Duration::seconds(MAX_BLOCK_SECONDS);
+    let lo = busy.partition_point(|t| t.start() < from);
+    let hi = busy.partition_point(|t| t.start() < span.end());
+    &busy[lo..hi.max(lo)]
 }
 
 /// A resource's open and busy times over local days `from ..= to` (the REST API's availability).

@@ -175,9 +175,13 @@ impl Db {
         self.writer.write(&self.pool, change).await
     }
 
-    /// This process's copy of the resources' rules, status and hours (see [`bookable`]).
-    pub async fn bookables(&self) -> Result<bookable::Bookables, sqlx::Error> {
-        self.bookable.current(&self.pool).await
+    /// This process's copy of the resources' rules, status, hours and busy time (see
+    /// [`bookable`]); `now` places its horizon when it is (re)loaded.
+    pub async fn bookables(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bookable::Bookables, sqlx::Error> {
+        self.bookable.current(&self.pool, self.dialect, now).await
     }
 
     /// The same database with this process's caches empty, as another process sees it.

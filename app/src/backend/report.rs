@@ -738,7 +738,8 @@ impl Db {
         let (a, b) = period_bounds(tz, period);
         // Weekly hours from this process's copy (kept for the time-first search); only resources
         // without booking rules, which the copy leaves out, are read here.
-        let bookables = self.bookables().await?;
+        let snapshot = self.bookables(chrono::Utc::now()).await?;
+        let bookables = &snapshot.resources;
         let missing: Vec<String> = items
             .iter()
             .filter(|i| !bookables.contains_key(&i.id))
