@@ -3,13 +3,17 @@
 -- applies what any process changed since by reading this log. Only changes that can block time
 -- are logged: a booking that is or was pending or confirmed, and any blackout. Equivalent to
 -- migrations/sqlite/0015_busy_changes.sql.
+--
+-- `busy` marks an entry that changed only busy time (a booking or blackout): the copy then rereads
+-- only that, not the resource's rules and hours.
+ALTER TABLE resource_changes ADD COLUMN busy INTEGER NOT NULL DEFAULT 0;
 CREATE FUNCTION note_busy_change() RETURNS trigger AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        INSERT INTO resource_changes (resource_id) VALUES (OLD.resource_id);
+        INSERT INTO resource_changes (resource_id, busy) VALUES (OLD.resource_id, 1);
     END IF;
     IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.resource_id <> OLD.resource_id) THEN
-        INSERT INTO resource_changes (resource_id) VALUES (NEW.resource_id);
+        INSERT INTO resource_changes (resource_id, busy) VALUES (NEW.resource_id, 1);
     END IF;
     RETURN NULL;
 END;

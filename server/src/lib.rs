@@ -34,6 +34,11 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     db.prepare_reports(&config.zone_tz)
         .await
         .context("preparing the report rollups")?;
+    // The time-first search's copy of rules, hours and busy time, read now rather than by the
+    // first search (a second at province scale).
+    db.bookables(clock.now())
+        .await
+        .context("reading the resources' rules, hours and busy time")?;
     if config.demo_data {
         if let Some(summary) = db
             .seed_demo_if_empty(&config.zone_tz, clock.now())

@@ -1,6 +1,7 @@
 //! Time-first search across all institutions. A fixed number of queries whatever the number of
 //! resources; the rules themselves are the shared domain code.
 
+use super::bookable::{filter_in_memory, Entry};
 use super::catalogue::{bind_all, filter_sql, FilterArg};
 use super::Db;
 use crate::domain::availability::{
@@ -13,7 +14,6 @@ use crate::domain::schedule::OpeningHours;
 use crate::domain::time::TimeSlot;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// One page of a time-first search, and how many answered in all.
 #[derive(Debug, Clone)]
@@ -63,19 +63,30 @@ impl Db {
     ) -> Result<FreeAnswer, sqlx::Error> {
         let today = now.with_timezone(tz).date_naive();
         let snapshot = self.bookables(now).await?;
-        let ids = self.matching(&query.filter, today, &snapshot).await?;
+        let chosen: Vec<&Entry> = if filter_in_memory(&query.filter) {
+            snapshot
+                .entries()
+                .iter()
+                .filter(|e| e.bookable.listed_by(&query.filter))
+                .collect()
+        } else {
+            self.matching(&query.filter, today)
+                .await?
+                .into_iter()
+                .filter_map(|id| snapshot.get(id))
+                .collect()
+        };
 
         // Busy time in the range or within the widest buffer of it (a booking there can still
         // keep a new one's buffer out): from the copy, or for a range beyond its horizon from the
         // database.
         let margin = 60
             * snapshot
-                .resources
-                .values()
-                .map(|b| {
-                    b.rules
-                        .buffer_before_minutes
-                        .max(b.rules.buffer_after_minutes)
+                .entries()
+                .iter()
+                .map(|e| {
+                    let r = &e.bookable.rules;
+                    r.buffer_before_minutes.max(r.buffer_after_minutes)
                 })
                 .max()
                 .unwrap_or(0);
@@ -89,10 +100,10 @@ impl Db {
         } else {
             Some(super::bookable::busy_within(self.pool(), self.dialect(), &span, None).await?)
         };
-        let busy_of = |id: i64, bookable: &'_ super::bookable::Bookable| -> Vec<TimeSlot> {
+        let busy_of = |e: &Entry| -> &[TimeSlot] {
             match &outside {
-                Some(map) => map.get(&id).cloned().unwrap_or_default(),
-                None => near(&bookable.busy, &span).to_vec(),
+                Some(map) => map.get(&e.id).map(Vec::as_slice).unwrap_or_default(),
+                None => near(snapshot.busy(e), &span),
             }
         };
 
@@ -129,76 +140,82 @@ impl Db {
         let open_of = |hours: &OpeningHours, closed: &[NaiveDate]| {
             hours.open_windows(tz, days.0, days.1, closed)
         };
-        let mut open_shared: HashMap<&OpeningHours, Vec<TimeSlot>> = HashMap::new();
-        let mut classes: HashMap<ClassKey<'_>, (Arc<SharedWindows>, bool)> = HashMap::new();
-        let mut answers: Vec<(i64, Result<TimeSlot, Unbookable>, Arc<SharedWindows>)> =
-            Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(b) = snapshot.resources.get(&id) else {
-                continue;
+        let class_of = |rules: &BookingRules, open: &[TimeSlot]| {
+            let class = SharedWindows::new(rules, tz, now, &query.range, open);
+            (class, open.iter().any(|o| o.overlaps(&query.range)))
+        };
+        let mut open_shared: HashMap<u32, Vec<TimeSlot>> = HashMap::new();
+        let mut class_index: HashMap<ClassKey, usize> = HashMap::new();
+        // The shared classes, then one of its own for each resource with closed days.
+        let mut classes: Vec<(SharedWindows, bool)> = Vec::new();
+        let mut answers: Vec<(&Entry, Result<TimeSlot, Unbookable>, usize)> =
+            Vec::with_capacity(chosen.len());
+        for e in chosen {
+            let b = &e.bookable;
+            let own = if closed.is_empty() {
+                None
+            } else {
+                closed.get(&e.id)
             };
-            // The class's windows, and whether it is open at all in the range.
-            let (class, open_in_range) = match closed.get(&id) {
+            let class = match own {
                 Some(own) => {
                     let mut closed_days = zone_closed.clone();
                     closed_days.extend(own.iter().copied());
-                    let open = open_of(&b.hours, &closed_days);
-                    let class = SharedWindows::new(&b.rules, tz, now, &query.range, &open);
-                    (
-                        Arc::new(class),
-                        open.iter().any(|o| o.overlaps(&query.range)),
-                    )
+                    classes.push(class_of(&b.rules, &open_of(&b.hours, &closed_days)));
+                    classes.len() - 1
                 }
-                None => classes
-                    .entry(ClassKey::of(b))
-                    .or_insert_with(|| {
-                        let open = open_shared
-                            .entry(&b.hours)
-                            .or_insert_with(|| open_of(&b.hours, &zone_closed));
-                        let class = SharedWindows::new(&b.rules, tz, now, &query.range, open);
-                        (
-                            Arc::new(class),
-                            open.iter().any(|o| o.overlaps(&query.range)),
-                        )
-                    })
-                    .clone(),
+                None => *class_index.entry(ClassKey::of(e)).or_insert_with(|| {
+                    let open = open_shared
+                        .entry(e.pattern)
+                        .or_insert_with(|| open_of(snapshot.pattern(e), &zone_closed));
+                    classes.push(class_of(&b.rules, open));
+                    classes.len() - 1
+                }),
             };
             let first = match barrier(&b.rules, b.status, query, now) {
                 Some(why) => Err(why),
                 None => {
                     let wanted = query.minutes.max(b.rules.min_duration_minutes);
-                    match class.windows(&b.rules, tz, now, &busy_of(id, b), wanted, 1)[..] {
-                        [first, ..] => Ok(first),
-                        [] if open_in_range => Err(Unbookable::FullyBooked),
-                        [] => Err(Unbookable::Closed),
+                    let (windows, open_in_range) = &classes[class];
+                    match windows.first(&b.rules, tz, now, busy_of(e), wanted) {
+                        Some(first) => Ok(first),
+                        None if *open_in_range => Err(Unbookable::FullyBooked),
+                        None => Err(Unbookable::Closed),
                     }
                 }
             };
-            answers.push((id, first, class));
+            answers.push((e, first, class));
         }
         // Bookable first, earliest free window first; ties in catalogue order of ids.
-        answers.sort_by_key(|(id, first, _)| {
-            (first.is_err(), first.as_ref().ok().map(|w| w.start()), *id)
-        });
+        let key = |(e, first, _): &(&Entry, Result<TimeSlot, Unbookable>, usize)| {
+            (first.is_err(), first.as_ref().ok().map(|w| w.start()), e.id)
+        };
         let bookable = answers.iter().filter(|a| a.1.is_ok()).count();
         let total = answers.len();
         let skip = page.saturating_sub(1).saturating_mul(per_page);
-        let page_answers: Vec<_> = answers.into_iter().skip(skip).take(per_page).collect();
+        let end = skip.saturating_add(per_page).min(total);
+        // Only the answers up to the page's end need their order.
+        if end > 0 && end < total {
+            answers.select_nth_unstable_by_key(end - 1, key);
+            answers.truncate(end);
+        }
+        answers.sort_unstable_by_key(key);
+        let page_answers: Vec<_> = answers.into_iter().skip(skip).collect();
 
-        let ids: Vec<ResourceId> = page_answers.iter().map(|a| ResourceId(a.0)).collect();
+        let ids: Vec<ResourceId> = page_answers.iter().map(|a| ResourceId(a.0.id)).collect();
         let mut cards = self.cards_of(&ids, today).await?;
         let results = page_answers
             .into_iter()
-            .filter_map(|(id, first, class)| {
+            .filter_map(|(e, first, class)| {
                 let (windows, unbookable) = match first {
                     Ok(_) => {
-                        let b = snapshot.resources.get(&id)?;
-                        let wanted = query.minutes.max(b.rules.min_duration_minutes);
-                        let windows = class.windows(
-                            &b.rules,
+                        let rules = &e.bookable.rules;
+                        let wanted = query.minutes.max(rules.min_duration_minutes);
+                        let windows = classes[class].0.windows(
+                            rules,
                             tz,
                             now,
-                            &busy_of(id, b),
+                            busy_of(e),
                             wanted,
                             WINDOWS_PER_RESOURCE,
                         );
@@ -207,7 +224,7 @@ impl Db {
                     Err(why) => (Vec::new(), Some(why)),
                 };
                 Some(FreeResult {
-                    resource: cards.remove(&id)?,
+                    resource: cards.remove(&e.id)?,
                     windows,
                     unbookable,
                 })
@@ -220,22 +237,12 @@ impl Db {
         })
     }
 
-    /// The ids of the resources `filter` lets through (and not retired): from the copy when the
-    /// filter asks only what it holds, else from the database.
+    /// The ids of the resources `filter` lets through (and not retired), from the database.
     async fn matching(
         &self,
         filter: &CatalogueFilter,
         today: NaiveDate,
-        snapshot: &super::bookable::Snapshot,
     ) -> Result<Vec<i64>, sqlx::Error> {
-        if super::bookable::filter_in_memory(filter) {
-            return Ok(snapshot
-                .resources
-                .iter()
-                .filter(|(_, b)| b.listed_by(filter))
-                .map(|(id, _)| *id)
-                .collect());
-        }
         // The ids travel as one text: through the driver a row costs about two microseconds,
         // more than the search spends on a resource.
         let (where_sql, args) = filter_sql(filter, today, self.dialect());
@@ -254,25 +261,26 @@ impl Db {
     }
 }
 
-/// What the shared windows of a search depend on besides the range: the weekly hours and the
-/// rules that shape a window (buffers do not; each resource applies its own).
+/// What the shared windows of a search depend on besides the range: the weekly hours' pattern
+/// and the rules that shape a window (buffers do not; each resource applies its own).
 #[derive(PartialEq, Eq, Hash)]
-struct ClassKey<'a> {
-    hours: &'a OpeningHours,
+struct ClassKey {
+    pattern: u32,
     slot_minutes: i64,
     min_notice_minutes: i64,
     max_notice_days: i64,
     min_duration_minutes: i64,
 }
 
-impl<'a> ClassKey<'a> {
-    fn of(b: &'a super::bookable::Bookable) -> Self {
+impl ClassKey {
+    fn of(e: &Entry) -> Self {
+        let r = &e.bookable.rules;
         ClassKey {
-            hours: &b.hours,
-            slot_minutes: b.rules.slot_minutes,
-            min_notice_minutes: b.rules.min_notice_minutes,
-            max_notice_days: b.rules.max_notice_days,
-            min_duration_minutes: b.rules.min_duration_minutes,
+            pattern: e.pattern,
+            slot_minutes: r.slot_minutes,
+            min_notice_minutes: r.min_notice_minutes,
+            max_notice_days: r.max_notice_days,
+            min_duration_minutes: r.min_duration_minutes,
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::domain::schedule::{OpeningHours, OpeningPeriod};
 use crate::domain::time::TimeSlot;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyPool;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// How many of the newest log entries are re-read to catch late commits.
@@ -45,9 +45,6 @@ pub struct Bookable {
     pub kind: ResourceKind,
     pub category: i64,
     pub institution: i64,
-    /// What blocks its time within the copy's horizon: active bookings (with their buffers) and
-    /// blackouts, by start.
-    pub busy: Vec<TimeSlot>,
 }
 
 impl Bookable {
@@ -70,12 +67,106 @@ pub fn filter_in_memory(filter: &CatalogueFilter) -> bool {
         && filter.max_per_hour.is_none()
 }
 
+/// One resource as the time-first search's pass over all of them reads it: its facts in one
+/// place, in id order, its weekly hours as the number of a pattern and its busy time as a range
+/// of one shared array — so that the pass reads memory in order instead of following three
+/// pointers per resource (measured: those cache misses were a third of the search).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: i64,
+    pub bookable: Bookable,
+    /// Its weekly hours' number in [`Snapshot::pattern`].
+    pub pattern: u32,
+    busy: (u32, u32),
+}
+
 /// Every resource's (resources without rules are not searchable and absent), and the horizon
 /// over which their busy time is complete.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
-    pub resources: HashMap<i64, Arc<Bookable>>,
     pub horizon: TimeSlot,
+    /// By id.
+    entries: Vec<Entry>,
+    /// Active bookings' blocked time (with buffers) and blackouts within the horizon; each
+    /// entry's part sorted by start.
+    spans: Vec<TimeSlot>,
+    patterns: Vec<OpeningHours>,
+}
+
+impl Snapshot {
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn get(&self, id: i64) -> Option<&Entry> {
+        self.entries
+            .binary_search_by_key(&id, |e| e.id)
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// The entry's busy time within the horizon, by start.
+    pub fn busy(&self, entry: &Entry) -> &[TimeSlot] {
+        let (from, len) = (entry.busy.0 as usize, entry.busy.1 as usize);
+        &self.spans[from..from + len]
+    }
+
+    pub fn pattern(&self, entry: &Entry) -> &OpeningHours {
+        &self.patterns[entry.pattern as usize]
+    }
+
+    /// Puts `bookable` (or removes the resource, for `None`) with `busy` (or the busy time it
+    /// had, for `None`).
+    fn put(&mut self, id: i64, bookable: Option<Bookable>, busy: Option<Vec<TimeSlot>>) {
+        let at = self.entries.binary_search_by_key(&id, |e| e.id);
+        let Some(bookable) = bookable else {
+            if let Ok(i) = at {
+                self.entries.remove(i);
+            }
+            return;
+        };
+        let busy = match busy {
+            Some(mut spans) => {
+                spans.sort();
+                let range = (self.spans.len() as u32, spans.len() as u32);
+                self.spans.extend(spans);
+                range
+            }
+            None => at.map(|i| self.entries[i].busy).unwrap_or((0, 0)),
+        };
+        let pattern = match self.patterns.iter().position(|p| *p == bookable.hours) {
+            Some(p) => p as u32,
+            None => {
+                self.patterns.push(bookable.hours.clone());
+                (self.patterns.len() - 1) as u32
+            }
+        };
+        let entry = Entry {
+            id,
+            bookable,
+            pattern,
+            busy,
+        };
+        match at {
+            Ok(i) => self.entries[i] = entry,
+            Err(i) => self.entries.insert(i, entry),
+        }
+    }
+
+    /// Drops the spans no entry points at any more, once they are most of the array.
+    fn compact(&mut self) {
+        let live: usize = self.entries.iter().map(|e| e.busy.1 as usize).sum();
+        if self.spans.len() <= 2 * live + 1024 {
+            return;
+        }
+        let mut spans = Vec::with_capacity(live);
+        for e in &mut self.entries {
+            let (from, len) = (e.busy.0 as usize, e.busy.1 as usize);
+            e.busy = (spans.len() as u32, e.busy.1);
+            spans.extend_from_slice(&self.spans[from..from + len]);
+        }
+        self.spans = spans;
+    }
 }
 
 pub type Bookables = Arc<Snapshot>;
@@ -132,68 +223,67 @@ impl BookableCache {
             *state = old;
             return Ok(bookables);
         }
-        let Some(old) = old else {
-            // First use, or the horizon has run out: read everything, with the log's window as
-            // read before (anything committed since is read again next time).
-            let window: Vec<(i64, i64)> =
-                sqlx::query_as("SELECT seq, resource_id FROM resource_changes WHERE seq > $1")
-                    .bind(newest - WINDOW)
-                    .fetch_all(pool)
-                    .await?;
-            let horizon = TimeSlot::new(
-                now - Duration::days(HORIZON_BEHIND_DAYS),
-                now + Duration::days(HORIZON_AHEAD_DAYS),
-            )
-            .map_err(|_| sqlx::Error::Decode("horizon".into()))?;
-            let copy = Copy {
-                bookables: Arc::new(Snapshot {
-                    resources: load(pool, dialect, None, &horizon).await?,
-                    horizon,
-                }),
-                version,
-                applied: window.iter().map(|(seq, _)| *seq).collect(),
-            };
-            let bookables = copy.bookables.clone();
-            *state = Some(copy);
-            return Ok(bookables);
-        };
-        // Everything after the old window's start: the entries not applied yet are the changes.
-        let from = old.version.0.min(newest) - WINDOW;
-        let entries: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT seq, resource_id FROM resource_changes WHERE seq > $1")
-                .bind(from)
-                .fetch_all(pool)
-                .await?;
-        let mut changed: Vec<i64> = entries
+        // Everything after the old window's start (or the window, the first time): the entries
+        // not applied yet are the changes.
+        let from = old.as_ref().map_or(newest, |o| o.version.0.min(newest)) - WINDOW;
+        let entries: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT seq, resource_id, CAST(busy AS BIGINT) FROM resource_changes WHERE seq > $1",
+        )
+        .bind(from)
+        .fetch_all(pool)
+        .await?;
+        let applied = entries
             .iter()
-            .filter(|(seq, _)| !old.applied.contains(seq))
-            .map(|(_, r)| *r)
-            .collect::<HashSet<i64>>()
-            .into_iter()
+            .map(|(seq, _, _)| *seq)
+            .filter(|seq| *seq > newest - WINDOW)
             .collect();
-        changed.sort_unstable();
-        let horizon = old.bookables.horizon;
-        let resources = if changed.len() > RELOAD_ALL_ABOVE {
-            load(pool, dialect, None, &horizon).await?
-        } else {
-            let fresh = load(pool, dialect, Some(&changed), &horizon).await?;
-            let mut map = old.bookables.resources.clone();
-            for id in &changed {
-                match fresh.get(id) {
-                    Some(s) => map.insert(*id, s.clone()),
-                    None => map.remove(id),
-                };
+        let snapshot = match old {
+            Some(old) => {
+                let fresh: Vec<(i64, bool)> = entries
+                    .iter()
+                    .filter(|(seq, _, _)| !old.applied.contains(seq))
+                    .map(|(_, r, busy)| (*r, *busy != 0))
+                    .collect();
+                let mut resources: Vec<i64> = fresh.iter().filter(|c| !c.1).map(|c| c.0).collect();
+                resources.sort_unstable();
+                resources.dedup();
+                if resources.len() > RELOAD_ALL_ABOVE {
+                    full(pool, dialect, old.bookables.horizon).await?
+                } else {
+                    // Busy time is reread for every resource logged; rules and hours only for
+                    // those whose entries say more than busy time changed.
+                    let mut busy: Vec<i64> = fresh.iter().map(|c| c.0).collect();
+                    busy.sort_unstable();
+                    busy.dedup();
+                    let mut next = (*old.bookables).clone();
+                    let mut bookables = load(pool, Some(&resources)).await?;
+                    let mut spans = busy_within(pool, dialect, &next.horizon, Some(&busy)).await?;
+                    for id in busy {
+                        let spans = spans.remove(&id).unwrap_or_default();
+                        if resources.binary_search(&id).is_ok() {
+                            next.put(id, bookables.remove(&id), Some(spans));
+                        } else if let Some(entry) = next.get(id) {
+                            let bookable = entry.bookable.clone();
+                            next.put(id, Some(bookable), Some(spans));
+                        }
+                    }
+                    next.compact();
+                    next
+                }
             }
-            map
+            None => {
+                let horizon = TimeSlot::new(
+                    now - Duration::days(HORIZON_BEHIND_DAYS),
+                    now + Duration::days(HORIZON_AHEAD_DAYS),
+                )
+                .map_err(|_| sqlx::Error::Decode("horizon".into()))?;
+                full(pool, dialect, horizon).await?
+            }
         };
         let copy = Copy {
-            bookables: Arc::new(Snapshot { resources, horizon }),
+            bookables: Arc::new(snapshot),
             version,
-            applied: entries
-                .iter()
-                .map(|(seq, _)| *seq)
-                .filter(|seq| *seq > newest - WINDOW)
-                .collect(),
+            applied,
         };
         let bookables = copy.bookables.clone();
         *state = Some(copy);
@@ -201,28 +291,56 @@ impl BookableCache {
     }
 }
 
-/// Reads what makes `only` these resources bookable, or all of them, with their busy time
-/// within `horizon`.
-async fn load(
+/// Every resource, read afresh.
+async fn full(
     pool: &AnyPool,
     dialect: Dialect,
-    only: Option<&[i64]>,
-    horizon: &TimeSlot,
-) -> Result<HashMap<i64, Arc<Bookable>>, sqlx::Error> {
+    horizon: TimeSlot,
+) -> Result<Snapshot, sqlx::Error> {
+    let mut bookables: Vec<(i64, Bookable)> = load(pool, None).await?.into_iter().collect();
+    bookables.sort_unstable_by_key(|(id, _)| *id);
+    let mut spans = busy_within(pool, dialect, &horizon, None).await?;
+    let mut snapshot = Snapshot {
+        horizon,
+        entries: Vec::with_capacity(bookables.len()),
+        spans: Vec::new(),
+        patterns: Vec::new(),
+    };
+    let mut patterns: HashMap<OpeningHours, u32> = HashMap::new();
+    for (id, bookable) in bookables {
+        let pattern = *patterns.entry(bookable.hours.clone()).or_insert_with(|| {
+            snapshot.patterns.push(bookable.hours.clone());
+            (snapshot.patterns.len() - 1) as u32
+        });
+        let mut busy = spans.remove(&id).unwrap_or_default();
+        busy.sort();
+        let range = (snapshot.spans.len() as u32, busy.len() as u32);
+        snapshot.spans.extend(busy);
+        snapshot.entries.push(Entry {
+            id,
+            bookable,
+            pattern,
+            busy: range,
+        });
+    }
+    Ok(snapshot)
+}
+
+/// Reads what makes `only` these resources bookable, or all of them (busy time apart).
+async fn load(pool: &AnyPool, only: Option<&[i64]>) -> Result<HashMap<i64, Bookable>, sqlx::Error> {
     if only.is_some_and(|ids| ids.is_empty()) {
         return Ok(HashMap::new());
     }
-    let only_where = |column: &str| only_where(only, column);
     let rows: Vec<BookableRow> = sqlx::query_as(&format!(
         "SELECT {RULES_COLUMNS}, r.status AS resource_status, r.kind AS resource_kind, r.category_id, r.institution_id \
          FROM booking_rules b JOIN resources r ON r.id = b.resource_id WHERE 1 = 1{}",
-        only_where("b.resource_id")
+        only_where(only, "b.resource_id")
     ))
     .fetch_all(pool)
     .await?;
     let hour_rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT h.resource_id, h.weekday, h.opens_minute, h.closes_minute FROM opening_hours h WHERE 1 = 1{}",
-        only_where("h.resource_id")
+        only_where(only, "h.resource_id")
     ))
     .fetch_all(pool)
     .await?;
@@ -235,7 +353,6 @@ async fn load(
             hours.entry(rid).or_default().periods.push(p);
         }
     }
-    let mut busy = busy_within(pool, dialect, horizon, only).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let id = row.rules.resource_id;
@@ -243,19 +360,21 @@ async fn load(
             .ok_or_else(|| sqlx::Error::Decode("resource status".into()))?;
         let kind = ResourceKind::parse(&row.resource_kind)
             .ok_or_else(|| sqlx::Error::Decode("resource kind".into()))?;
-        let mut busy = busy.remove(&id).unwrap_or_default();
-        busy.sort();
+        let mut hours = hours.remove(&id).unwrap_or_default();
+        // One order for the same hours, so that equal patterns compare equal.
+        hours
+            .periods
+            .sort_by_key(|p| (p.weekday, p.opens_minute, p.closes_minute));
         out.insert(
             id,
-            Arc::new(Bookable {
+            Bookable {
                 rules: row.rules.rules()?,
                 status,
-                hours: hours.remove(&id).unwrap_or_default(),
+                hours,
                 kind,
                 category: row.category_id,
                 institution: row.institution_id,
-                busy,
-            }),
+            },
         );
     }
     Ok(out)

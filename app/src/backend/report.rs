@@ -739,15 +739,14 @@ impl Db {
         // Weekly hours from this process's copy (kept for the time-first search); only resources
         // without booking rules, which the copy leaves out, are read here.
         let snapshot = self.bookables(chrono::Utc::now()).await?;
-        let bookables = &snapshot.resources;
         let missing: Vec<String> = items
             .iter()
-            .filter(|i| !bookables.contains_key(&i.id))
+            .filter(|i| snapshot.get(i.id).is_none())
             .map(|i| i.id.to_string())
             .collect();
         let mut hour_rows: Vec<(i64, OpeningHours)> = items
             .iter()
-            .filter_map(|i| bookables.get(&i.id).map(|b| (i.id, b.hours.clone())))
+            .filter_map(|i| snapshot.get(i.id).map(|e| (i.id, e.bookable.hours.clone())))
             .collect();
         if !missing.is_empty() {
             let dialect = self.dialect();

@@ -92,6 +92,7 @@ impl SharedWindows {
     /// class with `taken` (bookings with their buffers, and blackouts, in any order): exactly
     /// [`BookingRules::free_windows_within`]'s, filtered and cut (see the property test).
     /// `rules` must be the class's.
+    #[allow(clippy::too_many_arguments)]
     pub fn windows<Tz: TimeZone>(
         &self,
         rules: &BookingRules,
@@ -101,32 +102,65 @@ impl SharedWindows {
         wanted: i64,
         limit: usize,
     ) -> Vec<TimeSlot> {
-        let widened: Vec<TimeSlot> = taken.iter().filter_map(|t| rules.widen(t)).collect();
         let mut out = Vec::new();
-        for (stretch, whole) in &self.stretches {
-            if out.len() >= limit {
-                break;
-            }
-            let near: Vec<TimeSlot> = widened
-                .iter()
-                .filter(|w| w.overlaps(stretch))
-                .copied()
-                .collect();
-            if near.is_empty() {
-                out.extend(whole.filter(|w| w.minutes() >= wanted));
-                continue;
-            }
-            for free in subtract(std::slice::from_ref(stretch), &normalize(near)) {
-                if out.len() >= limit {
-                    break;
-                }
-                out.extend(
-                    rules
-                        .window_of(tz, now, &free)
-                        .filter(|w| w.minutes() >= wanted),
-                );
-            }
+        if limit > 0 {
+            self.visit(rules, tz, now, taken, wanted, |w| {
+                out.push(w);
+                out.len() < limit
+            });
         }
         out
+    }
+
+    /// The first of [`Self::windows`], without allocating when the stretch it lies in is
+    /// untouched (the common case).
+    pub fn first<Tz: TimeZone>(
+        &self,
+        rules: &BookingRules,
+        tz: &Tz,
+        now: DateTime<Utc>,
+        taken: &[TimeSlot],
+        wanted: i64,
+    ) -> Option<TimeSlot> {
+        let mut first = None;
+        self.visit(rules, tz, now, taken, wanted, |w| {
+            first = Some(w);
+            false
+        });
+        first
+    }
+
+    /// Hands the windows to `keep` in order until it answers false.
+    fn visit<Tz: TimeZone>(
+        &self,
+        rules: &BookingRules,
+        tz: &Tz,
+        now: DateTime<Utc>,
+        taken: &[TimeSlot],
+        wanted: i64,
+        mut keep: impl FnMut(TimeSlot) -> bool,
+    ) {
+        for (stretch, whole) in &self.stretches {
+            let touches = |t: &TimeSlot| rules.widen(t).filter(|w| w.overlaps(stretch));
+            if !taken.iter().any(|t| touches(t).is_some()) {
+                if let Some(w) = whole.filter(|w| w.minutes() >= wanted) {
+                    if !keep(w) {
+                        return;
+                    }
+                }
+                continue;
+            }
+            let near: Vec<TimeSlot> = taken.iter().filter_map(touches).collect();
+            for free in subtract(std::slice::from_ref(stretch), &normalize(near)) {
+                if let Some(w) = rules
+                    .window_of(tz, now, &free)
+                    .filter(|w| w.minutes() >= wanted)
+                {
+                    if !keep(w) {
+                        return;
+                    }
+                }
+            }
+        }
     }
 }
