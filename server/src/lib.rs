@@ -755,6 +755,7 @@ pub async fn serve(
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let jobs = tokio::spawn(run_jobs(state.clone()));
+    let fresh = keep_search_fresh(state.clone());
     let mail = tokio::spawn(sender.run(state.clone(), mail_poll));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Requests in flight may finish, for at most the deadline.
@@ -773,10 +774,29 @@ pub async fn serve(
         } => tracing::warn!(deadline = ?SHUTDOWN_DEADLINE, "requests still running at the shutdown deadline were dropped"),
     }
     jobs.abort();
+    fresh.abort();
     mail.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Keeps this process's copy of the resources' rules, hours and busy time (the time-first
+/// search's, see `app::backend::bookable`) current in the background: a version query every
+/// quarter second, and what any process wrote since applied when there is something. A search
+/// still checks the version itself before answering, so this only moves the applying off its
+/// path.
+pub fn keep_search_fresh(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = state.db.bookables(state.clock.now()).await {
+                tracing::warn!(error = %err, "bringing the search's copy up to date");
+            }
+        }
+    })
 }
 
 /// The in-process scheduler (no cron): every minute, the jobs that are due. Each job claims its

@@ -209,6 +209,7 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let service = server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let fresh = server::keep_search_fresh(state.clone());
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, service).await;
     });
@@ -424,6 +425,7 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
         }
     }
     server.abort();
+    fresh.abort();
     let rss_loaded = crate::stats::resident_kb();
     println!(
         "\nresident memory of the process serving: {} MB before the load, {} MB after it",
