@@ -259,7 +259,6 @@ impl Db {
         let (institution_names, category_names) = self.report_names(scope).await?;
         let name =
             |names: &HashMap<i64, Bilingual>, id: i64| names.get(&id).cloned().unwrap_or_default();
-        let orgs_of = |id: i64| organisations.get(&id).cloned().unwrap_or_default();
         let by_institution: Vec<(Line, i64)> =
             lines.iter().map(|(l, k)| (l.clone(), k.0)).collect();
         let by_category: Vec<(Line, i64)> = lines.iter().map(|(l, k)| (l.clone(), k.1)).collect();
@@ -267,15 +266,20 @@ impl Db {
             &by_institution,
             |k| name(&institution_names, k),
             |k| k,
-            orgs_of,
+            &organisations,
         );
-        let categories = roll_up(&by_category, |k| name(&category_names, k), |k| k, orgs_of);
+        let categories = roll_up(
+            &by_category,
+            |k| name(&category_names, k),
+            |k| k,
+            &organisations,
+        );
 
         let mut totals = Figures::default();
-        let mut all_orgs = std::collections::HashSet::new();
+        let mut all_orgs = crate::domain::report::IdSet::default();
         for (line, _) in &lines {
             totals.add(&line.figures);
-            all_orgs.extend(orgs_of(line.id));
+            all_orgs.extend(organisations.get(&line.id).into_iter().flatten().copied());
         }
         totals.external_organisations = all_orgs.len() as i64;
 
