@@ -145,7 +145,8 @@ impl Db {
             (class, open.iter().any(|o| o.overlaps(&query.range)))
         };
         let mut open_shared: HashMap<u32, Vec<TimeSlot>> = HashMap::new();
-        let mut class_index: HashMap<ClassKey, usize> = HashMap::new();
+        // Each shape's class, once met (`usize::MAX` before).
+        let mut by_shape: Vec<usize> = vec![usize::MAX; snapshot.shapes()];
         // The shared classes, then one of its own for each resource with closed days.
         let mut classes: Vec<(SharedWindows, bool)> = Vec::new();
         let mut answers: Vec<(&Entry, Result<TimeSlot, Unbookable>, usize)> =
@@ -164,13 +165,17 @@ impl Db {
                     classes.push(class_of(&b.rules, &open_of(&b.hours, &closed_days)));
                     classes.len() - 1
                 }
-                None => *class_index.entry(ClassKey::of(e)).or_insert_with(|| {
-                    let open = open_shared
-                        .entry(e.pattern)
-                        .or_insert_with(|| open_of(snapshot.pattern(e), &zone_closed));
-                    classes.push(class_of(&b.rules, open));
-                    classes.len() - 1
-                }),
+                None => {
+                    let shape = e.shape as usize;
+                    if by_shape[shape] == usize::MAX {
+                        let open = open_shared
+                            .entry(e.pattern)
+                            .or_insert_with(|| open_of(snapshot.pattern(e), &zone_closed));
+                        classes.push(class_of(&b.rules, open));
+                        by_shape[shape] = classes.len() - 1;
+                    }
+                    by_shape[shape]
+                }
             };
             let first = match barrier(&b.rules, b.status, query, now) {
                 Some(why) => Err(why),
@@ -258,30 +263,6 @@ impl Db {
             .split(',')
             .filter_map(|id| id.parse().ok())
             .collect())
-    }
-}
-
-/// What the shared windows of a search depend on besides the range: the weekly hours' pattern
-/// and the rules that shape a window (buffers do not; each resource applies its own).
-#[derive(PartialEq, Eq, Hash)]
-struct ClassKey {
-    pattern: u32,
-    slot_minutes: i64,
-    min_notice_minutes: i64,
-    max_notice_days: i64,
-    min_duration_minutes: i64,
-}
-
-impl ClassKey {
-    fn of(e: &Entry) -> Self {
-        let r = &e.bookable.rules;
-        ClassKey {
-            pattern: e.pattern,
-            slot_minutes: r.slot_minutes,
-            min_notice_minutes: r.min_notice_minutes,
-            max_notice_days: r.max_notice_days,
-            min_duration_minutes: r.min_duration_minutes,
-        }
     }
 }
 

@@ -77,6 +77,10 @@ pub struct Entry {
     pub bookable: Bookable,
     /// Its weekly hours' number in [`Snapshot::pattern`].
     pub pattern: u32,
+    /// The number of its weekly hours together with the rules that shape a window (time step,
+    /// notice, maximum notice, minimum length): resources with the same share their windows in a
+    /// search. Below [`Snapshot::shapes`].
+    pub shape: u32,
     busy: (u32, u32),
 }
 
@@ -91,6 +95,22 @@ pub struct Snapshot {
     /// entry's part sorted by start.
     spans: Vec<TimeSlot>,
     patterns: Vec<OpeningHours>,
+    shapes: Vec<Shape>,
+}
+
+/// A weekly pattern's number and the rules that shape a window.
+type Shape = (u32, [i64; 4]);
+
+fn shape_of(pattern: u32, rules: &BookingRules) -> Shape {
+    (
+        pattern,
+        [
+            rules.slot_minutes,
+            rules.min_notice_minutes,
+            rules.max_notice_days,
+            rules.min_duration_minutes,
+        ],
+    )
 }
 
 impl Snapshot {
@@ -113,6 +133,11 @@ impl Snapshot {
 
     pub fn pattern(&self, entry: &Entry) -> &OpeningHours {
         &self.patterns[entry.pattern as usize]
+    }
+
+    /// How many shapes the entries have (each entry's is below this).
+    pub fn shapes(&self) -> usize {
+        self.shapes.len()
     }
 
     /// Puts `bookable` (or removes the resource, for `None`) with `busy` (or the busy time it
@@ -141,10 +166,19 @@ impl Snapshot {
                 (self.patterns.len() - 1) as u32
             }
         };
+        let shape = shape_of(pattern, &bookable.rules);
+        let shape = match self.shapes.iter().position(|s| *s == shape) {
+            Some(s) => s as u32,
+            None => {
+                self.shapes.push(shape);
+                (self.shapes.len() - 1) as u32
+            }
+        };
         let entry = Entry {
             id,
             bookable,
             pattern,
+            shape,
             busy,
         };
         match at {
@@ -305,13 +339,21 @@ async fn full(
         entries: Vec::with_capacity(bookables.len()),
         spans: Vec::new(),
         patterns: Vec::new(),
+        shapes: Vec::new(),
     };
     let mut patterns: HashMap<OpeningHours, u32> = HashMap::new();
+    let mut shapes: HashMap<Shape, u32> = HashMap::new();
     for (id, bookable) in bookables {
         let pattern = *patterns.entry(bookable.hours.clone()).or_insert_with(|| {
             snapshot.patterns.push(bookable.hours.clone());
             (snapshot.patterns.len() - 1) as u32
         });
+        let shape = *shapes
+            .entry(shape_of(pattern, &bookable.rules))
+            .or_insert_with(|| {
+                snapshot.shapes.push(shape_of(pattern, &bookable.rules));
+                (snapshot.shapes.len() - 1) as u32
+            });
         let mut busy = spans.remove(&id).unwrap_or_default();
         busy.sort();
         let range = (snapshot.spans.len() as u32, busy.len() as u32);
@@ -320,6 +362,7 @@ async fn full(
             id,
             bookable,
             pattern,
+            shape,
             busy: range,
         });
     }
