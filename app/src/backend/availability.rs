@@ -1,7 +1,7 @@
 //! Time-first search across all institutions. A fixed number of queries whatever the number of
 //! resources; the rules themselves are the shared domain code.
 
-use super::bookable::{filter_in_memory, Entry};
+use super::bookable::{filter_in_memory, Entry, MAX_BLOCK_SECONDS};
 use super::catalogue::{bind_all, filter_sql, FilterArg};
 use super::Db;
 use crate::domain::availability::{
@@ -24,13 +24,6 @@ pub struct FreeAnswer {
     /// Resources that answered (every one matching the filter), over all pages.
     pub total: usize,
 }
-
-/// The longest buffer the editor allows on either side of a booking (a day).
-pub const MAX_BUFFER_SECONDS: i64 = 1440 * 60;
-
-/// The longest time one booking can block: the editor's longest booking (30 days) and both
-/// buffers at their maximum.
-pub const MAX_BLOCK_SECONDS: i64 = 43_200 * 60 + 2 * MAX_BUFFER_SECONDS;
 
 impl Db {
     /// Every matching resource's answer, bookable first and earliest window first.

@@ -11,7 +11,6 @@
 //! just those after the newest one seen) catches a PostgreSQL transaction that took a sequence
 //! number early and committed late.
 
-use super::availability::MAX_BLOCK_SECONDS;
 use super::catalogue::{RulesRow, RULES_COLUMNS};
 use super::Dialect;
 use crate::domain::catalogue::{CatalogueFilter, ResourceKind, ResourceStatus};
@@ -22,6 +21,13 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyPool;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+
+/// The longest buffer the editor allows on either side of a booking (a day).
+pub const MAX_BUFFER_SECONDS: i64 = 1440 * 60;
+
+/// The longest time one booking can block: the editor's longest booking (30 days) and both
+/// buffers at their maximum.
+pub const MAX_BLOCK_SECONDS: i64 = 43_200 * 60 + 2 * MAX_BUFFER_SECONDS;
 
 /// How many of the newest log entries are re-read to catch late commits.
 const WINDOW: i64 = 256;

@@ -82,10 +82,10 @@ impl Db {
                AND CAST(status AS TEXT) IN ('pending', 'confirmed', 'completed', 'no_show') \
              ORDER BY resource_id, starts_at"
         ))
-        .bind(a - super::availability::MAX_BLOCK_SECONDS)
+        .bind(a - super::bookable::MAX_BLOCK_SECONDS)
         .bind(b)
         .bind(a)
-        .bind(a - super::availability::MAX_BLOCK_SECONDS - super::availability::MAX_BUFFER_SECONDS)
+        .bind(a - super::bookable::MAX_BLOCK_SECONDS - super::bookable::MAX_BUFFER_SECONDS)
         .fetch_all(self.pool())
         .await?;
 

@@ -81,7 +81,7 @@ impl Db {
              GROUP BY x.resource_id",
             a = n + 1,
             b = n + 2,
-            max_block = super::availability::MAX_BLOCK_SECONDS,
+            max_block = super::bookable::MAX_BLOCK_SECONDS,
             clipped = self.dialect().clipped("x.starts_at", "x.ends_at", &format!("${}", n + 1), &format!("${}", n + 2)),
         );
         let used_rows: Vec<(i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)

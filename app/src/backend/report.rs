@@ -410,7 +410,7 @@ impl Db {
             .bind(scope.id())
             .bind(a)
             .bind(b)
-            .bind(a - super::availability::MAX_BLOCK_SECONDS)
+            .bind(a - super::bookable::MAX_BLOCK_SECONDS)
             .fetch_all(self.pool())
             .await?;
         Ok(rows
@@ -456,7 +456,7 @@ impl Db {
         );
         let rows: Vec<MonthSums> = sqlx::query_as(&sql)
             .bind(scope.id())
-            .bind(super::availability::MAX_BLOCK_SECONDS)
+            .bind(super::bookable::MAX_BLOCK_SECONDS)
             .fetch_all(self.pool())
             .await?;
         let mut out = vec![Figures::default(); months.len()];
@@ -498,7 +498,7 @@ impl Db {
             .bind(scope.id())
             .bind(a)
             .bind(b)
-            .bind(a - super::availability::MAX_BLOCK_SECONDS)
+            .bind(a - super::bookable::MAX_BLOCK_SECONDS)
             .bind(offset)
             .fetch_all(self.pool())
             .await
