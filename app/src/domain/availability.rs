@@ -164,3 +164,29 @@ impl SharedWindows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::rules::tests::{arb_taken, at, office_hours, rules, situation, slot, tz};
+    use crate::domain::rules::BookingRules;
+    use crate::domain::time::TimeSlot;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The time-first search's shared windows give exactly the engine's windows, for any
+        /// taken time, buffers, wanted length and limit, and with the notice cutting into the week.
+        #[test]
+        fn shared_windows_agree_with_the_engine(taken in arb_taken(), before in 0i64..4, after in 0i64..4, wanted in 1i64..12, limit in 1usize..8, notice in 0i64..200, step in prop::sample::select(vec![15i64, 30, 60])) {
+            let hours = office_hours();
+            let r = BookingRules { buffer_before_minutes: before * 15, buffer_after_minutes: after * 15, min_notice_minutes: notice * 15, slot_minutes: step, ..rules() };
+            let week = slot(at(23, 0, 0), at(30, 0, 0));
+            let open = hours.open_windows(&tz(), week.start().with_timezone(&tz()).date_naive(), week.end().with_timezone(&tz()).date_naive(), &[]);
+            let s = situation(&hours, &taken, &[]);
+            let wanted = (wanted * 30).max(r.min_duration_minutes);
+            let engine: Vec<TimeSlot> = r.free_windows_within(&s, &week, &open).into_iter().filter(|w| w.minutes() >= wanted).take(limit).collect();
+            let shared = super::SharedWindows::new(&r, &tz(), s.now, &week, &open);
+            prop_assert_eq!(shared.windows(&r, &tz(), s.now, &taken, wanted, limit), engine);
+        }
+
+    }
+}

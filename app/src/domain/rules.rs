@@ -326,24 +326,24 @@ impl BookingRules {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::schedule::OpeningPeriod;
     use chrono::FixedOffset;
     use proptest::prelude::*;
 
-    fn tz() -> FixedOffset {
+    pub(crate) fn tz() -> FixedOffset {
         FixedOffset::east_opt(8 * 3600).unwrap()
     }
 
     /// Local time on days of the week of Monday 23 Nov 2026.
-    fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+    pub(crate) fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
         tz().with_ymd_and_hms(2026, 11, day, h, m, 0)
             .unwrap()
             .with_timezone(&Utc)
     }
 
-    fn rules() -> BookingRules {
+    pub(crate) fn rules() -> BookingRules {
         BookingRules {
             slot_minutes: 30,
             min_duration_minutes: 60,
@@ -358,7 +358,7 @@ mod tests {
         }
     }
 
-    fn office_hours() -> OpeningHours {
+    pub(crate) fn office_hours() -> OpeningHours {
         OpeningHours {
             periods: (1..=5)
                 .flat_map(|d| {
@@ -371,11 +371,11 @@ mod tests {
         }
     }
 
-    fn slot(a: DateTime<Utc>, b: DateTime<Utc>) -> TimeSlot {
+    pub(crate) fn slot(a: DateTime<Utc>, b: DateTime<Utc>) -> TimeSlot {
         TimeSlot::new(a, b).unwrap()
     }
 
-    fn situation<'a>(
+    pub(crate) fn situation<'a>(
         hours: &'a OpeningHours,
         taken: &'a [TimeSlot],
         closed: &'a [NaiveDate],
@@ -518,7 +518,7 @@ mod tests {
         );
     }
 
-    fn arb_taken() -> impl Strategy<Value = Vec<TimeSlot>> {
+    pub(crate) fn arb_taken() -> impl Strategy<Value = Vec<TimeSlot>> {
         // Bookings over the week of 23 Nov, on 15-minute boundaries.
         prop::collection::vec((0i64..7 * 96, 1i64..24), 0..12).prop_map(|v| {
             v.into_iter()
@@ -547,21 +547,6 @@ mod tests {
             let length_ok = candidate.minutes() >= r.min_duration_minutes && candidate.minutes() <= r.max_duration_minutes;
             let inside = free.iter().any(|w| w.contains(&candidate));
             prop_assert_eq!(violations.is_empty(), inside && length_ok, "{:?} free={:?} violations={:?}", candidate, free, violations);
-        }
-
-        /// The time-first search's shared windows give exactly the engine's windows, for any
-        /// taken time, buffers, wanted length and limit, and with the notice cutting into the week.
-        #[test]
-        fn shared_windows_agree_with_the_engine(taken in arb_taken(), before in 0i64..4, after in 0i64..4, wanted in 1i64..12, limit in 1usize..8, notice in 0i64..200, step in prop::sample::select(vec![15i64, 30, 60])) {
-            let hours = office_hours();
-            let r = BookingRules { buffer_before_minutes: before * 15, buffer_after_minutes: after * 15, min_notice_minutes: notice * 15, slot_minutes: step, ..rules() };
-            let week = slot(at(23, 0, 0), at(30, 0, 0));
-            let open = hours.open_windows(&tz(), week.start().with_timezone(&tz()).date_naive(), week.end().with_timezone(&tz()).date_naive(), &[]);
-            let s = situation(&hours, &taken, &[]);
-            let wanted = (wanted * 30).max(r.min_duration_minutes);
-            let engine: Vec<TimeSlot> = r.free_windows_within(&s, &week, &open).into_iter().filter(|w| w.minutes() >= wanted).take(limit).collect();
-            let shared = crate::domain::availability::SharedWindows::new(&r, &tz(), s.now, &week, &open);
-            prop_assert_eq!(shared.windows(&r, &tz(), s.now, &taken, wanted, limit), engine);
         }
 
         /// Whatever is free never touches what is taken, buffers included.
