@@ -1,8 +1,9 @@
-//! A page's query string, read through a `#[derive(Params)]` struct.
+//! A page's address: its route's id, and its query string read through a `#[derive(Params)]`
+//! struct.
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::{Params, ParamsMap};
 
 /// The page's query as `Q`, the way a plain GET form sends it: an empty field (the form's "any")
@@ -22,4 +23,10 @@ where
         });
         Q::from_map(&filled).map_err(|_| AppError::validation("query", "filter_invalid"))
     })
+}
+
+/// The route's `:id` as a number; `None` when it is not one (the page then answers "not found").
+pub fn use_route_id() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.get().get("id").and_then(|v| v.parse::<i64>().ok())
 }

@@ -5,6 +5,7 @@ use crate::components::badges::{
 use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::format::{duration, full_date, minute_of_day, weekday_name};
+use crate::components::query::use_route_id;
 use crate::components::week_grid::WeekGridView;
 use crate::domain::catalogue::{AccreditationStanding, Audience, CustomerCategory, ResourceDetail};
 use crate::i18n::*;
@@ -12,19 +13,14 @@ use chrono::{Duration, FixedOffset, Weekday};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ResourcePage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
+    let id = use_route_id();
     let query = use_query_map();
-    let key = move || {
-        (
-            params.get().get("id").and_then(|id| id.parse::<i64>().ok()),
-            query.get().get("week"),
-        )
-    };
+    let key = move || (id(), query.get().get("week"));
     let manage = ServerAction::<crate::api::manage::SetResourceStatus>::new();
     let me = page_resource(|| (), |_| crate::api::account::current_user());
     let data = page_resource(

@@ -8,6 +8,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::format::duration;
 use crate::components::format::{book_href, category_label, local_input};
 use crate::components::forms::{action_error, error_text, Field, FormError, Submit};
+use crate::components::query::use_route_id;
 use crate::domain::booking::Quote;
 use crate::domain::catalogue::ResourceDetail;
 use crate::domain::rules::BookingRules;
@@ -21,7 +22,7 @@ use leptos::form::ActionForm;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// "What would work instead": links that fill the form with each nearby free slot.
 #[component]
@@ -48,14 +49,8 @@ fn Alternatives(
 #[component]
 pub fn BookPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .get()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let route_id = use_route_id();
+    let id = move || route_id().unwrap_or_default();
     let q = use_query_map();
     let detail = page_resource(id, |id| get_resource(id, None));
     view! {

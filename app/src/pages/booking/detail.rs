@@ -7,6 +7,7 @@ use crate::components::error_view::Loaded;
 use crate::components::format::moment;
 use crate::components::format::{category_label, local_input};
 use crate::components::forms::{action_error, Field, FormError, Submit};
+use crate::components::query::use_route_id;
 use crate::domain::booking::BookingDetail;
 use crate::domain::catalogue::BookingStatus;
 use crate::error::AppError;
@@ -14,19 +15,13 @@ use crate::i18n::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .get()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let route_id = use_route_id();
+    let id = move || route_id().unwrap_or_default();
     let cancel = ServerAction::<CancelBooking>::new();
     let reschedule = ServerAction::<RescheduleBooking>::new();
     let detail = page_resource(

@@ -9,6 +9,7 @@ use crate::components::data::page_resource;
 use crate::components::error_view::ErrorView;
 use crate::components::forms::{action_error, Done, Field, FieldMessage, FormError, Submit};
 
+use crate::components::query::use_route_id;
 use crate::domain::catalogue::{Audience, ResourceKind};
 use crate::domain::editor::{ResourceEditor, ResourceForm};
 use crate::error::AppError;
@@ -16,7 +17,7 @@ use crate::i18n::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/institution/resources/new`: a new resource.
 #[component]
@@ -36,8 +37,7 @@ pub fn NewResourcePage() -> impl IntoView {
 /// `/resources/:id/edit`: an existing resource.
 #[component]
 pub fn EditResourcePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.get().get("id").and_then(|v| v.parse::<i64>().ok());
+    let id = use_route_id();
     let accreditation = ServerAction::<AddAccreditation>::new();
     let remove_accreditation = ServerAction::<RemoveAccreditation>::new();
     let blackout = ServerAction::<AddBlackout>::new();
