@@ -342,6 +342,25 @@ async fn the_search_stays_exact_after_another_process_changes_rules_hours_and_st
     exact_after_another_process(&app, &url).await;
 }
 
+/// A result's number of windows and reason, by resource id.
+fn answer_of(
+    results: &[app::domain::availability::FreeResult],
+    id: i64,
+) -> (usize, Option<Unbookable>) {
+    results
+        .iter()
+        .find(|r| r.resource.id.0 == id)
+        .map(|r| (r.windows.len(), r.unbookable))
+        .unwrap()
+}
+
+/// Runs each statement on `pool` (the other process's).
+async fn execute_all(pool: &sqlx::AnyPool, statements: &[String]) {
+    for sql in statements {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+}
+
 /// The check of [`the_search_stays_exact_after_another_process_changes_rules_hours_and_status`]
 /// on the database at `url` (PostgreSQL too).
 pub async fn exact_after_another_process(app: &TestApp, url: &str) {
@@ -367,7 +386,9 @@ pub async fn exact_after_another_process(app: &TestApp, url: &str) {
     let [(closed,), (short,), (away,), (booked,)] = ids[..] else {
         panic!("four available resources");
     };
-    for sql in [
+    execute_all(
+        other.pool(),
+        &[
         format!("DELETE FROM opening_hours WHERE resource_id = {closed}"),
         format!("UPDATE booking_rules SET max_duration_minutes = 30, min_duration_minutes = 30 WHERE resource_id = {short}"),
         format!("UPDATE resources SET status = 'maintenance' WHERE id = {away}"),
@@ -378,27 +399,27 @@ pub async fn exact_after_another_process(app: &TestApp, url: &str) {
             s = range.start().timestamp(),
             e = range.end().timestamp()
         ),
-    ] {
-        sqlx::query(&sql).execute(other.pool()).await.unwrap();
-    }
+        ],
+    )
+    .await;
     let (_, results) = brute_force_agrees(app, range, 60).await;
-    let answer = |id: i64| {
-        results
-            .iter()
-            .find(|r| r.resource.id.0 == id)
-            .map(|r| (r.windows.len(), r.unbookable))
-            .unwrap()
-    };
-    assert_eq!(answer(closed), (0, Some(Unbookable::Closed)));
-    assert_eq!(answer(short), (0, Some(Unbookable::TooLong(30))));
+    assert_eq!(answer_of(&results, closed), (0, Some(Unbookable::Closed)));
     assert_eq!(
-        answer(away),
+        answer_of(&results, short),
+        (0, Some(Unbookable::TooLong(30)))
+    );
+    assert_eq!(
+        answer_of(&results, away),
         (
             0,
             Some(Unbookable::NotAvailable(ResourceStatus::Maintenance))
         )
     );
-    assert_eq!(answer(booked).0, 0, "booked through the whole range");
+    assert_eq!(
+        answer_of(&results, booked).0,
+        0,
+        "booked through the whole range"
+    );
 
     // The other process cancels that booking, and blacks a fifth resource out for the whole
     // range, then lifts the blackout.
@@ -425,45 +446,38 @@ pub async fn exact_after_another_process(app: &TestApp, url: &str) {
             range.end().timestamp()
         )
     };
-    for sql in [
+    execute_all(
+        other.pool(),
+        &[
         format!(
             "UPDATE bookings SET status = 'cancelled' WHERE resource_id = {booked} AND starts_at = {}",
             range.start().timestamp()
         ),
         blackout(blacked.0),
-    ] {
-        sqlx::query(&sql).execute(other.pool()).await.unwrap();
-    }
+        ],
+    )
+    .await;
     let (_, results) = brute_force_agrees(app, range, 60).await;
-    let windows_of = |id: i64| {
-        results
-            .iter()
-            .find(|r| r.resource.id.0 == id)
-            .map(|r| r.windows.len())
-            .unwrap()
-    };
     assert_eq!(
-        windows_of(blacked.0),
+        answer_of(&results, blacked.0).0,
         0,
         "blacked out through the whole range"
     );
-    for sql in [format!(
-        "DELETE FROM blackouts WHERE resource_id = {}",
-        blacked.0
-    )] {
-        sqlx::query(&sql).execute(other.pool()).await.unwrap();
-    }
+    execute_all(
+        other.pool(),
+        &[format!(
+            "DELETE FROM blackouts WHERE resource_id = {}",
+            blacked.0
+        )],
+    )
+    .await;
     let (_, results) = brute_force_agrees(app, range, 60).await;
-    let answer = |id: i64| {
-        results
-            .iter()
-            .find(|r| r.resource.id.0 == id)
-            .map(|r| (r.windows.len(), r.unbookable))
-            .unwrap()
-    };
-    assert!(answer(booked).0 > 0, "free again once cancelled");
     assert!(
-        answer(blacked.0).0 > 0,
+        answer_of(&results, booked).0 > 0,
+        "free again once cancelled"
+    );
+    assert!(
+        answer_of(&results, blacked.0).0 > 0,
         "free again once the blackout is lifted"
     );
     other.close().await;
