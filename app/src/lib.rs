@@ -126,6 +126,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("free") view=pages::free::FreeTimePage ssr=SsrMode::Async />
                         <Route path=path!("idle") view=pages::idle::IdlePage ssr=SsrMode::Async />
                         <Route path=path!("schedule") view=pages::schedule::SchedulePage ssr=SsrMode::Async />
+                        <Route path=path!("services") view=pages::services::ServicesSearchPage ssr=SsrMode::Async />
+                        <Route path=path!("services/:id") view=pages::services::ServicePage ssr=SsrMode::Async />
+                        <Route path=path!("orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
+                        <Route path=path!("orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
+                        <Route path=path!("institution/services") view=pages::services::InstitutionServicesPage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id") view=pages::resource::ResourcePage ssr=SsrMode::Async />
                         <Route path=path!("resources/:id/book") view=pages::booking::BookPage ssr=SsrMode::Async />
                         <Route path=path!("bookings") view=pages::booking::MyBookingsPage ssr=SsrMode::Async />

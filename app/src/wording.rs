@@ -29,6 +29,50 @@ pub fn category_label(locale: Locale, category: CustomerCategory) -> &'static st
     }
 }
 
+/// Where a testing order stands.
+pub fn order_status(locale: Locale, status: crate::domain::services::OrderStatus) -> &'static str {
+    use crate::domain::services::OrderStatus as S;
+    match status {
+        S::Submitted => td_string!(locale, order_status.submitted),
+        S::Quoted => td_string!(locale, order_status.quoted),
+        S::Accepted => td_string!(locale, order_status.accepted),
+        S::Rejected => td_string!(locale, order_status.rejected),
+        S::Declined => td_string!(locale, order_status.declined),
+        S::SamplesReceived => td_string!(locale, order_status.samples_received),
+        S::Testing => td_string!(locale, order_status.testing),
+        S::ReportIssued => td_string!(locale, order_status.report_issued),
+        S::Closed => td_string!(locale, order_status.closed),
+        S::Cancelled => td_string!(locale, order_status.cancelled),
+    }
+}
+
+/// What a button on an order does.
+pub fn order_action(locale: Locale, action: crate::domain::services::OrderAction) -> &'static str {
+    use crate::domain::services::OrderAction as A;
+    match action {
+        A::Accept => td_string!(locale, order_action.accept),
+        A::Quote => td_string!(locale, order_action.quote),
+        A::Reject => td_string!(locale, order_action.reject),
+        A::AcceptQuote => td_string!(locale, order_action.accept_quote),
+        A::DeclineQuote => td_string!(locale, order_action.decline_quote),
+        A::ReceiveSamples => td_string!(locale, order_action.receive_samples),
+        A::StartTesting => td_string!(locale, order_action.start_testing),
+        A::IssueReport => td_string!(locale, order_action.issue_report),
+        A::Close => td_string!(locale, order_action.close),
+        A::Cancel => td_string!(locale, order_action.cancel),
+    }
+}
+
+/// How samples travel to the institution.
+pub fn delivery_label(locale: Locale, delivery: crate::domain::services::Delivery) -> &'static str {
+    use crate::domain::services::Delivery as D;
+    match delivery {
+        D::Bring => td_string!(locale, delivery.bring),
+        D::Post => td_string!(locale, delivery.post),
+        D::Pickup => td_string!(locale, delivery.pickup),
+    }
+}
+
 pub fn weekday_name(locale: Locale, weekday: Weekday) -> &'static str {
     match weekday {
         Weekday::Mon => td_string!(locale, weekday.mon),

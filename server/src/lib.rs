@@ -7,6 +7,7 @@ pub mod export;
 pub mod ledger;
 pub mod limits;
 pub mod mailer;
+pub mod orders;
 pub mod rest;
 
 use anyhow::Context;
@@ -124,6 +125,14 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(
                 app::backend::photos::MAX_PHOTO_BYTES + 64 * 1024,
             )),
+        )
+        .route(
+            "/orders/{id}/report",
+            get(orders::download)
+                .post(orders::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    app::backend::services::MAX_REPORT_BYTES + 64 * 1024,
+                )),
         )
         .nest_service("/pkg", pkg_files(&state.leptos_options))
         .nest_service(
@@ -333,7 +342,8 @@ async fn security_headers(
     let private = read_cookie(req.headers(), SESSION_COOKIE).is_some()
         || path.starts_with("/api/")
         || path.starts_with("/reports/")
-        || path.starts_with("/resources/") && path.ends_with("/photos");
+        || path.starts_with("/resources/") && path.ends_with("/photos")
+        || path.starts_with("/orders/") && path.ends_with("/report");
     let mut res = page_policy(next.run(req).await).await;
     let headers = res.headers_mut();
     let mut set = |name: header::HeaderName, value: &'static str| {

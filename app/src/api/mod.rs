@@ -6,6 +6,7 @@ pub mod booking;
 pub mod catalogue;
 pub mod manage;
 pub mod report;
+pub mod services;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;

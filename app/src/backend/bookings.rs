@@ -286,7 +286,7 @@ impl Db {
     }
 
     /// The booker's organisation as prices and audiences see it.
-    async fn customer(&self, actor: &Actor) -> Result<Customer, AppError> {
+    pub(crate) async fn customer(&self, actor: &Actor) -> Result<Customer, AppError> {
         let (sme,): (i64,) = sqlx::query_as(
             "SELECT CASE WHEN is_sme THEN 1 ELSE 0 END FROM organisations WHERE id = $1",
         )

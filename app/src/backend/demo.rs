@@ -5,6 +5,10 @@
 //! rules, opening hours, rates, accreditation, blackouts, the coming weeks' bookings and a year of
 //! past use at each resource's popularity. Names are illustrative, not real organisations' data.
 
+mod services;
+
+pub use services::sample_report_pdf;
+
 use super::bulk::Insert;
 use super::Db;
 use crate::domain::catalogue::{CustomerCategory, ResourceKind};
@@ -26,6 +30,11 @@ pub struct ZoneData {
     past_customers: Vec<Customer>,
     staff: Vec<Staff>,
     resources: Vec<DemoResource>,
+    /// Testing services the institutions publish, and orders for them in every state.
+    #[serde(default)]
+    services: Vec<services::DemoService>,
+    #[serde(default)]
+    orders: Vec<services::DemoOrder>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -712,6 +721,7 @@ async fn seed<Tz: TimeZone>(
         now,
     )
     .await?;
+    services::seed(tx, &data.services, &data.orders, tz, now).await?;
 
     Ok(DemoSummary {
         institutions: data.institutions.len(),

@@ -34,6 +34,13 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "booking_expired",
     "booking_rescheduled",
     "booking_reminder",
+    "order_received",
+    "order_new",
+    "order_quoted",
+    "order_accepted",
+    "order_report_issued",
+    "order_changed",
+    "order_changed_by_customer",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -567,6 +574,9 @@ mod tests {
             "reason": "设备故障", "by": "管理员", "organisation": "南康木匠家具", "booker": "刘芳",
             "price": "¥1,200.00", "category": "中小微企业", "location": "A 楼 101", "purpose": "出口检测",
             "join": false, "approved": true, "in_zone": true, "sme": false, "profile_link": "http://x/profile",
+            "order": 7, "service": "家具甲醛释放量检测", "customer": "南康木匠家具", "samples": 3,
+            "description": "实木餐椅 3 把", "note": "", "status": "检测中", "status_zh": "已取消",
+            "status_en": "Cancelled",
         });
         for (name, _) in TEMPLATES {
             let (template, lang) = name.split_once('.').unwrap();

@@ -22,6 +22,7 @@ pub mod resources;
 pub mod retention;
 pub mod rollups;
 pub mod secrets;
+pub mod services;
 pub mod session;
 pub mod writer;
 

@@ -61,3 +61,27 @@ pub fn book_href(
         local_input(to, offset)
     )
 }
+
+/// Where a testing order stands.
+pub fn order_status(
+    i18n: I18nContext<Locale>,
+    status: crate::domain::services::OrderStatus,
+) -> &'static str {
+    wording::order_status(i18n.get_locale(), status)
+}
+
+/// What a step of a testing order is called on its button.
+pub fn order_action(
+    i18n: I18nContext<Locale>,
+    action: crate::domain::services::OrderAction,
+) -> &'static str {
+    wording::order_action(i18n.get_locale(), action)
+}
+
+/// How samples reach the institution.
+pub fn delivery_label(
+    i18n: I18nContext<Locale>,
+    delivery: crate::domain::services::Delivery,
+) -> &'static str {
+    wording::delivery_label(i18n.get_locale(), delivery)
+}

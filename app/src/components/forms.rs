@@ -86,6 +86,18 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "not_cancellable" => t_string!(i18n, invalid.not_cancellable),
         "cancel_cutoff_passed" => t_string!(i18n, invalid.cancel_cutoff_passed),
         "cannot_revoke_own_site_admin" => t_string!(i18n, invalid.cannot_revoke_own_site_admin),
+        "turnaround_invalid" => t_string!(i18n, invalid.turnaround_invalid),
+        "capacity_invalid" => t_string!(i18n, invalid.capacity_invalid),
+        "standards_missing" => t_string!(i18n, invalid.standards_missing),
+        "standard_not_accredited" => t_string!(i18n, invalid.standard_not_accredited),
+        "prices_missing" => t_string!(i18n, invalid.prices_missing),
+        "membership_unconfirmed" => t_string!(i18n, invalid.membership_unconfirmed),
+        "service_withdrawn" => t_string!(i18n, invalid.service_withdrawn),
+        "order_action_refused" => t_string!(i18n, invalid.order_action_refused),
+        "report_missing" => t_string!(i18n, invalid.report_missing),
+        "report_too_large" => t_string!(i18n, invalid.report_too_large),
+        "report_not_pdf" => t_string!(i18n, invalid.report_not_pdf),
+        "rating_not_open" => t_string!(i18n, invalid.rating_not_open),
         _ => t_string!(i18n, error.invalid),
     };
     text.to_string()

@@ -59,6 +59,7 @@ fn PersonalNav(actor: Actor) -> impl IntoView {
         .is_some_and(|zone| can(&actor, Action::ReadZoneReport, Target::Zone(zone)));
     view! {
         <a href="/bookings" class="site-nav__link" aria-current=current("/bookings")>{t!(i18n, nav.bookings)}</a>
+        <a href="/orders" class="site-nav__link" aria-current=current("/orders")>{t!(i18n, nav.orders)}</a>
         {runs_institution.then(|| view! {
             <a href="/institution/requests" class="site-nav__link" aria-current=current("/institution")>{t!(i18n, nav.institution)}</a>
         })}
@@ -117,6 +118,9 @@ pub fn SiteHeader() -> impl IntoView {
                     </a>
                     <a href="/schedule" class="site-nav__link" aria-current=move || (location.pathname.get() == "/schedule").then_some("page")>
                         {t!(i18n, nav.schedule)}
+                    </a>
+                    <a href="/services" class="site-nav__link" aria-current=move || location.pathname.get().starts_with("/services").then_some("page")>
+                        {t!(i18n, nav.services)}
                     </a>
                 </nav>
                 <Suspense fallback=|| ()>

@@ -39,6 +39,7 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod schedule;
+pub mod services;
 pub mod time;
 pub mod utilisation;
 pub mod vocabulary;

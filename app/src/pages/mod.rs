@@ -8,6 +8,8 @@ pub mod free;
 pub mod idle;
 pub mod manage;
 pub mod not_found;
+pub mod orders;
 pub mod report;
 pub mod resource;
 pub mod schedule;
+pub mod services;

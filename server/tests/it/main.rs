@@ -25,4 +25,5 @@ mod properties;
 mod reports;
 mod rest;
 mod security;
+mod services;
 mod site;

@@ -1,0 +1,740 @@
+//! Testing services and orders through the real router on the demo zone: publishing against the
+//! institution's valid accreditations, search by standard against an independent scan (with an
+//! expired accreditation withdrawing a service), the order's whole road with its mails (real SMTP
+//! server, each in the recipient's language) and report file, the role × action matrix, and
+//! random sequences of steps that keep the audit trail complete.
+
+use crate::common;
+
+use app::domain::services::{next, OrderAction, OrderStatus, Party};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::smtp::{free_port, sender, Smtpd};
+use common::TestApp;
+
+const SME: &str = "liu.fang@nk-furniture.example";
+const OTHER_CUSTOMER: &str = "chen.qiang@li-source.example";
+const FURNITURE_ADMIN: &str = "admin@furniture-nankang.example";
+const OTHER_ADMIN: &str = "admin@cu-yingtan.example";
+
+/// The demo's formaldehyde service of the furniture centre.
+async fn formaldehyde(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT service_id FROM service_standards WHERE code = 'GB 18580'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn status_of(app: &TestApp, order: i64) -> (String, i64) {
+    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        .bind(order)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM order_events WHERE order_id = $1")
+        .bind(order)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    (status, events)
+}
+
+async fn place(app: &TestApp, session: &str, service: i64) -> (StatusCode, String) {
+    let service = service.to_string();
+    let (status, _, body) = app
+        .call(
+            "place_order",
+            &[
+                ("form[service]", &service),
+                ("form[samples]", "2"),
+                ("form[sample_description]", "实木餐椅用刨花板，批号 NK-2612"),
+                ("form[delivery]", "post"),
+                ("form[tracking_number]", "SF1234567890"),
+                ("form[requested_by]", "2026-12-20"),
+                ("form[invoice_title]", "赣州南康木匠家具有限公司"),
+                ("form[credit_code]", "91350100M000100Y43"),
+            ],
+            Some(session),
+            &[],
+        )
+        .await;
+    (status, body)
+}
+
+async fn act(
+    app: &TestApp,
+    session: Option<&str>,
+    order: i64,
+    action: OrderAction,
+) -> (StatusCode, String) {
+    let order = order.to_string();
+    let (status, _, body) = app
+        .call(
+            "act_on_order",
+            &[
+                ("order", &order),
+                ("action", action.as_str()),
+                ("note", "按约定办理"),
+                ("quoted", "1500"),
+            ],
+            session,
+            &[],
+        )
+        .await;
+    (status, body)
+}
+
+async fn upload(app: &TestApp, session: &str, order: i64, bytes: &[u8]) -> StatusCode {
+    let boundary = "labshare-report-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"report\"; filename=\"检测报告.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::post(format!("/orders/{order}/report"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("cookie", format!("labshare_session={session}"))
+        .header("accept", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    app.request(req).await.0
+}
+
+fn pdf() -> Vec<u8> {
+    app::backend::demo::sample_report_pdf("Test report")
+}
+
+#[tokio::test]
+async fn an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_report() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let smtpd = Smtpd::start(free_port(), dir.path());
+    let mailer = sender(smtpd.port, 72 * 3600);
+    // The furniture centre's admin reads English; the SME's person Chinese.
+    sqlx::query("UPDATE users SET locale = 'en' WHERE email = $1")
+        .bind(FURNITURE_ADMIN)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM outbox")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let service = formaldehyde(&app).await;
+    let sme = app.sign_in(SME).await;
+    let admin = app.sign_in(FURNITURE_ADMIN).await;
+
+    let (status, body) = place(&app, &sme, service).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let order: i64 = body.trim().parse().expect("the order's id");
+    // Priced at the SME rate: 2 samples × ¥560.
+    let (price, category): (i64, String) =
+        sqlx::query_as("SELECT price_fen, customer_category FROM orders WHERE id = $1")
+            .bind(order)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((price, category.as_str()), (112_000, "sme"));
+
+    // The institution quotes; the SME accepts; samples, testing.
+    for (who, action) in [
+        (&admin, OrderAction::Quote),
+        (&sme, OrderAction::AcceptQuote),
+        (&admin, OrderAction::ReceiveSamples),
+        (&admin, OrderAction::StartTesting),
+    ] {
+        let (status, body) = act(&app, Some(who), order, action).await;
+        assert_eq!(status, StatusCode::OK, "{action:?}: {body}");
+    }
+    assert_eq!(status_of(&app, order).await, ("testing".into(), 5));
+
+    // A report that is not a PDF is refused, nothing changed; the PDF issues it.
+    assert_eq!(
+        upload(&app, &admin, order, b"PK\x03\x04 not a pdf").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        upload(&app, &sme, order, &pdf()).await,
+        StatusCode::BAD_REQUEST,
+        "the customer cannot issue"
+    );
+    assert_eq!(status_of(&app, order).await, ("testing".into(), 5));
+    assert_eq!(
+        upload(&app, &admin, order, &pdf()).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(status_of(&app, order).await, ("report_issued".into(), 6));
+
+    // Only the two organisations read it.
+    let path = format!("/orders/{order}/report");
+    for (session, expected) in [
+        (Some(&sme), StatusCode::OK),
+        (Some(&admin), StatusCode::OK),
+        (None, StatusCode::UNAUTHORIZED),
+    ] {
+        let cookie = session.map(|s| format!("labshare_session={s}"));
+        let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", c.as_str())).collect();
+        let (status, head, body) = app.get(&path, &headers).await;
+        assert_eq!(status, expected, "{body}");
+        if expected == StatusCode::OK {
+            assert_eq!(head["content-type"], "application/pdf");
+            assert!(body.starts_with("%PDF-"));
+        }
+    }
+    for outsider in [OTHER_CUSTOMER, OTHER_ADMIN] {
+        let token = app.sign_in(outsider).await;
+        let (status, _, _) = app
+            .get(&path, &[("cookie", &format!("labshare_session={token}"))])
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{outsider}");
+    }
+
+    // Closed by the SME, rated once.
+    assert_eq!(
+        act(&app, Some(&sme), order, OrderAction::Close).await.0,
+        StatusCode::OK
+    );
+    let rate = |n: &'static str| {
+        let (app, sme, order) = (&app, sme.clone(), order.to_string());
+        async move {
+            app.call(
+                "rate_order",
+                &[("order", &order), ("rating", n)],
+                Some(&sme),
+                &[],
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(rate("5").await, StatusCode::OK);
+    assert_eq!(rate("1").await, StatusCode::BAD_REQUEST);
+    assert_eq!(status_of(&app, order).await, ("closed".into(), 7));
+
+    // Every mail delivered by the real SMTP server, each in its reader's language.
+    let round = mailer.deliver_due(&app.state).await.unwrap();
+    assert_eq!(round.failed, 0);
+    let subjects: Vec<(String, String)> = smtpd
+        .messages()
+        .iter()
+        .map(|raw| {
+            let message = mail_parser::MessageParser::default()
+                .parse(raw)
+                .expect("a MIME message");
+            let to = message
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_string();
+            (to, message.subject().unwrap_or_default().to_string())
+        })
+        .collect();
+    let to_sme: Vec<&str> = subjects
+        .iter()
+        .filter(|(to, _)| to.contains(SME))
+        .map(|(_, s)| s.as_str())
+        .collect();
+    for expected in [
+        "检测委托已提交",
+        "检测委托已报价",
+        "检测委托已收样",
+        "检测委托检测中",
+        "检测报告已出具",
+    ] {
+        assert!(
+            to_sme.iter().any(|s| s.starts_with(expected)),
+            "{expected} in {to_sme:?}"
+        );
+    }
+    let to_admin: Vec<&str> = subjects
+        .iter()
+        .filter(|(to, _)| to.contains(FURNITURE_ADMIN))
+        .map(|(_, s)| s.as_str())
+        .collect();
+    assert!(
+        to_admin.iter().any(|s| s.starts_with("New testing order")),
+        "{to_admin:?}"
+    );
+    assert!(
+        to_admin
+            .iter()
+            .any(|s| s.starts_with("Customer's step on order") && s.contains("Accepted")),
+        "{to_admin:?}"
+    );
+    let chinese = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    assert!(
+        to_admin.iter().all(|s| !chinese(s)),
+        "English only: {to_admin:?}"
+    );
+    // The SME's own steps (accepting the quote, closing) go to the institution, not back to it.
+    assert_eq!(to_sme.len(), 5, "{to_sme:?}");
+    assert_eq!(to_admin.len(), 3, "{to_admin:?}");
+}
+
+/// Who tries: the ordering organisation, the institution's admin, another customer, another
+/// institution's admin, nobody.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Customer,
+    Institution,
+    OtherCustomer,
+    OtherAdmin,
+    Nobody,
+}
+
+#[tokio::test]
+async fn every_role_and_action_at_every_state_is_allowed_exactly_as_the_table_says() {
+    let app = TestApp::new().await;
+    // The demo has an order in every state (the furniture centre's order, placed by the SME, is
+    // the one whose parties are signed in here; the others' are moved over to them).
+    let orders: Vec<(i64, String)> = sqlx::query_as("SELECT id, status FROM orders ORDER BY id")
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap();
+    let states: std::collections::BTreeSet<&str> = orders.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(states.len(), OrderStatus::ALL.len(), "{states:?}");
+    let (customer, institution): (i64, i64) = sqlx::query_as(
+        "SELECT u.organisation_id, (SELECT scope_id FROM user_roles r JOIN users a ON a.id = r.user_id WHERE a.email = $2) \
+         FROM users u WHERE u.email = $1",
+    )
+    .bind(SME)
+    .bind(FURNITURE_ADMIN)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let service = formaldehyde(&app).await;
+    let requester: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(SME)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE orders SET customer_id = $1, institution_id = $2, service_id = $3, requester_id = $4")
+        .bind(customer)
+        .bind(institution)
+        .bind(service)
+        .bind(requester)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let sessions = [
+        (Who::Customer, Some(app.sign_in(SME).await)),
+        (Who::Institution, Some(app.sign_in(FURNITURE_ADMIN).await)),
+        (Who::OtherCustomer, Some(app.sign_in(OTHER_CUSTOMER).await)),
+        (Who::OtherAdmin, Some(app.sign_in(OTHER_ADMIN).await)),
+        (Who::Nobody, None),
+    ];
+    let mut allowed = 0;
+    for (order, raw) in &orders {
+        let from = OrderStatus::parse(raw).unwrap();
+        for action in OrderAction::ALL {
+            for (who, session) in &sessions {
+                let party = match who {
+                    Who::Customer => Some(Party::Customer),
+                    Who::Institution => Some(Party::Institution),
+                    _ => None,
+                };
+                let before = status_of(&app, *order).await;
+                let (status, body) = act(&app, session.as_deref(), *order, *action).await;
+                let to = party.and_then(|p| next(from, *action, p));
+                // Issuing is uploading the report (its own test); every other allowed step works.
+                if let (Some(to), false) = (to, *action == OrderAction::IssueReport) {
+                    assert_eq!(
+                        status,
+                        StatusCode::OK,
+                        "{from:?} {action:?} {who:?}: {body}"
+                    );
+                    assert_eq!(
+                        status_of(&app, *order).await,
+                        (to.as_str().into(), before.1 + 1)
+                    );
+                    // Once: the same step again is refused.
+                    let (again, _) = act(&app, session.as_deref(), *order, *action).await;
+                    assert_eq!(again, StatusCode::BAD_REQUEST, "{from:?} {action:?} twice");
+                    allowed += 1;
+                    // Back to where it stood for the next try (the audit row stays).
+                    sqlx::query("UPDATE orders SET status = $1 WHERE id = $2")
+                        .bind(raw)
+                        .bind(order)
+                        .execute(app.state.db.pool())
+                        .await
+                        .unwrap();
+                    continue;
+                }
+                let expected = match who {
+                    Who::Nobody => StatusCode::UNAUTHORIZED,
+                    Who::OtherCustomer | Who::OtherAdmin => StatusCode::NOT_FOUND,
+                    Who::Customer | Who::Institution => StatusCode::BAD_REQUEST,
+                };
+                assert_eq!(status, expected, "{from:?} {action:?} {who:?}: {body}");
+                assert_eq!(
+                    status_of(&app, *order).await,
+                    before,
+                    "{from:?} {action:?} {who:?} changed it"
+                );
+            }
+        }
+    }
+    // The table's rows, less "issue report": 13 (party, state, action) triples allowed.
+    // The table's 16 (state, action, side) rows, less issuing the report.
+    assert_eq!(allowed, 15);
+}
+
+/// A tiny deterministic generator for the random sequences.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+#[tokio::test]
+async fn random_sequences_of_steps_keep_the_audit_trail_complete() {
+    let app = TestApp::new().await;
+    let service = formaldehyde(&app).await;
+    let sme = app.sign_in(SME).await;
+    let admin = app.sign_in(FURNITURE_ADMIN).await;
+    let mut rng = Lcg(2026);
+    for sequence in 0..12 {
+        let (status, body) = place(&app, &sme, service).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let order: i64 = body.trim().parse().unwrap();
+        let mut expected = vec![(None, OrderStatus::Submitted)];
+        for _ in 0..10 {
+            let action = OrderAction::ALL[rng.below(OrderAction::ALL.len())];
+            let (party, session) = if rng.below(2) == 0 {
+                (Party::Customer, &sme)
+            } else {
+                (Party::Institution, &admin)
+            };
+            let current = expected.last().unwrap().1;
+            let (status, body) = if action == OrderAction::IssueReport {
+                let code = upload(&app, session, order, &pdf()).await;
+                (
+                    if code == StatusCode::NO_CONTENT {
+                        StatusCode::OK
+                    } else {
+                        code
+                    },
+                    String::new(),
+                )
+            } else {
+                act(&app, Some(session), order, action).await
+            };
+            match next(current, action, party) {
+                Some(to) => {
+                    assert_eq!(
+                        status,
+                        StatusCode::OK,
+                        "#{sequence} {current:?} {action:?} {party:?}: {body}"
+                    );
+                    expected.push((Some(current), to));
+                }
+                None => assert_eq!(
+                    status,
+                    StatusCode::BAD_REQUEST,
+                    "#{sequence} {current:?} {action:?} {party:?}"
+                ),
+            }
+        }
+        let trail: Vec<(Option<String>, String)> = sqlx::query_as(
+            "SELECT from_status, to_status FROM order_events WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order)
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap();
+        let expected: Vec<(Option<String>, String)> = expected
+            .iter()
+            .map(|(f, t)| (f.map(|f| f.as_str().to_string()), t.as_str().to_string()))
+            .collect();
+        assert_eq!(trail, expected, "sequence {sequence}");
+        let (now, _) = status_of(&app, order).await;
+        assert_eq!(Some(&now), expected.last().map(|(_, t)| t));
+    }
+}
+
+/// A standard's code as the test reads it, written apart from the application's reading: the
+/// letters before the first digit, then the digit groups joined by dots.
+fn canonical(code: &str) -> (String, String) {
+    let upper = code.to_uppercase();
+    let first_digit = upper
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(upper.len());
+    let letters: String = upper[..first_digit]
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect();
+    let groups: Vec<&str> = upper[first_digit..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    (letters, groups.join("."))
+}
+
+fn scan_matches(code: &str, query: &str) -> bool {
+    let (cl, cn) = canonical(code);
+    let (ql, qn) = canonical(query);
+    !(ql.is_empty() && qn.is_empty())
+        && cl.starts_with(&ql)
+        && (qn.is_empty()
+            || format!("{cn}.").starts_with(&qn) && {
+                // The query's last group may be the beginning of the code's group at that place;
+                // its earlier groups must be whole.
+                let whole = qn.rsplit_once('.').map_or("", |(w, _)| w);
+                whole.is_empty() || format!("{cn}.").starts_with(&format!("{whole}."))
+            })
+}
+
+#[tokio::test]
+async fn search_by_standard_agrees_with_an_independent_scan_and_expired_accreditation_withdraws() {
+    let app = TestApp::new().await;
+    // Let one more accreditation lapse: the copper centre's salt spray chamber's.
+    sqlx::query(
+        "UPDATE accreditations SET valid_until = '2026-11-24' WHERE resource_id IN \
+         (SELECT id FROM resources WHERE name_zh = '中性盐雾试验室')",
+    )
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    let codes: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT code FROM accreditation_standards")
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+    let mut queries: Vec<String> = Vec::new();
+    for code in &codes {
+        queries.push(code.clone());
+        queries.push(code.to_lowercase().replace([' ', '/'], ""));
+        let (letters, numbers) = canonical(code);
+        let first = numbers.split('.').next().unwrap_or_default();
+        queries.push(format!(
+            "{} {}",
+            letters.to_lowercase(),
+            &first[..first.len().min(3)]
+        ));
+        queries.push(numbers.clone());
+    }
+    queries.extend(["GB", "gb/t", "iec", "17626", "2423.1", "xyz 1"].map(String::from));
+
+    // The independent scan: the listed services all of whose standards are in an accreditation
+    // of their institution valid today (2026-11-25), matching the query.
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT s.id, x.code, CASE WHEN EXISTS (SELECT 1 FROM accreditation_standards a \
+            JOIN accreditations c ON c.id = a.accreditation_id JOIN resources r ON r.id = c.resource_id \
+            WHERE a.code = x.code AND r.institution_id = s.institution_id AND r.status <> 'retired' \
+              AND c.valid_from <= '2026-11-25' AND c.valid_until >= '2026-11-25') THEN 1 ELSE 0 END \
+         FROM test_services s JOIN service_standards x ON x.service_id = s.id WHERE s.listed = 1",
+    )
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    let mut by_service: std::collections::BTreeMap<i64, Vec<(String, bool)>> = Default::default();
+    for (id, code, covered) in rows {
+        by_service.entry(id).or_default().push((code, covered == 1));
+    }
+    let withdrawn: Vec<i64> = by_service
+        .iter()
+        .filter(|(_, codes)| codes.iter().any(|(_, covered)| !covered))
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(
+        withdrawn.len() >= 2,
+        "the TVOC service and the salt spray one: {withdrawn:?}"
+    );
+
+    let mut compared = 0;
+    for query in &queries {
+        let mut expected: Vec<i64> = by_service
+            .iter()
+            .filter(|(_, codes)| codes.iter().all(|(_, covered)| *covered))
+            .filter(|(_, codes)| codes.iter().any(|(code, _)| scan_matches(code, query)))
+            .map(|(id, _)| *id)
+            .collect();
+        expected.sort();
+        let (status, _, body) = app
+            .call("services", &[("query[standard]", query)], None, &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let mut found: Vec<i64> = page["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
+        found.sort();
+        assert_eq!(found, expected, "{query}");
+        assert!(found.iter().all(|id| !withdrawn.contains(id)));
+        compared += usize::from(!expected.is_empty());
+    }
+    assert!(
+        compared > codes.len(),
+        "most queries find something: {compared}"
+    );
+
+    // The institution is told why its service left search.
+    let admin = app.sign_in(OTHER_ADMIN).await;
+    let (status, _, body) = app
+        .call("institution_services", &[], Some(&admin), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let salt = page["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["standards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "GB/T 10125")
+        })
+        .expect("the salt spray service");
+    assert_eq!(salt["withdrawn"][0]["standard"], "GB/T 10125");
+    assert_eq!(salt["withdrawn"][0]["expired_on"], "2026-11-24");
+    let html = common::text(
+        &app.get(
+            "/institution/services",
+            &[("cookie", &format!("labshare_session={admin}"))],
+        )
+        .await
+        .2,
+    );
+    assert!(
+        html.contains("已自动撤下：GB/T 10125 不在有效资质范围内"),
+        "the warning on the page"
+    );
+}
+
+#[tokio::test]
+async fn an_institution_publishes_only_standards_it_is_accredited_for() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in(FURNITURE_ADMIN).await;
+    let institution: i64 = sqlx::query_scalar(
+        "SELECT r.scope_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = $1",
+    )
+    .bind(FURNITURE_ADMIN)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let inst = institution.to_string();
+    let publish = |session: String, standards: &'static str| {
+        let (app, inst) = (&app, inst.clone());
+        async move {
+            app.call(
+                "publish_service",
+                &[
+                    ("form[institution]", &inst),
+                    ("form[name_zh]", "木家具力学性能检验"),
+                    ("form[name_en]", "Mechanical properties of wooden furniture"),
+                    ("form[standards]", standards),
+                    ("form[products]", "木家具"),
+                    ("form[sample_quantity]", "1 件"),
+                    ("form[sample_form]", "成品"),
+                    ("form[packaging]", "原包装"),
+                    ("form[turnaround_days]", "8"),
+                    ("form[capacity_per_week]", "12"),
+                    ("form[price_own]", ""),
+                    ("form[price_zone]", "900"),
+                    ("form[price_external]", "1100"),
+                    ("form[price_sme]", ""),
+                ],
+                Some(&session),
+                &[],
+            )
+            .await
+        }
+    };
+    let before = app.scalar("SELECT COUNT(*) FROM test_services").await;
+    // An expired accreditation's standard, another institution's, and none at all: refused.
+    for standards in ["GB/T 18883", "GB/T 228.1", "  "] {
+        let (status, _, body) = publish(admin.clone(), standards).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{standards}: {body}");
+    }
+    // Another institution's admin: forbidden.
+    let (status, _, _) = publish(app.sign_in(OTHER_ADMIN).await, "GB/T 10357.1").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM test_services").await,
+        before
+    );
+
+    let (status, _, body) = publish(admin.clone(), "GB/T 10357.1\nGB/T 10357.3").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = app
+        .call("services", &[("query[standard]", "gbt10357")], None, &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let found = &page["services"][0];
+    assert_eq!(found["name"]["zh"], "木家具力学性能检验");
+    // Anyone unknown pays the external price; the page offers it.
+    assert_eq!(found["price"][0], "external");
+    let html = common::text(&app.get("/services?standard=gbt10357", &[]).await.2);
+    assert!(
+        html.contains("木家具力学性能检验") && html.contains("8 个工作日"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides() {
+    let app = TestApp::new().await;
+    let service = formaldehyde(&app).await;
+    let sme = app.sign_in(SME).await;
+    let cookie = format!("labshare_session={sme}");
+    let page = |path: String, cookie: String| {
+        let app = &app;
+        async move {
+            let (status, _, body) = app.get(&path, &[("cookie", &cookie)]).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            common::text(&body)
+        }
+    };
+    let html = page(format!("/services/{service}"), cookie.clone()).await;
+    for text in [
+        "人造板及家具甲醛释放量检测",
+        "GB 18580",
+        "委托检测",
+        "提交委托",
+        "赣州南康木匠家具有限公司",
+    ] {
+        assert!(html.contains(text), "{text} on the service page");
+    }
+    // The SME's orders: the demo's in several states, each linked.
+    let html = page("/orders".into(), cookie.clone()).await;
+    assert!(html.contains("本单位的委托") && html.contains("报告已出具"));
+    let issued: i64 = sqlx::query_scalar(
+        "SELECT x.id FROM orders x JOIN users u ON u.id = x.requester_id WHERE u.email = $1 AND x.status = 'report_issued'",
+    )
+    .bind(SME)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let html = page(format!("/orders/{issued}"), cookie).await;
+    for text in [
+        "报告已出具",
+        "办理记录",
+        "已提交",
+        "检测中",
+        "完结",
+        &format!("/orders/{issued}/report"),
+    ] {
+        assert!(html.contains(text), "{text} on the order page");
+    }
+    // The institution sees the same order among those it received, with no customer's steps.
+    let admin = app.sign_in(FURNITURE_ADMIN).await;
+    let html = page("/orders".into(), format!("labshare_session={admin}")).await;
+    assert!(html.contains("委托本机构的订单") && html.contains(&format!("#{issued}")));
+}
