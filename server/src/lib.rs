@@ -131,7 +131,7 @@ pub fn router(state: AppState) -> Router {
             get(orders::download)
                 .post(orders::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    app::backend::services::MAX_REPORT_BYTES + 64 * 1024,
+                    app::backend::orders::MAX_REPORT_BYTES + 64 * 1024,
                 )),
         )
         .nest_service("/pkg", pkg_files(&state.leptos_options))

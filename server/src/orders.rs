@@ -40,7 +40,7 @@ pub async fn download(
     let Ok(id) = id.parse::<i64>() else {
         return refuse(AppError::NotFound);
     };
-    match app::backend::services::report_file(&state, session.actor.as_ref(), id).await {
+    match app::backend::orders::report_file(&state, session.actor.as_ref(), id).await {
         Ok((name, bytes)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -96,7 +96,7 @@ pub async fn upload(
     }
     let result = match file {
         Ok((name, bytes)) => {
-            app::backend::services::issue_report(&state, session.actor.as_ref(), id, &name, bytes)
+            app::backend::orders::issue_report(&state, session.actor.as_ref(), id, &name, bytes)
                 .await
         }
         Err(e) => Err(e),

@@ -11,7 +11,7 @@ use leptos::Params;
 use leptos_router::params::Params;
 #[cfg(feature = "ssr")]
 use {
-    crate::backend::{services, session, state},
+    crate::backend::{orders, services, session, state},
     crate::domain::catalogue::CustomerCategory,
     crate::domain::ids::OrganisationId,
     crate::domain::money::Money,
@@ -71,7 +71,7 @@ pub async fn place_order(form: OrderForm) -> Result<i64, AppError> {
                     .map_err(|_| AppError::validation("requested_by", "date_invalid"))?,
             ),
         };
-        let new = services::NewOrder {
+        let new = orders::NewOrder {
             service: form.service,
             samples,
             sample_description: form.sample_description,
@@ -81,7 +81,7 @@ pub async fn place_order(form: OrderForm) -> Result<i64, AppError> {
             invoice_title: form.invoice_title,
             credit_code: form.credit_code,
         };
-        let id = services::place(&state, session::actor().as_ref(), new).await?;
+        let id = orders::place(&state, session::actor().as_ref(), new).await?;
         super::after_form(&format!("/orders/{id}?placed=1"));
         Ok(id)
     })
@@ -92,7 +92,7 @@ pub async fn place_order(form: OrderForm) -> Result<i64, AppError> {
 pub async fn my_orders() -> Result<OrdersPage, AppError> {
     super::reply(async move {
         let state = state()?;
-        services::orders(&state, session::actor().as_ref()).await
+        orders::orders(&state, session::actor().as_ref()).await
     })
     .await
 }
@@ -101,7 +101,7 @@ pub async fn my_orders() -> Result<OrdersPage, AppError> {
 pub async fn get_order(id: i64) -> Result<OrderDetail, AppError> {
     super::reply(async move {
         let state = state()?;
-        services::order_detail(&state, session::actor().as_ref(), id).await
+        orders::order_detail(&state, session::actor().as_ref(), id).await
     })
     .await
 }
@@ -126,11 +126,11 @@ pub async fn act_on_order(
             }
             None => None,
         };
-        let input = services::ActionInput {
+        let input = orders::ActionInput {
             note: note.unwrap_or_default(),
             quoted,
         };
-        services::act(&state, session::actor().as_ref(), order, action, input).await?;
+        orders::act(&state, session::actor().as_ref(), order, action, input).await?;
         super::after_form(&format!("/orders/{order}?done=1"));
         Ok(())
     })
@@ -149,7 +149,7 @@ pub async fn rate_order(
             .trim()
             .parse::<i64>()
             .map_err(|_| AppError::validation("rating", "choice_unknown"))?;
-        services::rate(
+        orders::rate(
             &state,
             session::actor().as_ref(),
             order,

@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn the_sample_report_is_a_pdf_and_every_path_is_allowed() {
-        assert!(crate::backend::services::is_pdf(&sample_report_pdf(
+        assert!(crate::backend::orders::is_pdf(&sample_report_pdf(
             "Test report No. 1"
         )));
         for status in OrderStatus::ALL {
