@@ -128,6 +128,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("schedule") view=pages::schedule::SchedulePage ssr=SsrMode::Async />
                         <Route path=path!("services") view=pages::services::ServicesSearchPage ssr=SsrMode::Async />
                         <Route path=path!("services/:id") view=pages::services::ServicePage ssr=SsrMode::Async />
+                        <Route path=path!("needs") view=pages::needs::NeedsBoardPage ssr=SsrMode::Async />
                         <Route path=path!("orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
                         <Route path=path!("orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
                         <Route path=path!("institution/services") view=pages::services::InstitutionServicesPage ssr=SsrMode::Async />

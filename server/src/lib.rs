@@ -826,6 +826,12 @@ async fn run_jobs(state: AppState) {
         {
             tracing::error!(error = %err, "queuing booking reminders");
         }
+        if let Err(err) = app::backend::needs::close_due(&state).await {
+            tracing::error!(error = %err, "closing needs past their deadline");
+        }
+        if let Err(err) = app::backend::needs::send_digests(&state).await {
+            tracing::error!(error = %err, "sending the needs digests");
+        }
         let now = state.clock.now().timestamp();
         if let Err(err) = state.db.purge(now, state.settings.session_idle_secs).await {
             tracing::error!(error = %err, "purging what is past keeping");

@@ -2,8 +2,8 @@
 //! backend's types and answer with the domain's wire types.
 
 use crate::domain::services::{
-    InstitutionServices, OrderDetail, OrderForm, OrdersPage, ServiceDetail, ServiceForm,
-    ServicesPage,
+    InstitutionServices, NeedForm, NeedsPage, OrderDetail, OrderForm, OrdersPage, ServiceDetail,
+    ServiceForm, ServicesPage,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -11,7 +11,7 @@ use leptos::Params;
 use leptos_router::params::Params;
 #[cfg(feature = "ssr")]
 use {
-    crate::backend::{orders, services, session, state},
+    crate::backend::{needs, orders, services, session, state},
     crate::domain::catalogue::CustomerCategory,
     crate::domain::ids::OrganisationId,
     crate::domain::money::Money,
@@ -252,6 +252,79 @@ pub async fn list_service(service: i64, listed: String) -> Result<(), AppError> 
         };
         services::set_listed(&state, session::actor().as_ref(), service, listed).await?;
         super::after_form_back("/institution/services");
+        Ok(())
+    })
+    .await
+}
+
+/// The needs board as the reader sees it.
+#[server(endpoint = "needs")]
+pub async fn needs_board() -> Result<NeedsPage, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        needs::board(&state, session::actor().as_ref()).await
+    })
+    .await
+}
+
+#[server(endpoint = "post_need")]
+pub async fn post_need(form: NeedForm) -> Result<i64, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let id = needs::post(&state, session::actor().as_ref(), form).await?;
+        super::after_form("/needs?posted=1");
+        Ok(id)
+    })
+    .await
+}
+
+/// An institution's offer for a need: a service of its own, the total price in yuan, the
+/// turnaround in working days.
+#[server(endpoint = "make_offer")]
+pub async fn make_offer(
+    need: i64,
+    service: i64,
+    price: String,
+    turnaround_days: String,
+    note: Option<String>,
+) -> Result<i64, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let new = needs::NewOffer {
+            need,
+            service,
+            price: Money::parse(price.trim()).ok(),
+            turnaround_days: turnaround_days
+                .trim()
+                .parse()
+                .map_err(|_| AppError::validation("turnaround_days", "turnaround_invalid"))?,
+            note: note.unwrap_or_default(),
+        };
+        let id = needs::offer(&state, session::actor().as_ref(), new).await?;
+        super::after_form("/needs?offered=1");
+        Ok(id)
+    })
+    .await
+}
+
+/// The posting organisation accepts an offer; a plain form post goes on to the new order.
+#[server(endpoint = "accept_offer")]
+pub async fn accept_offer(offer: i64) -> Result<i64, AppError> {
+    super::reply(async move {
+        let state = state()?;
+        let order = needs::accept(&state, session::actor().as_ref(), offer).await?;
+        super::after_form(&format!("/orders/{order}?placed=1"));
+        Ok(order)
+    })
+    .await
+}
+
+#[server(endpoint = "withdraw_need")]
+pub async fn withdraw_need(need: i64) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        needs::withdraw(&state, session::actor().as_ref(), need).await?;
+        super::after_form("/needs");
         Ok(())
     })
     .await

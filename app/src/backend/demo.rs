@@ -35,6 +35,8 @@ pub struct ZoneData {
     services: Vec<services::DemoService>,
     #[serde(default)]
     orders: Vec<services::DemoOrder>,
+    #[serde(default)]
+    needs: Vec<services::DemoNeed>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -721,7 +723,7 @@ async fn seed<Tz: TimeZone>(
         now,
     )
     .await?;
-    services::seed(tx, &data.services, &data.orders, tz, now).await?;
+    services::seed(tx, (&data.services, &data.orders, &data.needs), tz, now).await?;
 
     Ok(DemoSummary {
         institutions: data.institutions.len(),

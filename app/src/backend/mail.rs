@@ -41,6 +41,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "order_report_issued",
     "order_changed",
     "order_changed_by_customer",
+    "needs_digest",
+    "offer_accepted",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -576,7 +578,8 @@ mod tests {
             "join": false, "approved": true, "in_zone": true, "sme": false, "profile_link": "http://x/profile",
             "order": 7, "service": "家具甲醛释放量检测", "customer": "南康木匠家具", "samples": 3,
             "description": "实木餐椅 3 把", "note": "", "status": "检测中", "status_zh": "已取消",
-            "status_en": "Cancelled",
+            "status_en": "Cancelled", "need": "儿童衣柜甲醛检测",
+            "needs": ["儿童衣柜甲醛检测 · GB 18584 — 南康木匠家具, 2026-12-20"],
         });
         for (name, _) in TEMPLATES {
             let (template, lang) = name.split_once('.').unwrap();

@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod idle;
 pub mod ledger;
 pub mod mail;
+pub mod needs;
 pub mod orders;
 pub mod photos;
 pub mod report;

@@ -139,7 +139,7 @@ fn merge(context: &mut serde_json::Value, extra: serde_json::Value) {
 }
 
 /// The mails of a change to the institution's admins.
-async fn mail_admins(
+pub(super) async fn mail_admins(
     tx: &mut AnyConnection,
     state: &AppState,
     facts: &OrderFacts,
@@ -165,7 +165,10 @@ async fn mail_admins(
     Ok(())
 }
 
-async fn order_facts(conn: &mut AnyConnection, id: i64) -> Result<Option<OrderFacts>, sqlx::Error> {
+pub(super) async fn order_facts(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<OrderFacts>, sqlx::Error> {
     sqlx::query_as(ORDER_FACTS_SQL)
         .bind(id)
         .fetch_optional(&mut *conn)

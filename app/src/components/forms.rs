@@ -98,6 +98,8 @@ pub fn validation_text(i18n: I18nContext<Locale>, key: &str) -> String {
         "report_too_large" => t_string!(i18n, invalid.report_too_large),
         "report_not_pdf" => t_string!(i18n, invalid.report_not_pdf),
         "rating_not_open" => t_string!(i18n, invalid.rating_not_open),
+        "need_outside_zone" => t_string!(i18n, invalid.need_outside_zone),
+        "need_not_open" => t_string!(i18n, invalid.need_not_open),
         _ => t_string!(i18n, error.invalid),
     };
     text.to_string()

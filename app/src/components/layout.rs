@@ -60,6 +60,7 @@ fn PersonalNav(actor: Actor) -> impl IntoView {
     view! {
         <a href="/bookings" class="site-nav__link" aria-current=current("/bookings")>{t!(i18n, nav.bookings)}</a>
         <a href="/orders" class="site-nav__link" aria-current=current("/orders")>{t!(i18n, nav.orders)}</a>
+        <a href="/needs" class="site-nav__link" aria-current=current("/needs")>{t!(i18n, nav.needs)}</a>
         {runs_institution.then(|| view! {
             <a href="/institution/requests" class="site-nav__link" aria-current=current("/institution")>{t!(i18n, nav.institution)}</a>
         })}

@@ -368,6 +368,103 @@ pub struct OrderForm {
     pub credit_code: String,
 }
 
+text_enum!(
+    /// Where a need on the board stands: open for offers, matched (an offer became an order),
+    /// closed at its deadline, or withdrawn by the enterprise.
+    NeedStatus { Open = "open", Matched = "matched", Closed = "closed", Withdrawn = "withdrawn" }
+);
+
+text_enum!(
+    /// Who sees a need: the institutions of the poster's zone, or every institution.
+    Visibility { Zone = "zone", All = "all" }
+);
+
+/// Whether an institution should be told of a need: when the need names a standard, one of the
+/// institution's accredited standards answers it (read loosely); otherwise when the need's
+/// product appears in one of the institution's services' names or products, or one of those
+/// products appears in the need.
+pub fn need_matches(
+    (standard, title, product): (&str, &str, &str),
+    accredited: &[String],
+    offered: &[String],
+) -> bool {
+    if !standard.trim().is_empty() {
+        return applies_standard(accredited, standard);
+    }
+    let need = format!("{title} {product}").to_lowercase();
+    let product = product.trim().to_lowercase();
+    offered.iter().any(|text| {
+        let text = text.to_lowercase();
+        (!product.is_empty() && text.contains(&product))
+            || text
+                .split(['、', ',', '，', '/', ';', '；'])
+                .map(str::trim)
+                .filter(|p| p.chars().count() >= 2)
+                .any(|p| need.contains(p))
+    })
+}
+
+/// The form posting a need.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedForm {
+    pub title: String,
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub standard: String,
+    #[serde(default)]
+    pub quantity: String,
+    pub deadline: String,
+    /// Yuan, optional.
+    #[serde(default)]
+    pub budget: String,
+    pub visibility: String,
+}
+
+/// An institution's answer to a need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferView {
+    pub id: i64,
+    pub institution: Named<OrganisationId>,
+    pub service: Named<i64>,
+    pub price: Money,
+    pub turnaround_days: i64,
+    pub note: String,
+    pub created_at: i64,
+}
+
+/// A need as the board shows it to its reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedView {
+    pub id: i64,
+    pub customer: Bilingual,
+    pub title: String,
+    pub product: String,
+    pub standard: String,
+    pub quantity: String,
+    pub deadline: NaiveDate,
+    pub budget: Option<Money>,
+    pub visibility: Visibility,
+    pub status: NeedStatus,
+    pub created_at: i64,
+    /// Every offer (for the posting organisation); the reader's own (for an institution).
+    pub offers: Vec<OfferView>,
+    pub order: Option<i64>,
+    /// For an institution: whether it matches the institution's accreditation or services.
+    pub matches: bool,
+}
+
+/// The needs board: the reader's organisation's needs, and the open needs the institutions they
+/// run can answer, with the services an offer can name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedsPage {
+    pub mine: Vec<NeedView>,
+    pub open: Vec<NeedView>,
+    pub services: Vec<Named<i64>>,
+    pub can_post: bool,
+    pub utc_offset_seconds: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,6 +577,34 @@ mod tests {
         assert!(applies_standard(&batteries, "iec62133"));
         assert!(applies_standard(&batteries, "GB31241"));
         assert!(!applies_standard(&batteries, "GB/T 31241"));
+    }
+
+    #[test]
+    fn a_need_is_told_to_institutions_by_standard_or_else_by_product() {
+        let accredited = vec!["GB 18580".to_string(), "GB/T 29899".to_string()];
+        let offered =
+            vec!["人造板、木家具、板式家具 / wood-based panels, wooden furniture".to_string()];
+        assert!(need_matches(("gb18580", "", ""), &accredited, &offered));
+        assert!(!need_matches(
+            ("GB 38031", "木家具", "木家具"),
+            &accredited,
+            &offered
+        ));
+        assert!(need_matches(
+            ("", "儿童衣柜甲醛检测", "木家具"),
+            &accredited,
+            &offered
+        ));
+        assert!(need_matches(
+            ("", "板式家具送检", ""),
+            &accredited,
+            &offered
+        ));
+        assert!(!need_matches(
+            ("", "锂电池针刺", "电芯"),
+            &accredited,
+            &offered
+        ));
     }
 
     proptest! {

@@ -7,6 +7,7 @@ pub mod editor;
 pub mod free;
 pub mod idle;
 pub mod manage;
+pub mod needs;
 pub mod not_found;
 pub mod orders;
 pub mod report;

@@ -738,3 +738,269 @@ async fn the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides()
     let html = page("/orders".into(), format!("labshare_session={admin}")).await;
     assert!(html.contains("委托本机构的订单") && html.contains(&format!("#{issued}")));
 }
+
+async fn post_need(
+    app: &TestApp,
+    session: &str,
+    title: &str,
+    standard: &str,
+    deadline: &str,
+) -> i64 {
+    let (status, _, body) = app
+        .call(
+            "post_need",
+            &[
+                ("form[title]", title),
+                ("form[product]", ""),
+                ("form[standard]", standard),
+                ("form[quantity]", "3 件"),
+                ("form[deadline]", deadline),
+                ("form[budget]", "2000"),
+                ("form[visibility]", "zone"),
+            ],
+            Some(session),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.trim().parse().unwrap()
+}
+
+async fn digests_to(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT to_address FROM outbox WHERE template = 'needs_digest' ORDER BY id")
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offer_becomes_an_order()
+{
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let smtpd = Smtpd::start(free_port(), dir.path());
+    let mailer = sender(smtpd.port, 72 * 3600);
+    // The demo's own needs aside, so that the digests hold only this test's.
+    for table in ["outbox", "need_offers", "needs"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+    }
+    let sme = app.sign_in(SME).await;
+    let battery_maker = app.sign_in(OTHER_CUSTOMER).await;
+    let wardrobe = post_need(
+        &app,
+        &sme,
+        "儿童衣柜甲醛释放量检测",
+        "GB 18584",
+        "2026-12-20",
+    )
+    .await;
+    let cells = post_need(
+        &app,
+        &battery_maker,
+        "储能电芯针刺试验",
+        "gb38031",
+        "2026-12-01",
+    )
+    .await;
+    // A deadline in the past, or past a year, is refused.
+    for deadline in ["2026-11-24", "2027-12-01"] {
+        let (status, _, _) = app
+            .call(
+                "post_need",
+                &[
+                    ("form[title]", "x"),
+                    ("form[deadline]", deadline),
+                    ("form[visibility]", "zone"),
+                ],
+                Some(&sme),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{deadline}");
+    }
+
+    // One digest for each matching institution (furniture, lithium batteries), nobody else.
+    assert_eq!(
+        app::backend::needs::send_digests(&app.state).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        digests_to(&app).await,
+        ["admin@li-yichun.example", FURNITURE_ADMIN],
+        "in institution order"
+    );
+    // The same day: nothing more, even for a new matching need.
+    let table = post_need(&app, &sme, "板式餐桌甲醛检测", "GB 18580", "2026-12-30").await;
+    assert_eq!(
+        app::backend::needs::send_digests(&app.state).await.unwrap(),
+        0
+    );
+    assert_eq!(digests_to(&app).await.len(), 2);
+    // The next morning: the new one alone.
+    app.clock.advance(chrono::Duration::days(1));
+    assert_eq!(
+        app::backend::needs::send_digests(&app.state).await.unwrap(),
+        1
+    );
+    let (subject, body) = app.last_mail_to(FURNITURE_ADMIN).await.unwrap();
+    assert!(subject.starts_with("今日 1 条检测需求"), "{subject}");
+    assert!(
+        body.contains("板式餐桌甲醛检测") && !body.contains("儿童衣柜"),
+        "{body}"
+    );
+    let round = mailer.deliver_due(&app.state).await.unwrap();
+    assert_eq!((round.sent, round.failed), (3, 0));
+    assert_eq!(smtpd.messages().len(), 3);
+
+    // On its deadline a need is still open; the day after, the scheduler's job closes it.
+    app.clock.advance(chrono::Duration::days(5));
+    assert_eq!(app::backend::needs::close_due(&app.state).await.unwrap(), 0);
+    app.clock.advance(chrono::Duration::days(1));
+    assert_eq!(app::backend::needs::close_due(&app.state).await.unwrap(), 1);
+    let status: String = sqlx::query_scalar("SELECT status FROM needs WHERE id = $1")
+        .bind(cells)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "closed");
+
+    // Two institutions offer for the wardrobe (the copper centre sees it too: same zone). A
+    // week has passed: everyone signs in again.
+    let sme = app.sign_in(SME).await;
+    let battery_maker = app.sign_in(OTHER_CUSTOMER).await;
+    let furniture = app.sign_in(FURNITURE_ADMIN).await;
+    let copper = app.sign_in(OTHER_ADMIN).await;
+    let service_of = |domain: &'static str| {
+        let app = &app;
+        async move {
+            let id: i64 = sqlx::query_scalar(
+                "SELECT MIN(s.id) FROM test_services s JOIN user_roles r ON r.scope_id = s.institution_id \
+                 JOIN users u ON u.id = r.user_id WHERE u.email = $1",
+            )
+            .bind(format!("admin@{domain}"))
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+            id.to_string()
+        }
+    };
+    let offer = |session: String, service: String, price: &'static str| {
+        let (app, need) = (&app, wardrobe.to_string());
+        async move {
+            app.call(
+                "make_offer",
+                &[
+                    ("need", &need),
+                    ("service", &service),
+                    ("price", price),
+                    ("turnaround_days", "8"),
+                    ("note", "三日内可开始"),
+                ],
+                Some(&session),
+                &[],
+            )
+            .await
+        }
+    };
+    let furniture_service = service_of("furniture-nankang.example").await;
+    assert_eq!(
+        offer(furniture.clone(), furniture_service.clone(), "1500")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A second offer replaces the first.
+    let (status, _, body) = offer(furniture.clone(), furniture_service.clone(), "1350").await;
+    assert_eq!(status, StatusCode::OK);
+    let furniture_offer: i64 = body.trim().parse().unwrap();
+    assert_eq!(
+        offer(
+            copper.clone(),
+            service_of("cu-yingtan.example").await,
+            "1800"
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    // Nobody offers with another institution's service.
+    assert_eq!(
+        offer(copper.clone(), furniture_service.clone(), "100")
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM need_offers WHERE need_id = {wardrobe}"
+        ))
+        .await,
+        2
+    );
+
+    // The board: the furniture admin sees the need as matching; the SME sees both offers.
+    let html = common::text(
+        &app.get(
+            "/needs",
+            &[("cookie", &format!("labshare_session={furniture}"))],
+        )
+        .await
+        .2,
+    );
+    assert!(html.contains("儿童衣柜甲醛释放量检测") && html.contains("与本机构资质匹配"));
+    let html = common::text(
+        &app.get("/needs", &[("cookie", &format!("labshare_session={sme}"))])
+            .await
+            .2,
+    );
+    assert!(
+        html.contains("报价（2）") && html.contains("¥1,350.00"),
+        "{html}"
+    );
+
+    // Only the posting organisation accepts; the offer becomes an accepted order.
+    let accept = |session: String| {
+        let (app, offer) = (&app, furniture_offer.to_string());
+        async move {
+            app.call("accept_offer", &[("offer", &offer)], Some(&session), &[])
+                .await
+        }
+    };
+    assert_eq!(accept(battery_maker.clone()).await.0, StatusCode::NOT_FOUND);
+    let (status, _, body) = accept(sme.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let order: i64 = body.trim().parse().unwrap();
+    let (state, price, need): (String, i64, i64) =
+        sqlx::query_as("SELECT status, price_fen, need_id FROM orders WHERE id = $1")
+            .bind(order)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (state.as_str(), price, need),
+        ("accepted", 135_000, wardrobe)
+    );
+    assert_eq!(accept(sme.clone()).await.0, StatusCode::BAD_REQUEST, "once");
+    assert_eq!(
+        offer(copper, service_of("cu-yingtan.example").await, "900")
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    let (subject, _) = app.last_mail_to(FURNITURE_ADMIN).await.unwrap();
+    assert!(
+        subject.starts_with("您的报价已被接受：儿童衣柜甲醛释放量检测"),
+        "{subject}"
+    );
+    // The order goes on as any other: the institution receives the samples.
+    assert_eq!(
+        act(&app, Some(&furniture), order, OrderAction::ReceiveSamples)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let _ = table;
+}

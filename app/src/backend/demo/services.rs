@@ -54,6 +54,29 @@ pub struct DemoOrder {
     days_ago: i64,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct DemoNeed {
+    customer: String,
+    title: String,
+    product: String,
+    standard: String,
+    quantity: String,
+    /// Days from today.
+    deadline_days: i64,
+    budget: Option<i64>,
+    visibility: String,
+    offers: Vec<DemoOffer>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DemoOffer {
+    /// Index into `services` (the offering institution is the service's).
+    service: usize,
+    price: i64,
+    days: i64,
+    note: String,
+}
+
 /// A one-page PDF saying `title`: what an issued report of the demo holds.
 pub fn sample_report_pdf(title: &str) -> Vec<u8> {
     let text: String = title
@@ -116,9 +139,8 @@ fn path_to(status: OrderStatus) -> Vec<OrderStatus> {
 
 pub(super) async fn seed<Tz: TimeZone>(
     tx: &mut Transaction<'_, Any>,
-    services: &[DemoService],
-    orders: &[DemoOrder],
-    _tz: &Tz,
+    (services, orders, needs): (&[DemoService], &[DemoOrder], &[DemoNeed]),
+    tz: &Tz,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let ts = now.timestamp();
@@ -294,6 +316,59 @@ pub(super) async fn seed<Tz: TimeZone>(
             .bind(pdf.len() as i64)
             .bind(admin)
             .bind(issued)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    let today = now.with_timezone(tz).date_naive();
+    for (i, n) in needs.iter().enumerate() {
+        let (user, organisation, zone): (i64, i64, Option<i64>) = sqlx::query_as(
+            "SELECT u.id, o.id, o.zone_id FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.email = $1",
+        )
+        .bind(&n.customer)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| anyhow::anyhow!("need by {}: {e}", n.customer))?;
+        let posted = ts - (i as i64 + 1) * 86_400;
+        let (need,): (i64,) = sqlx::query_as(
+            "INSERT INTO needs (customer_id, requester_id, zone_id, title, product, standard, quantity, deadline, budget_fen, \
+               visibility, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11) RETURNING id",
+        )
+        .bind(organisation)
+        .bind(user)
+        .bind(zone)
+        .bind(&n.title)
+        .bind(&n.product)
+        .bind(&n.standard)
+        .bind(&n.quantity)
+        .bind((today + chrono::Duration::days(n.deadline_days)).format("%Y-%m-%d").to_string())
+        .bind(n.budget.map(|y| y * 100))
+        .bind(&n.visibility)
+        .bind(posted)
+        .fetch_one(&mut **tx)
+        .await?;
+        for (k, o) in n.offers.iter().enumerate() {
+            let (service, institution, ..) = ids
+                .get(o.service)
+                .ok_or_else(|| anyhow::anyhow!("offer of unknown service {}", o.service))?;
+            let admin: i64 = sqlx::query_scalar(
+                "SELECT user_id FROM user_roles WHERE role = 'institution_admin' AND scope_id = $1 ORDER BY user_id LIMIT 1",
+            )
+            .bind(institution)
+            .fetch_one(&mut **tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO need_offers (need_id, institution_id, service_id, price_fen, turnaround_days, note, offered_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(need)
+            .bind(institution)
+            .bind(service)
+            .bind(o.price * 100)
+            .bind(o.days)
+            .bind(&o.note)
+            .bind(admin)
+            .bind(posted + (k as i64 + 1) * 3_600)
             .execute(&mut **tx)
             .await?;
         }
