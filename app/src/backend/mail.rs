@@ -579,7 +579,7 @@ mod tests {
             "order": 7, "service": "家具甲醛释放量检测", "customer": "南康木匠家具", "samples": 3,
             "description": "实木餐椅 3 把", "note": "", "status": "检测中", "status_zh": "已取消",
             "status_en": "Cancelled", "need": "儿童衣柜甲醛检测",
-            "needs": ["儿童衣柜甲醛检测 · GB 18584 — 南康木匠家具, 2026-12-20"],
+            "needs": ["儿童衣柜甲醛检测 · GB 18584 — 南康木匠家具, 2026-12-20"], "count": 1,
         });
         for (name, _) in TEMPLATES {
             let (template, lang) = name.split_once('.').unwrap();
