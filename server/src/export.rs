@@ -209,6 +209,7 @@ pub fn workbook(report: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError> {
         TableName::Heatmap,
         TableName::Idle,
         TableName::Accreditation,
+        TableName::Services,
     ] {
         let sheet = book.add_worksheet();
         sheet.set_name(table_label(locale, name))?;
@@ -248,7 +249,10 @@ fn write_table(
                 Cell::Percent(Some(p)) => {
                     sheet.write_with_format(at, col, *p, &percent)?;
                 }
-                Cell::Percent(None) => {}
+                Cell::Percent(None) | Cell::Decimal(None) => {}
+                Cell::Decimal(Some(v)) => {
+                    sheet.write_with_format(at, col, *v, &one_decimal)?;
+                }
                 Cell::Money(fen) => {
                     sheet.write_with_format(at, col, *fen as f64 / 100.0, &money)?;
                 }

@@ -24,6 +24,7 @@ pub mod resources;
 pub mod retention;
 pub mod rollups;
 pub mod secrets;
+pub mod service_report;
 pub mod services;
 pub mod session;
 pub mod writer;

@@ -226,6 +226,7 @@ impl Db {
             self.heatmap_groups(scope, (&of_scope, whole), &split, i64::from(offset)),
         )?;
         let items = self.scope_resources(scope).await?;
+        let services = self.service_figures(scope, (a, b), tz).await?;
         let available = self
             .available_by_resource(scope, &period, tz, &items)
             .await?;
@@ -352,6 +353,7 @@ impl Db {
             accreditation_counts,
             today,
             institution_choices,
+            services,
         })
     }
 

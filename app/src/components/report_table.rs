@@ -34,6 +34,17 @@ pub fn column_label(locale: Locale, column: Column) -> &'static str {
         Column::Certificate => td_string!(locale, report.col.certificate),
         Column::ValidUntil => td_string!(locale, report.col.valid_until),
         Column::Standing => td_string!(locale, report.col.standing),
+        Column::Orders => td_string!(locale, report.col.orders),
+        Column::SamplesTested => td_string!(locale, report.col.samples_tested),
+        Column::MedianTurnaround => td_string!(locale, report.col.median_turnaround),
+        Column::MedianPromised => td_string!(locale, report.col.median_promised),
+        Column::OnTime => td_string!(locale, report.col.on_time),
+        Column::ServiceIncome => td_string!(locale, report.col.service_income),
+        Column::SmeOrders => td_string!(locale, report.col.sme_orders),
+        Column::NeedsPosted => td_string!(locale, report.col.needs_posted),
+        Column::NeedsAnswered => td_string!(locale, report.col.needs_answered),
+        Column::NeedsMatched => td_string!(locale, report.col.needs_matched),
+        Column::FirstOffer => td_string!(locale, report.col.first_offer),
     }
 }
 
@@ -48,6 +59,7 @@ pub fn table_label(locale: Locale, name: TableName) -> &'static str {
         TableName::Heatmap => td_string!(locale, report.sheet.heatmap),
         TableName::Idle => td_string!(locale, report.sheet.idle),
         TableName::Accreditation => td_string!(locale, report.sheet.accreditation),
+        TableName::Services => td_string!(locale, report.sheet.services),
     }
 }
 
@@ -106,13 +118,17 @@ pub fn cell_text(locale: Locale, cell: &Cell) -> String {
             .unwrap_or_else(|| "—".into()),
         Cell::Money(fen) => format!("{}.{:02}", fen / 100, fen % 100),
         Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Cell::OrderState(state) => crate::wording::order_status(locale, *state).to_string(),
+        Cell::Decimal(value) => value
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or_else(|| "—".into()),
     }
 }
 
 fn is_number(cell: &Cell) -> bool {
     matches!(
         cell,
-        Cell::Int(_) | Cell::Hours(_) | Cell::Percent(_) | Cell::Money(_)
+        Cell::Int(_) | Cell::Hours(_) | Cell::Percent(_) | Cell::Money(_) | Cell::Decimal(_)
     )
 }
 

@@ -286,6 +286,44 @@ pub struct Report {
     pub today: NaiveDate,
     /// Institutions the reader may switch to (zone managers: every institution of the zone).
     pub institution_choices: Vec<Named<OrganisationId>>,
+    /// Testing services and the needs board in the period.
+    pub services: ServiceFigures,
+}
+
+/// Testing orders and needs in a report's period. Orders are counted when placed (by the state
+/// they are in now); samples, turnaround and income when their report was issued; needs when
+/// posted, with their answers whenever they came.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceFigures {
+    pub orders: i64,
+    pub by_state: Vec<(super::services::OrderStatus, i64)>,
+    /// Of the orders placed, the share placed by SMEs (at the SME rate).
+    pub sme_share: Option<f64>,
+    pub samples_tested: i64,
+    /// Working days from the samples' arrival (or the acceptance) to the report, median.
+    pub median_turnaround_days: Option<f64>,
+    pub median_promised_days: Option<f64>,
+    /// Share of the reports issued within the promised working days.
+    pub on_time: Option<f64>,
+    pub income_fen: i64,
+    pub needs_posted: i64,
+    pub needs_answered: i64,
+    pub needs_matched: i64,
+    pub median_first_offer_hours: Option<f64>,
+}
+
+/// The median of `values` (the mean of the middle two for an even count); none when empty.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    })
 }
 
 /// How many resource rows (and idle rows) the page shows; the exports carry all of them.
@@ -384,6 +422,7 @@ text_enum! {
         Heatmap = "heatmap",
         Idle = "idle",
         Accreditation = "accreditation",
+        Services = "services",
     }
 }
 
@@ -416,6 +455,17 @@ text_enum! {
         Certificate = "certificate",
         ValidUntil = "valid_until",
         Standing = "standing",
+        Orders = "orders",
+        SamplesTested = "samples_tested",
+        MedianTurnaround = "median_turnaround",
+        MedianPromised = "median_promised",
+        OnTime = "on_time",
+        ServiceIncome = "service_income",
+        SmeOrders = "sme_orders",
+        NeedsPosted = "needs_posted",
+        NeedsAnswered = "needs_answered",
+        NeedsMatched = "needs_matched",
+        FirstOffer = "first_offer",
     }
 }
 
@@ -433,6 +483,10 @@ pub enum Cell {
     Percent(Option<f64>),
     Money(i64),
     Date(NaiveDate),
+    /// Orders in a state (a row label of the services table).
+    OrderState(super::services::OrderStatus),
+    /// A figure with one decimal (days, hours), or none.
+    Decimal(Option<f64>),
 }
 
 /// A table of a report, as shown on the page and exported.
@@ -601,6 +655,45 @@ impl Report {
                     })
                     .collect(),
             },
+            TableName::Services => {
+                let f = &self.services;
+                let mut rows = vec![vec![Cell::Label(Column::Orders), Cell::Int(f.orders)]];
+                rows.extend(
+                    f.by_state
+                        .iter()
+                        .map(|(state, n)| vec![Cell::OrderState(*state), Cell::Int(*n)]),
+                );
+                rows.extend(
+                    [
+                        (Column::SmeOrders, Cell::Percent(f.sme_share)),
+                        (Column::SamplesTested, Cell::Int(f.samples_tested)),
+                        (
+                            Column::MedianTurnaround,
+                            Cell::Decimal(f.median_turnaround_days),
+                        ),
+                        (
+                            Column::MedianPromised,
+                            Cell::Decimal(f.median_promised_days),
+                        ),
+                        (Column::OnTime, Cell::Percent(f.on_time)),
+                        (Column::ServiceIncome, Cell::Money(f.income_fen)),
+                        (Column::NeedsPosted, Cell::Int(f.needs_posted)),
+                        (Column::NeedsAnswered, Cell::Int(f.needs_answered)),
+                        (Column::NeedsMatched, Cell::Int(f.needs_matched)),
+                        (
+                            Column::FirstOffer,
+                            Cell::Decimal(f.median_first_offer_hours),
+                        ),
+                    ]
+                    .into_iter()
+                    .map(|(label, value)| vec![Cell::Label(label), value]),
+                );
+                Table {
+                    name,
+                    columns: vec![Column::Indicator, Column::Value],
+                    rows,
+                }
+            }
             TableName::Accreditation => Table {
                 name,
                 columns: vec![

@@ -192,6 +192,24 @@ impl StandardKey {
     }
 }
 
+/// Working days (Monday to Friday) after `from` up to and including `to`; 0 when `to` is not
+/// after `from`.
+pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let mut n = 0;
+    let mut day = from;
+    while day < to {
+        day = match day.succ_opt() {
+            Some(d) => d,
+            None => break,
+        };
+        if day.weekday().num_days_from_monday() < 5 {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Whether a service applying `codes` matches the standard typed as `query`.
 pub fn applies_standard(codes: &[String], query: &str) -> bool {
     let query = StandardKey::of(query);
@@ -577,6 +595,16 @@ mod tests {
         assert!(applies_standard(&batteries, "iec62133"));
         assert!(applies_standard(&batteries, "GB31241"));
         assert!(!applies_standard(&batteries, "GB/T 31241"));
+    }
+
+    #[test]
+    fn working_days_skip_weekends() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
+        // Friday 4 → Monday 7: one working day; the same day: none; a fortnight: ten.
+        assert_eq!(working_days_between(d(4), d(7)), 1);
+        assert_eq!(working_days_between(d(4), d(4)), 0);
+        assert_eq!(working_days_between(d(7), d(4)), 0);
+        assert_eq!(working_days_between(d(7), d(21)), 10);
     }
 
     #[test]

@@ -319,6 +319,15 @@ fn ReportView(report: Report, which: Which, selected: ReportQuery) -> impl IntoV
         })}
         <DataTable table=table(TableName::Accreditation) caption=caption(TableName::Accreditation) />
     }.into_any()).into_any();
+    let services = section(
+        TableName::Services,
+        view! {
+            <p class="muted">{t!(i18n, report.services_note)}</p>
+            <DataTable table=table(TableName::Services) caption=caption(TableName::Services) />
+        }
+        .into_any(),
+    )
+    .into_any();
     view! {
         {head}
         {form}
@@ -330,6 +339,7 @@ fn ReportView(report: Report, which: Which, selected: ReportQuery) -> impl IntoV
         {resources}
         {idle}
         {accreditation}
+        {services}
         <Definitions />
     }
 }

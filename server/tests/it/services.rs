@@ -1004,3 +1004,176 @@ async fn needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offe
     );
     let _ = table;
 }
+
+/// The services table of a report read back from the server function's JSON.
+fn services_of(body: &str) -> serde_json::Value {
+    let report: serde_json::Value = serde_json::from_str(body).unwrap();
+    report["services"].clone()
+}
+
+#[tokio::test]
+async fn the_reports_count_orders_and_needs_as_an_independent_reading_of_the_rows() {
+    let app = TestApp::new().await;
+    // One more order goes its whole road today, so that the period holds an on-time report.
+    let service = formaldehyde(&app).await;
+    let sme = app.sign_in(SME).await;
+    let admin = app.sign_in(FURNITURE_ADMIN).await;
+    let (_, body) = place(&app, &sme, service).await;
+    let order: i64 = body.trim().parse().unwrap();
+    for action in [
+        OrderAction::Accept,
+        OrderAction::ReceiveSamples,
+        OrderAction::StartTesting,
+    ] {
+        assert_eq!(
+            act(&app, Some(&admin), order, action).await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        upload(&app, &admin, order, &pdf()).await,
+        StatusCode::NO_CONTENT
+    );
+
+    let manager = app.sign_in("manager@jx-zone.example").await;
+    let (status, _, body) = app
+        .call(
+            "zone_report",
+            &[("query[kind]", "year")],
+            Some(&manager),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let got = services_of(&body);
+
+    // The rows, read apart: every order and need of the zone falls in 2026 here.
+    let orders: Vec<(String, String, i64, Option<i64>, Option<i64>, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT status, customer_category, samples, received_at, accepted_at, reported_at, promised_days, price_fen, quoted_fen FROM orders",
+    )
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(got["orders"], orders.len() as i64);
+    let reported: Vec<_> = orders.iter().filter(|o| o.5.is_some()).collect();
+    assert_eq!(
+        got["samples_tested"],
+        reported.iter().map(|o| o.2).sum::<i64>()
+    );
+    assert_eq!(
+        got["income_fen"],
+        reported.iter().map(|o| o.8.unwrap_or(o.7)).sum::<i64>()
+    );
+    let sme_orders = orders.iter().filter(|o| o.1 == "sme").count() as f64;
+    let share = got["sme_share"].as_f64().unwrap();
+    assert!((share - sme_orders / orders.len() as f64).abs() < 1e-9);
+    for (state, n) in got["by_state"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_str().unwrap(), p[1].as_i64().unwrap()))
+    {
+        assert_eq!(
+            n,
+            orders.iter().filter(|o| o.0 == state).count() as i64,
+            "{state}"
+        );
+    }
+    // Turnaround in working days, counted day by day in Shanghai.
+    let local = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+    };
+    let mut took: Vec<i64> = reported
+        .iter()
+        .map(|o| {
+            let (from, to) = (local(o.3.or(o.4).unwrap()), local(o.5.unwrap()));
+            let mut n = 0;
+            let mut d = from;
+            while d < to {
+                d += chrono::Duration::days(1);
+                n += i64::from(!matches!(
+                    chrono::Datelike::weekday(&d),
+                    chrono::Weekday::Sat | chrono::Weekday::Sun
+                ));
+            }
+            n
+        })
+        .collect();
+    let on_time = reported
+        .iter()
+        .zip(&took)
+        .filter(|(o, t)| **t <= o.6)
+        .count() as f64;
+    let got_on_time = got["on_time"].as_f64().unwrap();
+    assert!((got_on_time - on_time / reported.len() as f64).abs() < 1e-9);
+    took.sort();
+    let middle = if took.len() % 2 == 1 {
+        took[took.len() / 2] as f64
+    } else {
+        (took[took.len() / 2 - 1] + took[took.len() / 2]) as f64 / 2.0
+    };
+    assert_eq!(got["median_turnaround_days"].as_f64(), Some(middle));
+
+    // Needs, counted apart.
+    let needs: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT n.id, (SELECT COUNT(*) FROM need_offers f WHERE f.need_id = n.id), n.status FROM needs n",
+    )
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(got["needs_posted"], needs.len() as i64);
+    assert_eq!(
+        got["needs_answered"],
+        needs.iter().filter(|n| n.1 > 0).count() as i64
+    );
+    assert_eq!(
+        got["needs_matched"],
+        needs.iter().filter(|n| n.2 == "matched").count() as i64
+    );
+
+    // The workbook carries the table as a sheet of its own.
+    let (status, head, _) = app
+        .get(
+            "/reports/export?which=zone&kind=year&format=xlsx",
+            &[("cookie", &format!("labshare_session={manager}"))],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(head["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let (_, _, csv) = app
+        .get(
+            "/reports/export?which=zone&kind=year&format=csv&table=services",
+            &[("cookie", &format!("labshare_session={manager}"))],
+        )
+        .await;
+    assert!(
+        csv.contains("检测委托（本期提交）") && csv.contains("报告已出具"),
+        "{csv}"
+    );
+
+    // The furniture centre's own report counts its orders only.
+    let (_, _, body) = app
+        .call(
+            "institution_report",
+            &[("query[kind]", "year")],
+            Some(&admin),
+            &[],
+        )
+        .await;
+    let own = services_of(&body);
+    let furniture: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders x JOIN user_roles r ON r.scope_id = x.institution_id JOIN users u ON u.id = r.user_id WHERE u.email = $1",
+    )
+    .bind(FURNITURE_ADMIN)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(own["orders"], furniture);
+    assert!(furniture < orders.len() as i64);
+}
