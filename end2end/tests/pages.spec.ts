@@ -30,6 +30,12 @@ const PAGES: [string, string, Who][] = [
   ["institution-report", "/institution/report", "admin"],
   ["zone-report", "/reports", "manager"],
   ["sign-ups", "/zone/sign-ups", "manager"],
+  ["services", "/services?standard=gb", "visitor"],
+  ["service", "/services/1", "booker"],
+  ["orders", "/orders", "booker"],
+  ["order", "/orders/1", "booker"],
+  ["needs", "/needs", "booker"],
+  ["institution-services", "/institution/services", "admin"],
 ];
 
 async function sessionCookie(browser: Browser, who: Who): Promise<string | undefined> {

@@ -180,6 +180,14 @@ async fn fingerprint(app: &TestApp) -> BTreeMap<&'static str, i64> {
         ("role_events", "SELECT COUNT(*) FROM role_events"),
         ("outbox", "SELECT COUNT(*) + COALESCE(SUM(attempts), 0) FROM outbox"),
         ("resource_photos", "SELECT COUNT(*) FROM resource_photos"),
+        ("test_services", "SELECT COUNT(*) + COALESCE(SUM(updated_at + listed), 0) FROM test_services"),
+        ("service_standards", "SELECT COUNT(*) FROM service_standards"),
+        ("service_prices", "SELECT COUNT(*) + COALESCE(SUM(per_sample_fen), 0) FROM service_prices"),
+        ("orders", "SELECT COUNT(*) + COALESCE(SUM(updated_at + COALESCE(rating, 0)), 0) FROM orders"),
+        ("order_events", "SELECT COUNT(*) FROM order_events"),
+        ("order_reports", "SELECT COUNT(*) FROM order_reports"),
+        ("needs", "SELECT COUNT(*) + COALESCE(SUM(COALESCE(closed_at, 0)), 0) FROM needs"),
+        ("need_offers", "SELECT COUNT(*) + COALESCE(SUM(price_fen), 0) FROM need_offers"),
     ] {
         out.insert(name, app.scalar(sql).await);
     }
@@ -484,6 +492,16 @@ async fn every_route_and_page_answers_malformed_requests_with_4xx_and_changes_no
             ],
         ),
         (
+            "/orders/{id}/report",
+            vec![
+                "/orders/abc/report".into(),
+                "/orders/-1/report".into(),
+                "/orders/99999999999999999999/report".into(),
+                "/orders/1/report".into(),
+                "/orders/5/report".into(),
+            ],
+        ),
+        (
             "/api/{*fn_name}",
             vec![
                 "/api/no_such_function".into(),
@@ -691,6 +709,38 @@ async fn every_route_and_page_answers_malformed_requests_with_4xx_and_changes_no
             vec!["/admin/outbox?filter=<script>".into()],
         ),
         ("/zone/sign-ups", vec!["/zone/sign-ups?claim=%ff%fe".into()]),
+        (
+            "/services",
+            vec![
+                "/services?standard=%00&q=<script>&institution=abc".into(),
+                format!("/services?standard={}", "9".repeat(3_000)),
+            ],
+        ),
+        (
+            "/services/:id",
+            vec![
+                "/services/abc".into(),
+                "/services/-1".into(),
+                "/services/99999999999999999999".into(),
+            ],
+        ),
+        ("/orders", vec!["/orders?x=%ZZ".into()]),
+        (
+            "/orders/:id",
+            vec![
+                "/orders/abc".into(),
+                "/orders/1?placed=%00&report_error=<script>".into(),
+                "/orders/-1".into(),
+            ],
+        ),
+        ("/needs", vec!["/needs?posted=%ff&offered=<b>".into()]),
+        (
+            "/institution/services",
+            vec![
+                "/institution/services?institution=abc".into(),
+                "/institution/services?institution=-1".into(),
+            ],
+        ),
         (
             "/institution/resources/import",
             vec![

@@ -2,13 +2,15 @@
 //! institution's valid accreditations, search by standard against an independent scan (with an
 //! expired accreditation withdrawing a service), the order's whole road with its mails (real SMTP
 //! server, each in the recipient's language) and report file, the role × action matrix, and
-//! random sequences of steps that keep the audit trail complete.
+//! random sequences of steps that keep the audit trail complete. Every test runs twice: on a
+//! SQLite file and on a real PostgreSQL server, each with the demo zone.
 
 use crate::common;
 
 use app::domain::services::{next, OrderAction, OrderStatus, Party};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::pg::PgServer;
 use common::smtp::{free_port, sender, Smtpd};
 use common::TestApp;
 
@@ -108,9 +110,9 @@ fn pdf() -> Vec<u8> {
     app::backend::demo::sample_report_pdf("Test report")
 }
 
-#[tokio::test]
-async fn an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_report() {
-    let app = TestApp::new().await;
+async fn an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_report(
+    app: TestApp,
+) {
     let dir = tempfile::tempdir().unwrap();
     let smtpd = Smtpd::start(free_port(), dir.path());
     let mailer = sender(smtpd.port, 72 * 3600);
@@ -287,9 +289,7 @@ enum Who {
     Nobody,
 }
 
-#[tokio::test]
-async fn every_role_and_action_at_every_state_is_allowed_exactly_as_the_table_says() {
-    let app = TestApp::new().await;
+async fn every_role_and_action_at_every_state_is_allowed_exactly_as_the_table_says(app: TestApp) {
     // The demo has an order in every state (the furniture centre's order, placed by the SME, is
     // the one whose parties are signed in here; the others' are moved over to them).
     let orders: Vec<(i64, String)> = sqlx::query_as("SELECT id, status FROM orders ORDER BY id")
@@ -397,9 +397,7 @@ impl Lcg {
     }
 }
 
-#[tokio::test]
-async fn random_sequences_of_steps_keep_the_audit_trail_complete() {
-    let app = TestApp::new().await;
+async fn random_sequences_of_steps_keep_the_audit_trail_complete(app: TestApp) {
     let service = formaldehyde(&app).await;
     let sme = app.sign_in(SME).await;
     let admin = app.sign_in(FURNITURE_ADMIN).await;
@@ -495,9 +493,9 @@ fn scan_matches(code: &str, query: &str) -> bool {
             })
 }
 
-#[tokio::test]
-async fn search_by_standard_agrees_with_an_independent_scan_and_expired_accreditation_withdraws() {
-    let app = TestApp::new().await;
+async fn search_by_standard_agrees_with_an_independent_scan_and_expired_accreditation_withdraws(
+    app: TestApp,
+) {
     // Let one more accreditation lapse: the copper centre's salt spray chamber's.
     sqlx::query(
         "UPDATE accreditations SET valid_until = '2026-11-24' WHERE resource_id IN \
@@ -617,9 +615,7 @@ async fn search_by_standard_agrees_with_an_independent_scan_and_expired_accredit
     );
 }
 
-#[tokio::test]
-async fn an_institution_publishes_only_standards_it_is_accredited_for() {
-    let app = TestApp::new().await;
+async fn an_institution_publishes_only_standards_it_is_accredited_for(app: TestApp) {
     let admin = app.sign_in(FURNITURE_ADMIN).await;
     let institution: i64 = sqlx::query_scalar(
         "SELECT r.scope_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = $1",
@@ -688,9 +684,7 @@ async fn an_institution_publishes_only_standards_it_is_accredited_for() {
     );
 }
 
-#[tokio::test]
-async fn the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides() {
-    let app = TestApp::new().await;
+async fn the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides(app: TestApp) {
     let service = formaldehyde(&app).await;
     let sme = app.sign_in(SME).await;
     let cookie = format!("labshare_session={sme}");
@@ -773,10 +767,9 @@ async fn digests_to(app: &TestApp) -> Vec<String> {
         .unwrap()
 }
 
-#[tokio::test]
-async fn needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offer_becomes_an_order()
-{
-    let app = TestApp::new().await;
+async fn needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offer_becomes_an_order(
+    app: TestApp,
+) {
     let dir = tempfile::tempdir().unwrap();
     let smtpd = Smtpd::start(free_port(), dir.path());
     let mailer = sender(smtpd.port, 72 * 3600);
@@ -1011,9 +1004,7 @@ fn services_of(body: &str) -> serde_json::Value {
     report["services"].clone()
 }
 
-#[tokio::test]
-async fn the_reports_count_orders_and_needs_as_an_independent_reading_of_the_rows() {
-    let app = TestApp::new().await;
+async fn the_reports_count_orders_and_needs_as_an_independent_reading_of_the_rows(app: TestApp) {
     // One more order goes its whole road today, so that the period holds an on-time report.
     let service = formaldehyde(&app).await;
     let sme = app.sign_in(SME).await;
@@ -1177,3 +1168,42 @@ async fn the_reports_count_orders_and_needs_as_an_independent_reading_of_the_row
     assert_eq!(own["orders"], furniture);
     assert!(furniture < orders.len() as i64);
 }
+
+/// Each test on both databases: `sqlite::name` on a SQLite file, `postgres::name` on a fresh
+/// database of a throw-away PostgreSQL server.
+macro_rules! on_both {
+    ($($name:ident => $database:literal),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(TestApp::new().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let pg = PgServer::start();
+                    let url = pg.create_database($database).await;
+                    let app = TestApp::on(Some(&url), true).await;
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_report => "svc_aogiwrwmielaapr",
+    every_role_and_action_at_every_state_is_allowed_exactly_as_the_table_says => "svc_eraaaesiaeatts",
+    random_sequences_of_steps_keep_the_audit_trail_complete => "svc_rsosktatc",
+    search_by_standard_agrees_with_an_independent_scan_and_expired_accreditation_withdraws => "svc_sbsawaisaeaw",
+    an_institution_publishes_only_standards_it_is_accredited_for => "svc_aiposiiaf",
+    the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides => "svc_tpsaswiofaoobs",
+    the_reports_count_orders_and_needs_as_an_independent_reading_of_the_rows => "svc_trcoanaairotr",
+    needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offer_becomes_an_order => "svc_natoadtmiaaaoabao",
+);
