@@ -1039,7 +1039,19 @@ async fn the_reports_count_orders_and_needs_as_an_independent_reading_of_the_row
     let got = services_of(&body);
 
     // The rows, read apart: every order and need of the zone falls in 2026 here.
-    let orders: Vec<(String, String, i64, Option<i64>, Option<i64>, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
+    /// status, category, samples, received, accepted, reported, promised days, price, quote.
+    type OrderRow = (
+        String,
+        String,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+        Option<i64>,
+    );
+    let orders: Vec<OrderRow> = sqlx::query_as(
         "SELECT status, customer_category, samples, received_at, accepted_at, reported_at, promised_days, price_fen, quoted_fen FROM orders",
     )
     .fetch_all(app.state.db.pool())
