@@ -332,19 +332,23 @@ pub async fn board(state: &AppState, actor: Option<&Actor>) -> Result<NeedsPage,
         }
         // Matching needs first.
         open.sort_by_key(|n: &NeedView| (!n.matches, n.deadline, n.id));
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
-            "SELECT id, name_zh, name_en FROM test_services WHERE listed = 1 AND institution_id IN ({}) ORDER BY id",
-            administered.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-        ))
-        .fetch_all(state.db.pool())
-        .await?;
-        services = rows
-            .into_iter()
-            .map(|(id, zh, en)| Named {
-                id,
-                name: Bilingual { zh, en },
-            })
-            .collect();
+        // The services an offer may name: the reader's institutions' services in search.
+        for institution in &administered {
+            let catalogue = state
+                .db
+                .service_catalogue(Some(*institution), today)
+                .await?;
+            services.extend(
+                catalogue
+                    .rows
+                    .iter()
+                    .filter(|r| catalogue.searchable(r))
+                    .map(|r| Named {
+                        id: r.id,
+                        name: r.name(),
+                    }),
+            );
+        }
     }
     Ok(NeedsPage {
         mine,
@@ -384,10 +388,17 @@ pub async fn offer(
     if !actor.has(Role::InstitutionAdmin(OrganisationId(institution))) {
         return Err(AppError::Forbidden);
     }
-    if listed == 0 {
+    let today = today(state);
+    // Only a service in search: listed, and every standard of it still accredited.
+    let catalogue = state.db.service_catalogue(Some(institution), today).await?;
+    let searchable = catalogue
+        .rows
+        .iter()
+        .find(|r| r.id == new.service)
+        .is_some_and(|r| listed != 0 && catalogue.searchable(r));
+    if !searchable {
         return Err(AppError::validation("service", "service_withdrawn"));
     }
-    let today = today(state);
     let need: Option<NeedRow> = sqlx::query_as(&format!("{NEED_SQL} WHERE n.id = $1"))
         .bind(new.need)
         .fetch_optional(state.db.pool())

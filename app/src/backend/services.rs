@@ -218,6 +218,15 @@ impl Db {
     }
 }
 
+impl ServiceRow {
+    pub(super) fn name(&self) -> Bilingual {
+        Bilingual {
+            zh: self.name_zh.clone(),
+            en: self.name_en.clone(),
+        }
+    }
+}
+
 impl Catalogue {
     /// Why a service is out of search today (empty when it is in).
     fn withdrawals(&self, row: &ServiceRow) -> Vec<String> {

@@ -217,6 +217,14 @@ async fn an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_
     assert_eq!(rate("1").await, StatusCode::BAD_REQUEST);
     assert_eq!(status_of(&app, order).await, ("closed".into(), 7));
 
+    // A second order the institution accepts as it stands (no quote).
+    let (_, body) = place(&app, &sme, service).await;
+    let second: i64 = body.trim().parse().unwrap();
+    assert_eq!(
+        act(&app, Some(&admin), second, OrderAction::Accept).await.0,
+        StatusCode::OK
+    );
+
     // Every mail delivered by the real SMTP server, each in its reader's language.
     let round = mailer.deliver_due(&app.state).await.unwrap();
     assert_eq!(round.failed, 0);
@@ -244,6 +252,7 @@ async fn an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_
     for expected in [
         "检测委托已提交",
         "检测委托已报价",
+        "检测委托已受理",
         "检测委托已收样",
         "检测委托检测中",
         "检测报告已出具",
@@ -274,8 +283,8 @@ async fn an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_
         "English only: {to_admin:?}"
     );
     // The SME's own steps (accepting the quote, closing) go to the institution, not back to it.
-    assert_eq!(to_sme.len(), 5, "{to_sme:?}");
-    assert_eq!(to_admin.len(), 3, "{to_admin:?}");
+    assert_eq!(to_sme.len(), 7, "{to_sme:?}");
+    assert_eq!(to_admin.len(), 4, "{to_admin:?}");
 }
 
 /// Who tries: the ordering organisation, the institution's admin, another customer, another
@@ -918,6 +927,18 @@ async fn needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offe
         .await
         .0,
         StatusCode::OK
+    );
+    // Nor with a service out of search (its accreditation lapsed).
+    let withdrawn: i64 =
+        sqlx::query_scalar("SELECT service_id FROM service_standards WHERE code = 'GB/T 18883'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        offer(furniture.clone(), withdrawn.to_string(), "500")
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
     );
     // Nobody offers with another institution's service.
     assert_eq!(
