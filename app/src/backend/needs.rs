@@ -707,14 +707,7 @@ pub async fn send_digests(state: &AppState) -> Result<usize, AppError> {
                         .execute(&mut *tx)
                         .await?;
                     }
-                    let admins: Vec<(String, String, String)> = sqlx::query_as(
-                        "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
-                         WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
-                    )
-                    .bind(institution)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    for (email, name, locale) in admins {
+                    for (email, name, locale) in super::orders::admins_on(tx, institution).await? {
                         let language = Language::parse(&locale).unwrap_or(Language::ZhCn);
                         let needs: Vec<&String> = lines
                             .iter()

@@ -138,6 +138,20 @@ fn merge(context: &mut serde_json::Value, extra: serde_json::Value) {
     }
 }
 
+/// An institution's admins (address, name, language), read on `tx`.
+pub(super) async fn admins_on(
+    tx: &mut AnyConnection,
+    institution: i64,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
+         WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
+    )
+    .bind(institution)
+    .fetch_all(&mut *tx)
+    .await
+}
+
 /// The mails of a change to the institution's admins.
 pub(super) async fn mail_admins(
     tx: &mut AnyConnection,
@@ -147,14 +161,7 @@ pub(super) async fn mail_admins(
     extra: serde_json::Value,
     now: i64,
 ) -> Result<(), AppError> {
-    let admins: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
-         WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
-    )
-    .bind(facts.institution_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    for (email, name, locale) in admins {
+    for (email, name, locale) in admins_on(tx, facts.institution_id).await? {
         let language = Language::parse(&locale).unwrap_or(Language::ZhCn);
         let mut context = facts.context(language == Language::En, state);
         merge(&mut context, extra.clone());
@@ -180,6 +187,26 @@ impl Db {
         let mut conn = self.pool().acquire().await?;
         order_facts(&mut conn, id).await
     }
+}
+
+/// The signed-in reader, the order and the sides the reader is on; "not found" for a person on
+/// neither side (the order's existence is not told).
+async fn sides<'a>(
+    state: &AppState,
+    actor: Option<&'a Actor>,
+    order: i64,
+) -> Result<(&'a Actor, OrderFacts, Vec<Party>), AppError> {
+    let actor = actor.ok_or(AppError::NotSignedIn)?;
+    let facts = state
+        .db
+        .order_facts(order)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parties = facts.parties(Some(actor));
+    if parties.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok((actor, facts, parties))
 }
 
 /// Writes an order's audit row.
@@ -218,12 +245,7 @@ pub async fn place(
         return Err(AppError::validation("order", "membership_unconfirmed"));
     }
     let today = today(state);
-    let institution: Option<i64> =
-        sqlx::query_scalar("SELECT institution_id FROM test_services WHERE id = $1")
-            .bind(new.service)
-            .fetch_optional(state.db.pool())
-            .await?;
-    let institution = institution.ok_or(AppError::NotFound)?;
+    let institution = state.db.service_institution(new.service).await?;
     let catalogue = state.db.service_catalogue(Some(institution), today).await?;
     let row = catalogue
         .rows
@@ -337,16 +359,7 @@ pub async fn act(
     action: OrderAction,
     input: ActionInput,
 ) -> Result<OrderStatus, AppError> {
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
-    let facts = state
-        .db
-        .order_facts(order)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let parties = facts.parties(Some(actor));
-    if parties.is_empty() {
-        return Err(AppError::NotFound);
-    }
+    let (actor, facts, parties) = sides(state, actor, order).await?;
     if action == OrderAction::IssueReport {
         // Issuing is uploading the report: see [`issue_report`].
         return Err(AppError::validation("report", "report_missing"));
@@ -469,16 +482,7 @@ pub async fn issue_report(
     file_name: &str,
     bytes: Vec<u8>,
 ) -> Result<(), AppError> {
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
-    let facts = state
-        .db
-        .order_facts(order)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let parties = facts.parties(Some(actor));
-    if parties.is_empty() {
-        return Err(AppError::NotFound);
-    }
+    let (actor, facts, parties) = sides(state, actor, order).await?;
     let from = facts.status();
     let to = next(from, OrderAction::IssueReport, Party::Institution)
         .filter(|_| parties.contains(&Party::Institution))
@@ -539,15 +543,7 @@ pub async fn report_file(
     actor: Option<&Actor>,
     order: i64,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
-    let facts = state
-        .db
-        .order_facts(order)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if facts.parties(Some(actor)).is_empty() {
-        return Err(AppError::NotFound);
-    }
+    sides(state, actor, order).await?;
     let file: Option<(String, Vec<u8>)> =
         sqlx::query_as("SELECT file_name, content FROM order_reports WHERE order_id = $1")
             .bind(order)
@@ -564,16 +560,7 @@ pub async fn rate(
     rating: i64,
     comment: &str,
 ) -> Result<(), AppError> {
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
-    let facts = state
-        .db
-        .order_facts(order)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let parties = facts.parties(Some(actor));
-    if parties.is_empty() {
-        return Err(AppError::NotFound);
-    }
+    let (_, facts, parties) = sides(state, actor, order).await?;
     if !parties.contains(&Party::Customer) || facts.status() != OrderStatus::Closed {
         return Err(AppError::validation("rating", "rating_not_open"));
     }
@@ -711,16 +698,7 @@ pub async fn order_detail(
     actor: Option<&Actor>,
     order: i64,
 ) -> Result<OrderDetail, AppError> {
-    let actor = actor.ok_or(AppError::NotSignedIn)?;
-    let facts = state
-        .db
-        .order_facts(order)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let parties = facts.parties(Some(actor));
-    if parties.is_empty() {
-        return Err(AppError::NotFound);
-    }
+    let (_, facts, parties) = sides(state, actor, order).await?;
     let list: OrderListRow = sqlx::query_as(&format!("{ORDER_LIST_SQL} WHERE x.id = $1"))
         .bind(order)
         .fetch_one(state.db.pool())

@@ -114,6 +114,16 @@ pub(super) struct Catalogue {
 }
 
 impl Db {
+    /// The institution that publishes `service`.
+    pub(super) async fn service_institution(&self, service: i64) -> Result<i64, AppError> {
+        let institution: Option<i64> =
+            sqlx::query_scalar("SELECT institution_id FROM test_services WHERE id = $1")
+                .bind(service)
+                .fetch_optional(self.pool())
+                .await?;
+        institution.ok_or(AppError::NotFound)
+    }
+
     /// The standards each institution (or only `institution`) may offer on `today`: in an
     /// accreditation valid that day of one of its resources in service.
     async fn covered(
@@ -320,21 +330,7 @@ pub fn price_for(
     prices: &[(CustomerCategory, Money)],
     category: CustomerCategory,
 ) -> Option<(CustomerCategory, Money)> {
-    let order: &[CustomerCategory] = match category {
-        CustomerCategory::Own => &[
-            CustomerCategory::Own,
-            CustomerCategory::Zone,
-            CustomerCategory::External,
-        ],
-        CustomerCategory::Sme => &[
-            CustomerCategory::Sme,
-            CustomerCategory::Zone,
-            CustomerCategory::External,
-        ],
-        CustomerCategory::Zone => &[CustomerCategory::Zone, CustomerCategory::External],
-        CustomerCategory::External => &[CustomerCategory::External],
-    };
-    order
+    crate::domain::booking::fallbacks(category)
         .iter()
         .find_map(|c| prices.iter().find(|(p, _)| p == c).copied())
 }
@@ -431,12 +427,7 @@ pub async fn detail(
     id: i64,
 ) -> Result<ServiceDetail, AppError> {
     let today = today(state);
-    let institution: Option<i64> =
-        sqlx::query_scalar("SELECT institution_id FROM test_services WHERE id = $1")
-            .bind(id)
-            .fetch_optional(state.db.pool())
-            .await?;
-    let institution = institution.ok_or(AppError::NotFound)?;
+    let institution = state.db.service_institution(id).await?;
     let catalogue = state.db.service_catalogue(Some(institution), today).await?;
     let row = catalogue
         .rows
@@ -731,12 +722,7 @@ pub async fn set_listed(
     service: i64,
     listed: bool,
 ) -> Result<(), AppError> {
-    let institution: Option<i64> =
-        sqlx::query_scalar("SELECT institution_id FROM test_services WHERE id = $1")
-            .bind(service)
-            .fetch_optional(state.db.pool())
-            .await?;
-    let institution = institution.ok_or(AppError::NotFound)?;
+    let institution = state.db.service_institution(service).await?;
     require(
         actor,
         Action::RunInstitution,

@@ -39,15 +39,10 @@ pub fn standing(
     (relation, category)
 }
 
-/// The price of `minutes` at the rate for `category`. Without a rate for the category, the next
-/// one that applies to everyone like it is used (SME → zone → external); with no rate at all the
-/// resource is free of charge.
-pub fn price(
-    rates: &[RateView],
-    category: CustomerCategory,
-    minutes: i64,
-) -> (CustomerCategory, Money) {
-    let fallbacks: &[CustomerCategory] = match category {
+/// The categories whose price applies to `category`, in order: its own, then the next one that
+/// applies to everyone like it (own and SME → zone → external; zone → external).
+pub fn fallbacks(category: CustomerCategory) -> &'static [CustomerCategory] {
+    match category {
         CustomerCategory::Own => &[
             CustomerCategory::Own,
             CustomerCategory::Zone,
@@ -60,7 +55,18 @@ pub fn price(
         ],
         CustomerCategory::Zone => &[CustomerCategory::Zone, CustomerCategory::External],
         CustomerCategory::External => &[CustomerCategory::External],
-    };
+    }
+}
+
+/// The price of `minutes` at the rate for `category`. Without a rate for the category, the next
+/// one that applies to everyone like it is used (SME → zone → external); with no rate at all the
+/// resource is free of charge.
+pub fn price(
+    rates: &[RateView],
+    category: CustomerCategory,
+    minutes: i64,
+) -> (CustomerCategory, Money) {
+    let fallbacks = fallbacks(category);
     for c in fallbacks {
         if let Some(rate) = rates.iter().find(|r| r.category == *c) {
             let amount = rate.per_hour.for_minutes(minutes);
