@@ -65,8 +65,16 @@ test("an SME's need is matched, ordered, tested and reported, and the zone repor
   await expect(page.getByTestId("order-status")).toHaveText("已受理");
   const order = page.url().match(/\/orders\/(\d+)/)![1];
 
-  // 4. The institution receives the samples, tests, and issues the report (a PDF).
+  // 4. The institution holds time on the service's chamber for the order (nobody can book it),
+  //    receives the samples, tests, and issues the report (a PDF), which gives the time back.
   await admin.goto(`/orders/${order}`);
+  const day = new Date(Date.now() + 140 * 86_400_000).toISOString().slice(0, 10);
+  await admin.getByLabel("开始", { exact: true }).fill(`${day}T09:00`);
+  await admin.getByLabel("结束", { exact: true }).fill(`${day}T17:00`);
+  await admin.getByRole("button", { name: "预留仪器机时" }).click();
+  await expect(admin.getByTestId("held-list")).toContainText("1 m³ 甲醛释放量气候箱");
+  await page.goto(`/orders/${order}`);
+  await expect(page.getByTestId("held-list")).toContainText("1 m³ 甲醛释放量气候箱");
   await admin.getByRole("button", { name: "确认收样" }).click();
   await expect(admin.getByTestId("order-status")).toHaveText("已收样");
   await admin.getByRole("button", { name: "开始检测" }).click();
@@ -75,6 +83,7 @@ test("an SME's need is matched, ordered, tested and reported, and the zone repor
   await admin.getByRole("button", { name: "出具报告" }).click();
   await expect(admin.getByTestId("order-status")).toHaveText("报告已出具");
   await expect(admin.getByTestId("order-history")).toContainText("检测中 → 报告已出具");
+  await expect(admin.getByTestId("held-time")).toHaveCount(0);
 
   // 5. The SME downloads it.
   await page.goto(`/orders/${order}`);
@@ -100,4 +109,25 @@ test("an SME's need is matched, ordered, tested and reported, and the zone repor
   expect(managerErrors).toEqual([]);
   await adminContext.close();
   await managerContext.close();
+});
+
+test("an institution changes a service: the form opens as it stands, instruments ticked", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, "admin@furniture-nankang.example");
+  await expect(page.getByTestId("who")).toBeVisible();
+  await page.goto("/institution/services");
+  const row = page.getByTestId("own-services").locator("tr", { hasText: "人造板及家具甲醛释放量检测" });
+  const change = async (days: string) => {
+    await row.getByRole("link", { name: "修改" }).click();
+    await expect(page.getByRole("heading", { name: "修改服务" })).toBeVisible();
+    const chamber = page.getByTestId("service-resources").getByLabel("1 m³ 甲醛释放量气候箱");
+    await expect(chamber).toBeChecked();
+    await page.getByLabel("检测周期（工作日）").fill(days);
+    await page.getByRole("button", { name: "保存修改" }).click();
+    await expect(row).toContainText(`${days} 个工作日`);
+  };
+  await change("12");
+  // The chamber stays ticked through the save; and back to the demo's ten days.
+  await change("10");
+  expect(errors).toEqual([]);
 });

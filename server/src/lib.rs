@@ -832,6 +832,9 @@ async fn run_jobs(state: AppState) {
         if let Err(err) = app::backend::needs::send_digests(&state).await {
             tracing::error!(error = %err, "sending the needs digests");
         }
+        if let Err(err) = app::backend::services::tell_lapses(&state).await {
+            tracing::error!(error = %err, "telling institutions of lapsed services");
+        }
         let now = state.clock.now().timestamp();
         if let Err(err) = state.db.purge(now, state.settings.session_idle_secs).await {
             tracing::error!(error = %err, "purging what is past keeping");

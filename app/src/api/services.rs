@@ -2,8 +2,8 @@
 //! backend's types and answer with the domain's wire types.
 
 use crate::domain::services::{
-    InstitutionServices, NeedForm, NeedsPage, OrderDetail, OrderForm, OrdersPage, ServiceDetail,
-    ServiceForm, ServicesPage,
+    HoldForm, InstitutionServices, NeedForm, NeedsPage, OrderDetail, OrderForm, OrdersPage,
+    ServiceDetail, ServiceForm, ServicesPage,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -13,7 +13,7 @@ use leptos_router::params::Params;
 use {
     crate::backend::{needs, orders, services, session, state},
     crate::domain::catalogue::CustomerCategory,
-    crate::domain::ids::OrganisationId,
+    crate::domain::ids::{OrganisationId, ResourceId},
     crate::domain::money::Money,
 };
 
@@ -137,6 +137,30 @@ pub async fn act_on_order(
     .await
 }
 
+/// Holds time on one of an accepted order's instruments (the institution's admins).
+#[server(endpoint = "hold_order_time")]
+pub async fn hold_order_time(form: HoldForm) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        orders::hold_time(&state, session::actor().as_ref(), &form).await?;
+        super::after_form(&format!("/orders/{}?done=1", form.order));
+        Ok(())
+    })
+    .await
+}
+
+/// Gives back a time held for an order.
+#[server(endpoint = "release_order_time")]
+pub async fn release_order_time(order: i64, hold: i64) -> Result<(), AppError> {
+    super::reply(async move {
+        let state = state()?;
+        orders::release_time(&state, session::actor().as_ref(), order, hold).await?;
+        super::after_form(&format!("/orders/{order}?done=1"));
+        Ok(())
+    })
+    .await
+}
+
 #[server(endpoint = "rate_order")]
 pub async fn rate_order(
     order: i64,
@@ -165,7 +189,10 @@ pub async fn rate_order(
 
 /// An institution's services for its admins (`institution`: the first one they run when absent).
 #[server(endpoint = "institution_services")]
-pub async fn own_services(institution: Option<i64>) -> Result<InstitutionServices, AppError> {
+pub async fn own_services(
+    institution: Option<i64>,
+    edit: Option<i64>,
+) -> Result<InstitutionServices, AppError> {
     super::reply(async move {
         let state = state()?;
         let actor = session::actor();
@@ -176,12 +203,13 @@ pub async fn own_services(institution: Option<i64>) -> Result<InstitutionService
                 .and_then(|a| a.administered().next())
                 .ok_or(AppError::Forbidden)?,
         };
-        services::of_institution(&state, actor.as_ref(), institution).await
+        services::of_institution(&state, actor.as_ref(), institution, edit).await
     })
     .await
 }
 
-/// Publishes a service; a plain form post goes back to the institution's services.
+/// Publishes a service, or changes one (`form.service`); a plain form post goes back to the
+/// institution's services.
 #[server(endpoint = "publish_service")]
 pub async fn publish_service(form: ServiceForm) -> Result<i64, AppError> {
     super::reply(async move {
@@ -227,10 +255,17 @@ pub async fn publish_service(form: ServiceForm) -> Result<i64, AppError> {
                 "capacity_invalid",
             )?,
             prices,
-            resources: Vec::new(),
+            resources: form.resources.into_iter().map(ResourceId).collect(),
         };
         let institution = OrganisationId(form.institution);
-        let id = services::publish(&state, session::actor().as_ref(), institution, new).await?;
+        let id = services::publish(
+            &state,
+            session::actor().as_ref(),
+            institution,
+            new,
+            form.service,
+        )
+        .await?;
         super::after_form(&format!(
             "/institution/services?institution={}&published=1",
             institution.0

@@ -11,6 +11,7 @@ use crate::domain::catalogue::{
 };
 use crate::domain::editor::*;
 use crate::domain::ids::{BookingId, OrganisationId, ResourceId};
+use crate::domain::money::Money;
 use crate::domain::schedule::OpeningPeriod;
 use crate::error::AppError;
 use chrono::{Datelike, NaiveDate};
@@ -49,14 +50,6 @@ async fn institutions_of(
             name: Bilingual { zh, en },
         })
         .collect())
-}
-
-fn yuan(fen: i64) -> String {
-    if fen % 100 == 0 {
-        (fen / 100).to_string()
-    } else {
-        format!("{}.{:02}", fen / 100, fen % 100)
-    }
 }
 
 /// The editor for a new resource of `institution` (default: the first the person runs), or for
@@ -150,7 +143,7 @@ pub async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm,
         rates
             .iter()
             .find(|x| x.category == category)
-            .map(|x| (yuan(x.per_hour.fen()), yuan(x.minimum.fen())))
+            .map(|x| (x.per_hour.plain(), x.minimum.plain()))
             .map(|(p, m)| (p, if m == "0" { String::new() } else { m }))
             .unwrap_or_default()
     };
@@ -173,7 +166,9 @@ pub async fn load_form(state: &AppState, id: ResourceId) -> Result<ResourceForm,
         original_value: if r.original_value_fen == 0 {
             String::new()
         } else {
-            yuan(r.original_value_fen)
+            Money::from_fen(r.original_value_fen)
+                .map(Money::plain)
+                .unwrap_or_default()
         },
         building: r.building,
         room: r.room,
@@ -541,6 +536,20 @@ pub async fn remove_accreditation(
     Ok(resource)
 }
 
+/// A local time as a form's `datetime-local` field sends it (`YYYY-MM-DDTHH:MM`), in seconds;
+/// refused as `field`'s "time_invalid" otherwise.
+pub(super) fn local_minute(state: &AppState, raw: &str, field: &str) -> Result<i64, AppError> {
+    chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .filter(|t| crate::domain::time::plausible(t.date()))
+        .and_then(|t| {
+            use chrono::TimeZone;
+            state.tz.from_local_datetime(&t).earliest()
+        })
+        .map(|t| t.timestamp())
+        .ok_or_else(|| AppError::validation(field, "time_invalid"))
+}
+
 /// Blocks a time of a resource. When active bookings hold part of it, nothing is done and they
 /// are returned (`BlackoutHits`), unless the form chooses to cancel them: then each is cancelled
 /// with the reason (and mailed) and the blackout written, all in one transaction. The database's
@@ -554,18 +563,10 @@ pub async fn add_blackout(
     let resource = ResourceId(form.resource);
     let actor = manager_of(state, actor, resource).await?;
     let kind = form.kind().map_err(refused)?;
-    let parse = |raw: &str, field: &str| {
-        chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
-            .ok()
-            .filter(|t| crate::domain::time::plausible(t.date()))
-            .and_then(|t| {
-                use chrono::TimeZone;
-                state.tz.from_local_datetime(&t).earliest()
-            })
-            .map(|t| t.timestamp())
-            .ok_or_else(|| AppError::validation(field, "time_invalid"))
-    };
-    let (starts, ends) = (parse(&form.starts, "starts")?, parse(&form.ends, "ends")?);
+    let (starts, ends) = (
+        local_minute(state, &form.starts, "starts")?,
+        local_minute(state, &form.ends, "ends")?,
+    );
     if ends <= starts {
         return Err(AppError::validation("ends", "time_order"));
     }

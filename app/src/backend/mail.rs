@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "order_changed_by_customer",
     "needs_digest",
     "offer_accepted",
+    "services_withdrawn",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -580,6 +581,7 @@ mod tests {
             "description": "实木餐椅 3 把", "note": "", "status": "检测中", "status_zh": "已取消",
             "status_en": "Cancelled", "need": "儿童衣柜甲醛检测",
             "needs": ["儿童衣柜甲醛检测 · GB 18584 — 南康木匠家具, 2026-12-20"], "count": 1,
+            "services": [{ "service": "家具 VOC 释放量检测", "standard": "GB/T 18883", "until": "2026-11-20" }],
         });
         for (name, _) in TEMPLATES {
             let (template, lang) = name.split_once('.').unwrap();

@@ -47,6 +47,9 @@ pub struct Db {
     bookable: Arc<bookable::BookableCache>,
     /// The report calendar this process has checked (see [`rollups`]).
     calendar: Arc<tokio::sync::Mutex<Option<String>>>,
+    /// The local day this process last looked for lapsed services (see
+    /// [`services::tell_lapses`]).
+    lapses_checked: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
 }
 
 /// Names under which the database reports a conflict: the SQLite trigger's RAISE message and the
@@ -142,6 +145,7 @@ impl Db {
             writer,
             bookable: Arc::default(),
             calendar: Arc::default(),
+            lapses_checked: Arc::default(),
         })
     }
 
@@ -193,6 +197,7 @@ impl Db {
         Db {
             bookable: Arc::default(),
             calendar: Arc::default(),
+            lapses_checked: Arc::default(),
             ..self.clone()
         }
     }

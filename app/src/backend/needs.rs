@@ -4,7 +4,7 @@
 //! (or services) match are told once a day in one digest mail; needs close at their deadline.
 
 use super::mail::{enqueue, Mail};
-use super::services::{day, parse_day, text, today, MAX_NOTE_CHARS, MAX_TEXT_CHARS};
+use super::services::{day, parse_day, text, today, MAX_NOTE_CHARS, MAX_TEXT_CHARS, MORNING_HOUR};
 use super::{utc_offset, AppState, Db};
 use crate::domain::account::{Actor, Language, Membership, Role};
 use crate::domain::ids::OrganisationId;
@@ -20,9 +20,6 @@ use std::collections::HashMap;
 
 /// How far ahead a deadline may be.
 pub const MAX_DEADLINE_DAYS: i64 = 365;
-
-/// The local hour from which the day's digests go out.
-pub const DIGEST_HOUR: u32 = 8;
 
 #[derive(sqlx::FromRow)]
 struct NeedRow {
@@ -621,7 +618,7 @@ pub async fn close_due(state: &AppState) -> Result<u64, AppError> {
 pub async fn send_digests(state: &AppState) -> Result<usize, AppError> {
     use chrono::Timelike;
     // In working hours: the first run from eight in the morning, local time.
-    if state.clock.now().with_timezone(&state.tz).hour() < DIGEST_HOUR {
+    if state.clock.now().with_timezone(&state.tz).hour() < MORNING_HOUR {
         return Ok(0);
     }
     let today = today(state);
@@ -635,9 +632,13 @@ pub async fn send_digests(state: &AppState) -> Result<usize, AppError> {
         return Ok(0);
     }
     let offerings = state.db.offerings(None, today).await?;
-    let told: Vec<(i64, i64)> = sqlx::query_as("SELECT need_id, institution_id FROM need_notices")
-        .fetch_all(state.db.pool())
-        .await?;
+    let told: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT t.need_id, t.institution_id FROM need_notices t JOIN needs n ON n.id = t.need_id \
+         WHERE n.status = 'open' AND n.deadline >= $1",
+    )
+    .bind(day(today))
+    .fetch_all(state.db.pool())
+    .await?;
     let sent_today: Vec<i64> =
         sqlx::query_scalar("SELECT institution_id FROM need_digests WHERE day = $1")
             .bind(day(today))
@@ -707,7 +708,7 @@ pub async fn send_digests(state: &AppState) -> Result<usize, AppError> {
                         .execute(&mut *tx)
                         .await?;
                     }
-                    for (email, name, locale) in super::orders::admins_on(tx, institution).await? {
+                    for (email, name, locale) in super::services::admins_on(tx, institution).await? {
                         let language = Language::parse(&locale).unwrap_or(Language::ZhCn);
                         let needs: Vec<&String> = lines
                             .iter()

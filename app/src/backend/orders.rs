@@ -3,22 +3,27 @@
 //! same transaction. The report is a PDF (checked by its content) kept in the database, read
 //! only by the two organisations of the order.
 
+use super::editor::local_minute;
 use super::mail::{enqueue, Mail};
-use super::services::{day, parse_day, text, today, MAX_NOTE_CHARS};
+use super::services::{admins_on, day, parse_day, text, today, MAX_NOTE_CHARS};
 use super::{utc_offset, AppState, Db};
 use crate::domain::account::{check_credit_code, Actor, Language, Membership, Role};
 use crate::domain::catalogue::CustomerCategory;
+use crate::domain::ids::ResourceId;
 use crate::domain::ids::{OrganisationId, UserId};
 use crate::domain::money::Money;
 use crate::domain::services::{
-    actions_for, next, Delivery, OrderAction, OrderDetail, OrderEvent, OrderRow, OrderStatus,
-    OrdersPage, Party,
+    actions_for, next, Delivery, HeldTime, HoldForm, OrderAction, OrderDetail, OrderEvent,
+    OrderRow, OrderStatus, OrdersPage, Party,
 };
-use crate::domain::vocabulary::Bilingual;
+use crate::domain::vocabulary::{Bilingual, Named};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use serde_json::json;
 use sqlx::AnyConnection;
+
+/// The longest instrument time held for an order at once (a month of a climate chamber).
+pub const MAX_HOLD_SECONDS: i64 = 31 * 86_400;
 
 /// The largest test report accepted (a scanned report of many pages).
 pub const MAX_REPORT_BYTES: usize = 20 * 1024 * 1024;
@@ -136,20 +141,6 @@ fn merge(context: &mut serde_json::Value, extra: serde_json::Value) {
             map.insert(k.clone(), v.clone());
         }
     }
-}
-
-/// An institution's admins (address, name, language), read on `tx`.
-pub(super) async fn admins_on(
-    tx: &mut AnyConnection,
-    institution: i64,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
-         WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
-    )
-    .bind(institution)
-    .fetch_all(&mut *tx)
-    .await
 }
 
 /// The mails of a change to the institution's admins.
@@ -444,6 +435,9 @@ async fn change(
         return Err(AppError::validation("order", "order_action_refused"));
     }
     record(tx, facts.id, Some(who.user), (Some(from), to), note, now).await?;
+    if to.releases_time() {
+        release_held(tx, facts.id, now).await?;
+    }
     let facts = order_facts(tx, facts.id).await?.ok_or(AppError::NotFound)?;
     let extra = json!({ "note": note, "status": to.as_str(), "by": who.name });
     match party {
@@ -459,6 +453,155 @@ async fn change(
         }
     }
     Ok(())
+}
+
+/// Gives back the instrument time held for an order that is still ahead: a hold not yet begun
+/// goes, one under way ends now.
+async fn release_held(tx: &mut AnyConnection, order: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM blackouts WHERE order_id = $1 AND starts_at >= $2")
+        .bind(order)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE blackouts SET ends_at = $2 WHERE order_id = $1 AND starts_at < $2 AND ends_at > $2",
+    )
+    .bind(order)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Holds time on one of the service's instruments for an order the institution has accepted:
+/// a blackout of the order. The database's guard keeps it clear of bookings: a time someone has
+/// booked is refused as taken, and nobody's booking is cancelled for it.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn hold_time(
+    state: &AppState,
+    actor: Option<&Actor>,
+    form: &HoldForm,
+) -> Result<i64, AppError> {
+    let (actor, facts, parties) = sides(state, actor, form.order).await?;
+    if !parties.contains(&Party::Institution) || !facts.status().holds_time() {
+        return Err(AppError::validation("order", "order_action_refused"));
+    }
+    let starts = local_minute(state, &form.starts, "starts")?;
+    let ends = local_minute(state, &form.ends, "ends")?;
+    if ends <= starts {
+        return Err(AppError::validation("ends", "time_order"));
+    }
+    if ends - starts > MAX_HOLD_SECONDS {
+        return Err(AppError::validation("ends", "hold_too_long"));
+    }
+    let now = state.clock.now().timestamp();
+    if ends <= now {
+        return Err(AppError::validation("ends", "hold_past"));
+    }
+    let used: Option<i64> = sqlx::query_scalar(
+        "SELECT resource_id FROM service_resources WHERE service_id = $1 AND resource_id = $2",
+    )
+    .bind(facts.service_id)
+    .bind(form.resource)
+    .fetch_optional(state.db.pool())
+    .await?;
+    let resource = used.ok_or_else(|| AppError::validation("resource", "choice_unknown"))?;
+    let (order, user) = (facts.id, actor.user.0);
+    let id = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO blackouts (resource_id, starts_at, ends_at, reason_kind, note, created_by, created_at, order_id) \
+                     VALUES ($1, $2, $3, 'internal', '', $4, $5, $6) RETURNING id",
+                )
+                .bind(resource)
+                .bind(starts)
+                .bind(ends)
+                .bind(user)
+                .bind(now)
+                .bind(order)
+                .fetch_one(&mut *tx)
+                .await?;
+                Ok(id)
+            })
+        })
+        .await?;
+    tracing::info!(order, resource, "instrument time held");
+    Ok(id)
+}
+
+/// The institution gives back a time it held for an order.
+pub async fn release_time(
+    state: &AppState,
+    actor: Option<&Actor>,
+    order: i64,
+    hold: i64,
+) -> Result<(), AppError> {
+    let (_, _, parties) = sides(state, actor, order).await?;
+    if !parties.contains(&Party::Institution) {
+        return Err(AppError::NotFound);
+    }
+    state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let gone = sqlx::query("DELETE FROM blackouts WHERE id = $1 AND order_id = $2")
+                    .bind(hold)
+                    .bind(order)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if gone == 0 {
+                    return Err(AppError::NotFound);
+                }
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// The time held for an order, and the instruments its institution may hold more on now.
+async fn held(
+    state: &AppState,
+    facts: &OrderFacts,
+    parties: &[Party],
+) -> Result<(Vec<HeldTime>, Vec<Named<ResourceId>>), AppError> {
+    let named = |(id, zh, en): (i64, String, String)| Named {
+        id: ResourceId(id),
+        name: Bilingual { zh, en },
+    };
+    let rows: Vec<(i64, i64, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT k.id, r.id, r.name_zh, r.name_en, k.starts_at, k.ends_at FROM blackouts k \
+           JOIN resources r ON r.id = k.resource_id WHERE k.order_id = $1 ORDER BY k.starts_at",
+    )
+    .bind(facts.id)
+    .fetch_all(state.db.pool())
+    .await?;
+    let held = rows
+        .into_iter()
+        .map(|(id, resource, zh, en, starts_at, ends_at)| HeldTime {
+            id,
+            resource: named((resource, zh, en)),
+            starts_at,
+            ends_at,
+        })
+        .collect();
+    let hold_on = if parties.contains(&Party::Institution) && facts.status().holds_time() {
+        sqlx::query_as::<_, (i64, String, String)>(
+            "SELECT r.id, r.name_zh, r.name_en FROM service_resources x JOIN resources r ON r.id = x.resource_id \
+             WHERE x.service_id = $1 AND r.status <> 'retired' ORDER BY r.id",
+        )
+        .bind(facts.service_id)
+        .fetch_all(state.db.pool())
+        .await?
+        .into_iter()
+        .map(named)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((held, hold_on))
 }
 
 /// An order state in words, for mails.
@@ -724,6 +867,7 @@ pub async fn order_detail(
             .fetch_optional(state.db.pool())
             .await?;
     let status = facts.status();
+    let (held, hold_on) = held(state, &facts, &parties).await?;
     Ok(OrderDetail {
         row: list.into_row(),
         service_id: facts.service_id,
@@ -757,5 +901,7 @@ pub async fn order_detail(
             && d.rating.is_none(),
         utc_offset_seconds: utc_offset(state),
         requester_id: UserId(facts.requester_id),
+        held,
+        hold_on,
     })
 }

@@ -1,22 +1,25 @@
 //! Testing services. An institution publishes a service for standards in a valid accreditation
 //! of its own; search (by standard typed loosely, product or words) leaves out a service once one
 //! of its standards is no longer covered, and compares the institutions offering it at the asker's
-//! rate. Their orders are in [`super::orders`].
+//! rate. Their orders are in the `orders` module.
 
+use super::mail::{enqueue, Mail};
 use super::{AppState, Db};
-use crate::domain::account::{Actor, Membership, Role};
+use crate::domain::account::{Actor, Language, Membership, Role};
 use crate::domain::booking::{standing, Customer};
 use crate::domain::catalogue::{AccreditationBody, CustomerCategory};
 use crate::domain::ids::{OrganisationId, ResourceId, ZoneId};
 use crate::domain::money::Money;
 use crate::domain::policy::{require, Action, Target};
 use crate::domain::services::{
-    applies_standard, InstitutionServices, OwnService, ServiceDetail, ServiceSummary, ServicesPage,
-    Withdrawal,
+    applies_standard, InstitutionServices, OwnService, ServiceDetail, ServiceForm, ServiceSummary,
+    ServicesPage, Withdrawal,
 };
 use crate::domain::vocabulary::{Bilingual, Named};
 use crate::error::AppError;
 use chrono::{Datelike, NaiveDate};
+use serde_json::json;
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -172,8 +175,10 @@ impl Db {
                 .await?;
         let mut standards: HashMap<i64, Vec<String>> = HashMap::new();
         for (id, code) in sqlx::query_as::<_, (i64, String)>(
-            "SELECT service_id, code FROM service_standards ORDER BY service_id, code",
+            "SELECT x.service_id, x.code FROM service_standards x JOIN test_services s ON s.id = x.service_id \
+             WHERE $1 = 0 OR s.institution_id = $1 ORDER BY x.service_id, x.code",
         )
+        .bind(only.unwrap_or(0))
         .fetch_all(self.pool())
         .await?
         {
@@ -181,8 +186,10 @@ impl Db {
         }
         let mut prices: HashMap<i64, Vec<(CustomerCategory, Money)>> = HashMap::new();
         for (id, category, fen) in sqlx::query_as::<_, (i64, String, i64)>(
-            "SELECT service_id, customer_category, per_sample_fen FROM service_prices",
+            "SELECT x.service_id, x.customer_category, x.per_sample_fen FROM service_prices x \
+               JOIN test_services s ON s.id = x.service_id WHERE $1 = 0 OR s.institution_id = $1",
         )
+        .bind(only.unwrap_or(0))
         .fetch_all(self.pool())
         .await?
         {
@@ -225,6 +232,41 @@ impl Db {
             .into_iter()
             .filter_map(|(code, until)| Some((code, parse_day(&until)?)))
             .collect())
+    }
+}
+
+impl Catalogue {
+    /// The publishing form filled with `row` as it stands, to be changed.
+    fn form(&self, row: &ServiceRow, resources: Vec<i64>) -> ServiceForm {
+        let prices = self.prices.get(&row.id);
+        let price = |category: CustomerCategory| {
+            prices
+                .and_then(|p| p.iter().find(|(c, _)| *c == category))
+                .map(|(_, m)| m.plain())
+                .unwrap_or_default()
+        };
+        ServiceForm {
+            institution: row.institution_id,
+            service: Some(row.id),
+            name_zh: row.name_zh.clone(),
+            name_en: row.name_en.clone(),
+            standards: self
+                .standards
+                .get(&row.id)
+                .map(|s| s.join("\n"))
+                .unwrap_or_default(),
+            products: row.products.clone(),
+            sample_quantity: row.sample_quantity.clone(),
+            sample_form: row.sample_form.clone(),
+            packaging: row.packaging.clone(),
+            turnaround_days: row.turnaround_days.to_string(),
+            capacity_per_week: row.capacity_per_week.to_string(),
+            price_own: price(CustomerCategory::Own),
+            price_zone: price(CustomerCategory::Zone),
+            price_external: price(CustomerCategory::External),
+            price_sme: price(CustomerCategory::Sme),
+            resources,
+        }
     }
 }
 
@@ -479,13 +521,15 @@ pub async fn detail(
     })
 }
 
-/// An institution's services for its admins, each with why it is out of search, if it is; and
-/// the standards and resources a new service may name.
+/// An institution's services for its admins, each with why it is out of search, if it is; the
+/// standards and resources a service may name; and the form, filled with service `edit` when
+/// one of the institution's is being changed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn of_institution(
     state: &AppState,
     actor: Option<&Actor>,
     institution: OrganisationId,
+    edit: Option<i64>,
 ) -> Result<InstitutionServices, AppError> {
     require(
         actor,
@@ -554,11 +598,32 @@ pub async fn of_institution(
     .bind(institution.0)
     .fetch_all(state.db.pool())
     .await?;
+    let form = match edit {
+        Some(id) => {
+            let row = catalogue
+                .rows
+                .iter()
+                .find(|r| r.id == id)
+                .ok_or(AppError::NotFound)?;
+            let used: Vec<i64> = sqlx::query_scalar(
+                "SELECT resource_id FROM service_resources WHERE service_id = $1 ORDER BY resource_id",
+            )
+            .bind(id)
+            .fetch_all(state.db.pool())
+            .await?;
+            catalogue.form(row, used)
+        }
+        None => ServiceForm {
+            institution: institution.0,
+            ..ServiceForm::default()
+        },
+    };
     Ok(InstitutionServices {
         institution: Named {
             id: institution,
             name: Bilingual { zh, en },
         },
+        form,
         services,
         standards: standards.into_iter().collect(),
         resources: resources
@@ -569,6 +634,131 @@ pub async fn of_institution(
             })
             .collect(),
     })
+}
+
+/// An institution's admins (address, name, language), read on `tx`.
+pub(super) async fn admins_on(
+    tx: &mut AnyConnection,
+    institution: i64,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
+         WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
+    )
+    .bind(institution)
+    .fetch_all(&mut *tx)
+    .await
+}
+
+/// The local hour from which the day's mails to institutions go out (the needs digest, the
+/// lapsed services).
+pub const MORNING_HOUR: u32 = 8;
+
+/// Tells each institution's admins, in one mail, of the services that left search because the
+/// accreditation behind one of their standards ended, each lapse once. A process looks once a
+/// local day, from 08:00 (the services page shows the warning at once); several servers may look
+/// side by side: a lapse's notice row is taken in the mail's transaction. Returns the number of
+/// lapses told.
+pub async fn tell_lapses(state: &AppState) -> Result<usize, AppError> {
+    use chrono::Timelike;
+    if state.clock.now().with_timezone(&state.tz).hour() < MORNING_HOUR {
+        return Ok(0);
+    }
+    let today = today(state);
+    {
+        let mut checked = state
+            .db
+            .lapses_checked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if *checked == Some(today) {
+            return Ok(0);
+        }
+        *checked = Some(today);
+    }
+    let catalogue = state.db.service_catalogue(None, today).await?;
+    let told: std::collections::HashSet<(i64, String, String)> =
+        sqlx::query_as("SELECT service_id, code, expired_on FROM service_lapse_notices")
+            .fetch_all(state.db.pool())
+            .await?
+            .into_iter()
+            .collect();
+    // Per institution: (service, its names, standard, last day covered).
+    let mut fresh: HashMap<i64, Vec<(i64, Bilingual, String, String)>> = HashMap::new();
+    let mut last: HashMap<i64, HashMap<String, NaiveDate>> = HashMap::new();
+    for row in catalogue.rows.iter().filter(|r| r.listed != 0) {
+        for standard in catalogue.withdrawals(row) {
+            use std::collections::hash_map::Entry;
+            let days = match last.entry(row.institution_id) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => {
+                    slot.insert(state.db.last_covered(row.institution_id).await?)
+                }
+            };
+            let ended = days.get(&standard).map(|d| day(*d)).unwrap_or_default();
+            if !told.contains(&(row.id, standard.clone(), ended.clone())) {
+                let entry = (row.id, row.name(), standard, ended);
+                fresh.entry(row.institution_id).or_default().push(entry);
+            }
+        }
+    }
+    let mut count = 0;
+    for (institution, lapses) in fresh {
+        let (shared, now) = (state.clone(), state.clock.now().timestamp());
+        count += state
+            .db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let mut taken = Vec::new();
+                    for (service, name, code, ended) in &lapses {
+                        let new = sqlx::query(
+                            "INSERT INTO service_lapse_notices (service_id, code, expired_on, told_at) \
+                             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(service)
+                        .bind(code)
+                        .bind(ended)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if new > 0 {
+                            taken.push((name, code, ended));
+                        }
+                    }
+                    if taken.is_empty() {
+                        return Ok(0);
+                    }
+                    for (email, who, locale) in admins_on(tx, institution).await? {
+                        let language = Language::parse(&locale).unwrap_or(Language::ZhCn);
+                        let english = language == Language::En;
+                        let lines: Vec<serde_json::Value> = taken
+                            .iter()
+                            .map(|(name, code, ended)| {
+                                json!({ "service": name.pick(english), "standard": code, "until": ended })
+                            })
+                            .collect();
+                        let mail = Mail::new(
+                            (&email, &who, language),
+                            "services_withdrawn",
+                            json!({
+                                "name": who,
+                                "count": lines.len(),
+                                "services": lines,
+                                "link": format!("{}/institution/services?institution={institution}", shared.settings.public_url),
+                            }),
+                        );
+                        enqueue(tx, &mail, now, &shared.settings.public_url).await?;
+                    }
+                    Ok(taken.len())
+                })
+            })
+            .await?;
+    }
+    if count > 0 {
+        tracing::info!(count, "lapsed services told");
+    }
+    Ok(count)
 }
 
 /// A service as its institution's admin describes it.
@@ -587,7 +777,8 @@ pub struct NewService {
     pub resources: Vec<ResourceId>,
 }
 
-/// Publishes a service of `institution`. Every standard must be in an accreditation of the
+/// Publishes a service of `institution`, or changes its service `existing` (orders already
+/// placed keep their price and promise). Every standard must be in an accreditation of the
 /// institution valid today; every resource must be the institution's.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn publish(
@@ -595,6 +786,7 @@ pub async fn publish(
     actor: Option<&Actor>,
     institution: OrganisationId,
     new: NewService,
+    existing: Option<i64>,
 ) -> Result<i64, AppError> {
     require(
         actor,
@@ -604,6 +796,11 @@ pub async fn publish(
             zone: None,
         },
     )?;
+    if let Some(service) = existing {
+        if state.db.service_institution(service).await? != institution.0 {
+            return Err(AppError::NotFound);
+        }
+    }
     let name_zh = text(&new.name_zh, "name_zh", 120, true, false)?;
     let name_en = text(&new.name_en, "name_en", 120, false, false)?;
     let products = text(&new.products, "products", MAX_TEXT_CHARS, false, false)?;
@@ -667,23 +864,36 @@ pub async fn publish(
         .db
         .write(move |tx| {
             Box::pin(async move {
-                let (id,): (i64,) = sqlx::query_as(
+                let sql = if existing.is_some() {
+                    "UPDATE test_services SET name_zh = $2, name_en = $3, products = $4, sample_quantity = $5, \
+                       sample_form = $6, packaging = $7, turnaround_days = $8, capacity_per_week = $9, updated_at = $10 \
+                     WHERE id = $11 AND institution_id = $1 RETURNING id"
+                } else {
                     "INSERT INTO test_services (institution_id, name_zh, name_en, products, sample_quantity, \
                        sample_form, packaging, turnaround_days, capacity_per_week, listed, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id",
-                )
-                .bind(institution.0)
-                .bind(&name_zh)
-                .bind(&name_en)
-                .bind(&products)
-                .bind(&sample_quantity)
-                .bind(&sample_form)
-                .bind(&packaging)
-                .bind(turnaround)
-                .bind(capacity)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id"
+                };
+                let mut query = sqlx::query_as(sql)
+                    .bind(institution.0)
+                    .bind(&name_zh)
+                    .bind(&name_en)
+                    .bind(&products)
+                    .bind(&sample_quantity)
+                    .bind(&sample_form)
+                    .bind(&packaging)
+                    .bind(turnaround)
+                    .bind(capacity)
+                    .bind(now);
+                if let Some(service) = existing {
+                    query = query.bind(service);
+                }
+                let (id,): (i64,) = query.fetch_one(&mut *tx).await?;
+                for table in ["service_standards", "service_prices", "service_resources"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE service_id = $1"))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 for code in &standards {
                     sqlx::query("INSERT INTO service_standards (service_id, code) VALUES ($1, $2)")
                         .bind(id)

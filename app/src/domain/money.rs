@@ -69,6 +69,16 @@ impl Money {
         Money((self.0 * minutes + 30) / 60)
     }
 
+    /// "1234" or "1234.50": the amount as a form field shows it for editing (what [`Money::parse`]
+    /// reads back).
+    pub fn plain(self) -> String {
+        if self.0 % 100 == 0 {
+            (self.0 / 100).to_string()
+        } else {
+            format!("{}.{:02}", self.0 / 100, self.0 % 100)
+        }
+    }
+
     /// "¥1,234.00", the form used throughout the interface in both languages.
     pub fn display(self) -> String {
         let yuan = self.0 / 100;
@@ -98,6 +108,16 @@ mod tests {
             Money::from_fen(123_456_789).unwrap().display(),
             "¥1,234,567.89"
         );
+    }
+
+    #[test]
+    fn plain_amounts_read_back() {
+        for fen in [0, 5, 100, 123_450, 123_456] {
+            let money = Money::from_fen(fen).unwrap();
+            assert_eq!(Money::parse(&money.plain()).unwrap(), money);
+        }
+        assert_eq!(Money::from_fen(123_400).unwrap().plain(), "1234");
+        assert_eq!(Money::from_fen(123_450).unwrap().plain(), "1234.50");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! | accepted, samples_received | cancel | institution | cancelled |
 
 use super::catalogue::{AccreditationBody, CustomerCategory};
-use super::ids::{OrganisationId, UserId};
+use super::ids::{OrganisationId, ResourceId, UserId};
 use super::money::Money;
 use super::vocabulary::{Bilingual, Named};
 use chrono::NaiveDate;
@@ -125,6 +125,22 @@ pub fn actions_for(status: OrderStatus, parties: &[Party]) -> Vec<OrderAction> {
         .copied()
         .filter(|a| parties.iter().any(|p| next(status, *a, *p).is_some()))
         .collect()
+}
+
+impl OrderStatus {
+    /// Whether the institution may hold instrument time for the order: from acceptance until the
+    /// report is issued. Cancelling or issuing the report gives back what is still ahead.
+    pub fn holds_time(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Accepted | OrderStatus::SamplesReceived | OrderStatus::Testing
+        )
+    }
+
+    /// Whether moving to this state gives back the instrument time held for the order.
+    pub fn releases_time(self) -> bool {
+        matches!(self, OrderStatus::Cancelled | OrderStatus::ReportIssued)
+    }
 }
 
 text_enum!(
@@ -263,7 +279,7 @@ pub struct ServiceDetail {
     pub sample_form: String,
     pub packaging: String,
     pub prices: Vec<(CustomerCategory, Money)>,
-    pub resources: Vec<Named<super::ids::ResourceId>>,
+    pub resources: Vec<Named<ResourceId>>,
     pub can_order: bool,
     /// The asker's organisation's name and credit code, to prefill the invoice details.
     pub invoice_title: String,
@@ -290,7 +306,9 @@ pub struct InstitutionServices {
     pub institution: Named<OrganisationId>,
     pub services: Vec<OwnService>,
     pub standards: Vec<String>,
-    pub resources: Vec<Named<super::ids::ResourceId>>,
+    pub resources: Vec<Named<ResourceId>>,
+    /// The form as it opens: empty for a new service, or filled with the one being changed.
+    pub form: ServiceForm,
 }
 
 /// A line of an order list.
@@ -347,12 +365,39 @@ pub struct OrderDetail {
     pub can_rate: bool,
     pub utc_offset_seconds: i32,
     pub requester_id: UserId,
+    /// Instrument time held for the order, for both sides to see.
+    pub held: Vec<HeldTime>,
+    /// The service's instruments the institution may hold time on now (empty for the customer,
+    /// or when the order's state holds none).
+    pub hold_on: Vec<Named<ResourceId>>,
+}
+
+/// Instrument time held for an order: a blackout of one of the service's instruments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldTime {
+    pub id: i64,
+    pub resource: Named<ResourceId>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// The form holding instrument time for an order, as the browser sends it (local times as
+/// `YYYY-MM-DDTHH:MM`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldForm {
+    pub order: i64,
+    pub resource: i64,
+    pub starts: String,
+    pub ends: String,
 }
 
 /// The form publishing a service, as the browser sends it (numbers as typed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceForm {
     pub institution: i64,
+    /// The service being changed; none for a new one.
+    #[serde(default)]
+    pub service: Option<i64>,
     pub name_zh: String,
     pub name_en: String,
     /// One standard per line.
@@ -369,6 +414,9 @@ pub struct ServiceForm {
     pub price_zone: String,
     pub price_external: String,
     pub price_sme: String,
+    /// The institution's instruments the service uses (ticked boxes; none is fine).
+    #[serde(default)]
+    pub resources: Vec<i64>,
 }
 
 /// The order form, as the browser sends it.

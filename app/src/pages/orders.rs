@@ -8,11 +8,13 @@ use crate::components::error_view::Loaded;
 use crate::components::format::{
     category_label, delivery_label, full_date, moment, order_action, order_status,
 };
-use crate::components::forms::{action_error, Done, FormError, Submit};
+use crate::components::forms::{action_error, Done, Field, FormError, Submit};
 use crate::components::query::use_route_id;
+use crate::domain::ids::ResourceId;
 use crate::domain::services::{
-    OrderAction, OrderDetail, OrderRow, OrderStatus, OrdersPage as Page,
+    HeldTime, OrderAction, OrderDetail, OrderRow, OrderStatus, OrdersPage as Page,
 };
+use crate::domain::vocabulary::Named;
 use crate::i18n::*;
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::form::ActionForm;
@@ -126,14 +128,22 @@ pub fn OrderPage() -> impl IntoView {
     let route_id = use_route_id();
     let act = ServerAction::<ActOnOrder>::new();
     let rate = ServerAction::<RateOrder>::new();
+    let hold = ServerAction::<HoldOrderTime>::new();
+    let release = ServerAction::<ReleaseOrderTime>::new();
     let data = page_resource(
-        move || (route_id(), act.version().get(), rate.version().get()),
+        move || {
+            (
+                route_id(),
+                act.version().get() + rate.version().get(),
+                hold.version().get() + release.version().get(),
+            )
+        },
         |(id, _, _)| async move { get_order(id.ok_or(crate::error::AppError::NotFound)?).await },
     );
     view! {
         <Title text=t_string!(i18n, orders.title).to_string() />
         <p><a class="back-link" href="/orders">"← "{t!(i18n, orders.title)}</a></p>
-        <Loaded resource=data view=move |d| view! { <OrderView d act rate /> } />
+        <Loaded resource=data view=move |d| view! { <OrderView d act rate hold release /> } />
     }
 }
 
@@ -142,9 +152,12 @@ fn OrderView(
     d: OrderDetail,
     act: ServerAction<ActOnOrder>,
     rate: ServerAction<RateOrder>,
+    hold: ServerAction<HoldOrderTime>,
+    release: ServerAction<ReleaseOrderTime>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
+    let (held, hold_on) = (d.held.clone(), d.hold_on.clone());
     let q = use_query_map();
     let off = offset(d.utc_offset_seconds);
     let error = action_error(act);
@@ -233,6 +246,7 @@ fn OrderView(
                     </ActionForm>
                 })}
             </section>
+            {(!held.is_empty() || !hold_on.is_empty()).then(|| view! { <HeldTimes id held hold_on off hold release /> })}
             <section class="panel" aria-labelledby="h-history">
                 <h2 id="h-history">{t!(i18n, orders.history)}</h2>
                 <ol class="history" data-testid="order-history">
@@ -248,6 +262,72 @@ fn OrderView(
                 </ol>
             </section>
         </div>
+    }
+}
+
+/// The instrument time held for the order, and for the institution a form to hold more on the
+/// service's instruments (the time must be free: nobody's booking gives way to it).
+#[component]
+fn HeldTimes(
+    id: i64,
+    held: Vec<HeldTime>,
+    hold_on: Vec<Named<ResourceId>>,
+    off: FixedOffset,
+    hold: ServerAction<HoldOrderTime>,
+    release: ServerAction<ReleaseOrderTime>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let english = move || i18n.get_locale() == Locale::en;
+    let error = action_error(hold);
+    let release_error = action_error(release);
+    let can_hold = !hold_on.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="h-held" data-testid="held-time">
+            <h2 id="h-held">{t!(i18n, orders.held)}</h2>
+            {if held.is_empty() {
+                view! { <p class="muted">{t!(i18n, orders.held_none)}</p> }.into_any()
+            } else {
+                view! {
+                    <FormError error=release_error fields=&[] />
+                    <ul class="history" data-testid="held-list">{held.into_iter().map(|h| {
+                        let name = h.resource.name.clone();
+                        view! {
+                            <li data-hold=h.id>
+                                <a href=format!("/resources/{}", h.resource.id.0)>{move || name.pick(english()).to_string()}</a>" · "
+                                {move || format!("{} – {}", moment(i18n, at(h.starts_at), off), moment(i18n, at(h.ends_at), off))}
+                                {can_hold.then(|| view! {
+                                    <ActionForm action=release attr:class="inline-form">
+                                        <input type="hidden" name="order" value=id />
+                                        <input type="hidden" name="hold" value=h.id />
+                                        <button type="submit" class="button button--quiet">{t!(i18n, orders.release)}</button>
+                                    </ActionForm>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                }.into_any()
+            }}
+            {can_hold.then(|| view! {
+                <h3>{t!(i18n, orders.hold)}</h3>
+                <p class="field__hint">{t!(i18n, orders.hold_hint)}</p>
+                <ActionForm action=hold attr:class="form" attr:novalidate="">
+                    <FormError error fields=&["resource", "starts", "ends"] />
+                    <input type="hidden" name="form[order]" value=id />
+                    <div class="field">
+                        <label for="field-resource">{t!(i18n, orders.hold_resource)}</label>
+                        <select id="field-resource" name="form[resource]">
+                            {hold_on.into_iter().map(|r| {
+                                let name = r.name.clone();
+                                view! { <option value=r.id.0>{move || name.pick(english()).to_string()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <Field name="starts" within="form" kind="datetime-local" required=true label=tr!(i18n, orders.hold_starts) error />
+                    <Field name="ends" within="form" kind="datetime-local" required=true label=tr!(i18n, orders.hold_ends) error />
+                    <div class="form__actions"><Submit label=tr!(i18n, orders.hold) pending=hold.pending() /></div>
+                </ActionForm>
+            })}
+        </section>
     }
 }
 

@@ -260,14 +260,16 @@ pub fn InstitutionServicesPage() -> impl IntoView {
     let q = use_query_map();
     let publish = ServerAction::<PublishService>::new();
     let list = ServerAction::<ListService>::new();
-    let institution = move || {
-        q.get()
-            .get("institution")
-            .and_then(|v| v.parse::<i64>().ok())
-    };
+    let number = move |key: &str| q.get().get(key).and_then(|v| v.parse::<i64>().ok());
     let data = page_resource(
-        move || (institution(), publish.version().get(), list.version().get()),
-        |(institution, _, _)| own_services(institution),
+        move || {
+            (
+                (number("institution"), number("edit")),
+                publish.version().get(),
+                list.version().get(),
+            )
+        },
+        |((institution, edit), _, _)| own_services(institution, edit),
     );
     let published = move || q.get().get("published").as_deref() == Some("1");
     view! {
@@ -291,6 +293,10 @@ fn ServiceList(
     let institution = p.institution.id.0;
     let standards = p.standards.join("\n");
     let no_standards = p.standards.is_empty();
+    let english = move || i18n.get_locale() == Locale::en;
+    let f = p.form.clone();
+    let editing = f.service;
+    let resources = p.resources.clone();
     view! {
         <section class="panel panel--wide" aria-labelledby="h-own">
             <h2 id="h-own">{t!(i18n, manage_services.list)}</h2>
@@ -306,46 +312,73 @@ fn ServiceList(
                             <th scope="col" class="num">{t!(i18n, manage_services.open_orders)}</th>
                             <th scope="col">{t!(i18n, manage_services.standing)}</th>
                         </tr></thead>
-                        <tbody>{p.services.into_iter().map(|s| view! { <OwnRow s list /> }).collect_view()}</tbody>
+                        <tbody>{p.services.into_iter().map(|s| view! { <OwnRow institution s list /> }).collect_view()}</tbody>
                     </table></div>
                 }.into_any()
             }}
         </section>
         <section class="panel panel--wide" aria-labelledby="h-publish">
-            <h2 id="h-publish">{t!(i18n, manage_services.publish_title)}</h2>
+            <h2 id="h-publish">{move || if editing.is_some() {
+                t_string!(i18n, manage_services.edit_title)
+            } else {
+                t_string!(i18n, manage_services.publish_title)
+            }}</h2>
             {no_standards.then(|| view! { <p class="notice notice--warning">{t!(i18n, manage_services.no_standards)}</p> })}
-            <ActionForm action=publish attr:class="form" attr:novalidate="">
-                <FormError error fields=&["name_zh", "name_en", "standards", "products", "turnaround_days", "capacity_per_week", "price_own", "price_zone", "price_external", "price_sme"] />
+            {editing.map(|_| view! {
+                <p class="field__hint">{t!(i18n, manage_services.edit_hint)}" "
+                    <a href=format!("/institution/services?institution={institution}")>{t!(i18n, manage_services.edit_leave)}</a></p>
+            })}
+            <ActionForm action=publish attr:class="form" attr:novalidate="" attr:data-testid="service-form">
+                <FormError error fields=&["name_zh", "name_en", "standards", "products", "turnaround_days", "capacity_per_week", "price_own", "price_zone", "price_external", "price_sme", "resources"] />
                 <input type="hidden" name="form[institution]" value=institution />
-                <Field name="name_zh" within="form" required=true label=tr!(i18n, manage_services.name_zh) error />
-                <Field name="name_en" within="form" label=tr!(i18n, manage_services.name_en) error />
+                {editing.map(|id| view! { <input type="hidden" name="form[service]" value=id /> })}
+                <Field name="name_zh" within="form" required=true label=tr!(i18n, manage_services.name_zh) value=f.name_zh error />
+                <Field name="name_en" within="form" label=tr!(i18n, manage_services.name_en) value=f.name_en error />
                 <div class="field">
                     <label for="field-standards">{t!(i18n, manage_services.standards)}<span class="required" aria-hidden="true">" *"</span></label>
-                    <textarea id="field-standards" name="form[standards]" rows="3" required></textarea>
+                    <textarea id="field-standards" name="form[standards]" rows="3" required>{rcdata(&f.standards)}</textarea>
                     <p class="field__hint">{t!(i18n, manage_services.standards_hint)}" "<span data-testid="offerable">{standards.replace('\n', " · ")}</span></p>
                     <crate::components::forms::FieldMessage name="standards" error />
                 </div>
-                <Field name="products" within="form" label=tr!(i18n, services.products) error />
-                <Field name="sample_quantity" within="form" label=tr!(i18n, services.sample_quantity) error />
-                <Field name="sample_form" within="form" label=tr!(i18n, services.sample_form) error />
-                <Field name="packaging" within="form" label=tr!(i18n, services.packaging) error />
-                <Field name="turnaround_days" within="form" kind="number" required=true label=tr!(i18n, manage_services.turnaround_days) error />
-                <Field name="capacity_per_week" within="form" kind="number" required=true label=tr!(i18n, manage_services.capacity) error />
+                <Field name="products" within="form" label=tr!(i18n, services.products) value=f.products error />
+                <Field name="sample_quantity" within="form" label=tr!(i18n, services.sample_quantity) value=f.sample_quantity error />
+                <Field name="sample_form" within="form" label=tr!(i18n, services.sample_form) value=f.sample_form error />
+                <Field name="packaging" within="form" label=tr!(i18n, services.packaging) value=f.packaging error />
+                <Field name="turnaround_days" within="form" kind="number" required=true label=tr!(i18n, manage_services.turnaround_days) value=f.turnaround_days error />
+                <Field name="capacity_per_week" within="form" kind="number" required=true label=tr!(i18n, manage_services.capacity) value=f.capacity_per_week error />
                 <fieldset>
                     <legend>{t!(i18n, manage_services.prices)}</legend>
-                    <Field name="price_external" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::External).to_string()) error />
-                    <Field name="price_zone" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::Zone).to_string()) error />
-                    <Field name="price_sme" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::Sme).to_string()) error />
-                    <Field name="price_own" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::Own).to_string()) error />
+                    <Field name="price_external" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::External).to_string()) value=f.price_external error />
+                    <Field name="price_zone" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::Zone).to_string()) value=f.price_zone error />
+                    <Field name="price_sme" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::Sme).to_string()) value=f.price_sme error />
+                    <Field name="price_own" within="form" label=Signal::derive(move || category_label(i18n, crate::domain::catalogue::CustomerCategory::Own).to_string()) value=f.price_own error />
                 </fieldset>
-                <div class="form__actions"><Submit label=tr!(i18n, manage_services.publish) pending=publish.pending() /></div>
+                {(!resources.is_empty()).then(|| view! {
+                    <fieldset data-testid="service-resources">
+                        <legend>{t!(i18n, manage_services.resources)}</legend>
+                        <p class="field__hint">{t!(i18n, manage_services.resources_hint)}</p>
+                        {resources.into_iter().map(|r| {
+                            let ticked = f.resources.contains(&r.id.0);
+                            let name = r.name.clone();
+                            view! {
+                                <label class="check"><input type="checkbox" name="form[resources][]" value=r.id.0 checked=ticked />" "{move || name.pick(english()).to_string()}</label>
+                            }
+                        }).collect_view()}
+                        <crate::components::forms::FieldMessage name="resources" error />
+                    </fieldset>
+                })}
+                <div class="form__actions"><Submit label=Signal::derive(move || if editing.is_some() {
+                    t_string!(i18n, manage_services.save).to_string()
+                } else {
+                    t_string!(i18n, manage_services.publish).to_string()
+                }) pending=publish.pending() /></div>
             </ActionForm>
         </section>
     }
 }
 
 #[component]
-fn OwnRow(s: OwnService, list: ServerAction<ListService>) -> impl IntoView {
+fn OwnRow(institution: i64, s: OwnService, list: ServerAction<ListService>) -> impl IntoView {
     let i18n = use_i18n();
     let english = move || i18n.get_locale() == Locale::en;
     let name = s.name.clone();
@@ -373,6 +406,7 @@ fn OwnRow(s: OwnService, list: ServerAction<ListService>) -> impl IntoView {
                 } else {
                     view! { <span class="badge badge--status-retired">{t!(i18n, manage_services.unlisted)}</span> }.into_any()
                 }}
+                <a class="button button--quiet" href=format!("/institution/services?institution={institution}&edit={}#h-publish", s.id)>{t!(i18n, manage_services.edit)}</a>
                 <ActionForm action=list attr:class="inline-form">
                     <input type="hidden" name="service" value=s.id />
                     <input type="hidden" name="listed" value=if s.listed { "0" } else { "1" } />

@@ -1202,6 +1202,465 @@ async fn the_reports_count_orders_and_needs_as_an_independent_reading_of_the_row
     assert!(furniture < orders.len() as i64);
 }
 
+/// The instrument the demo's formaldehyde service uses (its 1 m³ chamber).
+async fn chamber(app: &TestApp, service: i64) -> i64 {
+    sqlx::query_scalar("SELECT resource_id FROM service_resources WHERE service_id = $1")
+        .bind(service)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn hold(
+    app: &TestApp,
+    session: &str,
+    order: i64,
+    resource: i64,
+    (starts, ends): (&str, &str),
+) -> (StatusCode, String) {
+    let (order, resource) = (order.to_string(), resource.to_string());
+    let (status, _, body) = app
+        .call(
+            "hold_order_time",
+            &[
+                ("form[order]", &order),
+                ("form[resource]", &resource),
+                ("form[starts]", starts),
+                ("form[ends]", ends),
+            ],
+            Some(session),
+            &[],
+        )
+        .await;
+    (status, body)
+}
+
+async fn held(app: &TestApp, order: i64) -> Vec<(i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT resource_id, starts_at, ends_at FROM blackouts WHERE order_id = $1 ORDER BY starts_at",
+    )
+    .bind(order)
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap()
+}
+
+fn shanghai(local: &str) -> i64 {
+    chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M")
+        .unwrap()
+        .and_utc()
+        .timestamp()
+        - 8 * 3600
+}
+
+async fn an_accepted_order_holds_instrument_time_that_nobody_can_book(app: TestApp) {
+    let service = formaldehyde(&app).await;
+    let chamber = chamber(&app, service).await;
+    let sme = app.sign_in(SME).await;
+    let admin = app.sign_in(FURNITURE_ADMIN).await;
+    let order = place(&app, &sme, service).await.1.trim().parse().unwrap();
+    let monday = ("2026-12-07T09:00", "2026-12-08T17:00");
+
+    // Not before the institution accepts.
+    let (status, body) = hold(&app, &admin, order, chamber, monday).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        act(&app, Some(&admin), order, OrderAction::Accept).await.0,
+        StatusCode::OK
+    );
+
+    // Not by the customer, nor by an outsider; not on an instrument the service does not use;
+    // not in the past, not backwards, not for more than a month.
+    let (status, _) = hold(&app, &sme, order, chamber, monday).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = hold(
+        &app,
+        &app.sign_in(OTHER_ADMIN).await,
+        order,
+        chamber,
+        monday,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let other: i64 = sqlx::query_scalar(
+        "SELECT id FROM resources WHERE institution_id = (SELECT institution_id FROM resources WHERE id = $1) \
+           AND id <> $1 ORDER BY id LIMIT 1",
+    )
+    .bind(chamber)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    for (resource, times, field) in [
+        (other, monday, "resource"),
+        (chamber, ("2026-11-20T09:00", "2026-11-21T09:00"), "ends"),
+        (chamber, ("2026-12-08T09:00", "2026-12-07T09:00"), "ends"),
+        (chamber, ("2026-12-01T09:00", "2027-01-05T09:00"), "ends"),
+        (chamber, ("next monday", "2026-12-08T09:00"), "starts"),
+    ] {
+        let (status, body) = hold(&app, &admin, order, resource, times).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{times:?}: {body}");
+        assert!(body.contains(field), "{times:?}: {body}");
+    }
+    assert!(held(&app, order).await.is_empty());
+
+    // A time someone has booked is refused as taken, and the booking stays.
+    let booked = common::insert_booking(
+        &app,
+        chamber,
+        shanghai("2026-12-02T10:00"),
+        shanghai("2026-12-02T12:00"),
+        "confirmed",
+    )
+    .await
+    .unwrap();
+    let (status, body) = hold(
+        &app,
+        &admin,
+        order,
+        chamber,
+        ("2026-12-01T09:00", "2026-12-03T17:00"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(held(&app, order).await.is_empty());
+    let kept: String = sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
+        .bind(booked)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, "confirmed");
+
+    // A free time is held: nobody can book it, through the application or around it.
+    let (status, body) = hold(&app, &admin, order, chamber, monday).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        held(&app, order).await,
+        [(chamber, shanghai(monday.0), shanghai(monday.1))]
+    );
+    let buyer = app.sign_in(OTHER_CUSTOMER).await;
+    let resource = chamber.to_string();
+    let (status, _, body) = app
+        .call(
+            "book",
+            &[
+                ("resource", &resource),
+                ("starts", "2026-12-07T10:00"),
+                ("ends", "2026-12-07T12:00"),
+                ("purpose", "板材甲醛释放量自测"),
+                ("contact_phone", "13800000000"),
+            ],
+            Some(&buyer),
+            &[],
+        )
+        .await;
+    assert!(
+        status == StatusCode::CONFLICT || status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{status}: {body}"
+    );
+    common::assert_overlap(
+        common::insert_booking(
+            &app,
+            chamber,
+            shanghai("2026-12-08T10:00"),
+            shanghai("2026-12-08T11:00"),
+            "pending",
+        )
+        .await,
+    );
+
+    // Both sides see the hold on the order's page; only the institution may hold more.
+    for (session, can_hold) in [(&admin, true), (&sme, false)] {
+        let html = app
+            .get(
+                &format!("/orders/{order}"),
+                &[("cookie", &format!("labshare_session={session}"))],
+            )
+            .await
+            .2;
+        assert!(html.contains("data-testid=\"held-list\""), "{html}");
+        assert!(common::text(&html).contains("1 m³ 甲醛释放量气候箱"));
+        assert_eq!(html.contains("name=\"form[starts]\""), can_hold);
+    }
+
+    // A second hold, given back by the institution.
+    let (status, _) = hold(
+        &app,
+        &admin,
+        order,
+        chamber,
+        ("2026-12-14T09:00", "2026-12-14T17:00"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let second: i64 = sqlx::query_scalar("SELECT MAX(id) FROM blackouts WHERE order_id = $1")
+        .bind(order)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let (order_text, second_text) = (order.to_string(), second.to_string());
+    let release = [
+        ("order", order_text.as_str()),
+        ("hold", second_text.as_str()),
+    ];
+    let (status, _, _) = app
+        .call("release_order_time", &release, Some(&sme), &[])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the customer cannot give it back"
+    );
+    let (status, _, _) = app
+        .call("release_order_time", &release, Some(&admin), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(held(&app, order).await.len(), 1);
+
+    // Cancelling the order gives back what is ahead.
+    assert_eq!(
+        act(&app, Some(&sme), order, OrderAction::Cancel).await.0,
+        StatusCode::OK
+    );
+    assert!(held(&app, order).await.is_empty());
+
+    // A hold under way when the report is issued ends then; one ahead goes.
+    let order: i64 = place(&app, &sme, service).await.1.trim().parse().unwrap();
+    assert_eq!(
+        act(&app, Some(&admin), order, OrderAction::Accept).await.0,
+        StatusCode::OK
+    );
+    for times in [
+        ("2026-11-25T09:00", "2026-11-26T17:00"),
+        ("2026-12-21T09:00", "2026-12-21T17:00"),
+    ] {
+        let (status, body) = hold(&app, &admin, order, chamber, times).await;
+        assert_eq!(status, StatusCode::OK, "{times:?}: {body}");
+    }
+    for action in [OrderAction::ReceiveSamples, OrderAction::StartTesting] {
+        assert_eq!(
+            act(&app, Some(&admin), order, action).await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        upload(&app, &admin, order, &pdf()).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        held(&app, order).await,
+        [(
+            chamber,
+            shanghai("2026-11-25T09:00"),
+            common::now().timestamp()
+        )]
+    );
+}
+
+async fn set_service(
+    app: &TestApp,
+    session: &str,
+    institution: i64,
+    service: Option<i64>,
+    price_sme: &str,
+    resources: &[i64],
+) -> (StatusCode, String) {
+    let (institution, service) = (institution.to_string(), service.map(|s| s.to_string()));
+    let resources: Vec<String> = resources.iter().map(i64::to_string).collect();
+    let mut fields = vec![
+        ("form[institution]", institution.as_str()),
+        ("form[name_zh]", "人造板甲醛释放量快速检测（干燥器法）"),
+        ("form[name_en]", "Formaldehyde emission, desiccator method"),
+        ("form[standards]", "GB 18580"),
+        ("form[products]", "人造板"),
+        ("form[sample_quantity]", "10 块"),
+        ("form[sample_form]", "板材"),
+        ("form[packaging]", "密封袋"),
+        ("form[turnaround_days]", "5"),
+        ("form[capacity_per_week]", "30"),
+        ("form[price_own]", ""),
+        ("form[price_zone]", ""),
+        ("form[price_external]", "500"),
+        ("form[price_sme]", price_sme),
+    ];
+    if let Some(id) = &service {
+        fields.push(("form[service]", id));
+    }
+    for id in &resources {
+        fields.push(("form[resources][]", id));
+    }
+    let (status, _, body) = app
+        .call("publish_service", &fields, Some(session), &[])
+        .await;
+    (status, body)
+}
+
+async fn a_service_is_changed_with_its_instruments_and_orders_keep_their_price(app: TestApp) {
+    let admin = app.sign_in(FURNITURE_ADMIN).await;
+    let formaldehyde = formaldehyde(&app).await;
+    let chamber = chamber(&app, formaldehyde).await;
+    let institution: i64 = sqlx::query_scalar("SELECT institution_id FROM resources WHERE id = $1")
+        .bind(chamber)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    // Published with the chamber ticked.
+    let (status, body) = set_service(&app, &admin, institution, None, "400", &[chamber]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let service: i64 = body.trim().parse().unwrap();
+    let uses = |service: i64| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT resource_id FROM service_resources WHERE service_id = $1",
+            )
+            .bind(service)
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(uses(service).await, [chamber]);
+    let sme = app.sign_in(SME).await;
+    let order: i64 = place(&app, &sme, service).await.1.trim().parse().unwrap();
+
+    // The form opens filled with the service as it stands.
+    let html = app
+        .get(
+            &format!("/institution/services?institution={institution}&edit={service}"),
+            &[("cookie", &format!("labshare_session={admin}"))],
+        )
+        .await
+        .2;
+    assert!(
+        html.contains(&format!("name=\"form[service]\" value=\"{service}\"")),
+        "{html}"
+    );
+    assert!(html.contains("value=\"人造板甲醛释放量快速检测（干燥器法）\""));
+    assert!(html.contains("value=\"400\""));
+    let ticked = format!("value=\"{chamber}\" checked");
+    assert!(html.contains(&ticked), "the chamber ticked");
+
+    // Changed: a new SME price and no instrument. The order placed keeps its price.
+    let (status, body) = set_service(&app, &admin, institution, Some(service), "350", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.trim(), service.to_string());
+    assert!(uses(service).await.is_empty());
+    let (status, _, body) = app
+        .call("service", &[("id", &service.to_string())], Some(&sme), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let detail: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(detail["summary"]["price"][1], 35_000, "{detail}");
+    let price: i64 = sqlx::query_scalar("SELECT price_fen FROM orders WHERE id = $1")
+        .bind(order)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(price, 2 * 40_000);
+
+    // Another institution's admin cannot change it, nor move it to their institution; a standard
+    // outside the accreditation is refused; nothing changes.
+    let other = app.sign_in(OTHER_ADMIN).await;
+    let other_institution: i64 = sqlx::query_scalar(
+        "SELECT r.scope_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = $1",
+    )
+    .bind(OTHER_ADMIN)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let (status, _) = set_service(&app, &other, institution, Some(service), "1", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = set_service(&app, &other, other_institution, Some(service), "1", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Another institution's instrument is refused.
+    let foreign: i64 = sqlx::query_scalar(
+        "SELECT id FROM resources WHERE institution_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(other_institution)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let (status, _) = set_service(&app, &admin, institution, Some(service), "1", &[foreign]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let sme_price: i64 = sqlx::query_scalar(
+        "SELECT per_sample_fen FROM service_prices WHERE service_id = $1 AND customer_category = 'sme'",
+    )
+    .bind(service)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(sme_price, 35_000);
+}
+
+async fn a_lapsed_accreditation_is_mailed_to_the_institution_once(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let smtpd = Smtpd::start(free_port(), dir.path());
+    let mailer = sender(smtpd.port, 72 * 3600);
+    sqlx::query("DELETE FROM outbox")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let told = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT to_address FROM outbox WHERE template = 'services_withdrawn' ORDER BY id",
+        )
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap()
+    };
+    // The demo's TVOC service lapsed before today: told once, at the first look.
+    let first = app::backend::services::tell_lapses(&app.state)
+        .await
+        .unwrap();
+    assert!(first >= 1, "the demo's lapsed service");
+    let before = told().await;
+    assert!(before.contains(&FURNITURE_ADMIN.to_string()), "{before:?}");
+    // Now the copper centre's salt spray accreditation lapses: the same day, nobody looks again.
+    sqlx::query(
+        "UPDATE accreditations SET valid_until = '2026-11-24' WHERE resource_id IN \
+         (SELECT id FROM resources WHERE name_zh = '中性盐雾试验室')",
+    )
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        app::backend::services::tell_lapses(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    // The next morning: the new lapses alone (the salt spray standard of each service naming
+    // it), in one mail to the copper centre's admin.
+    app.clock.advance(chrono::Duration::days(1));
+    let lapses = app::backend::services::tell_lapses(&app.state)
+        .await
+        .unwrap();
+    assert!(lapses >= 1);
+    let after = told().await;
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after.last().unwrap(), OTHER_ADMIN);
+    let (subject, body) = app.last_mail_to(OTHER_ADMIN).await.unwrap();
+    assert!(
+        subject.starts_with(&format!("本机构 {lapses} 项检测服务已从搜索中撤下")),
+        "{subject}"
+    );
+    assert!(
+        body.contains("GB/T 10125") && body.contains("2026-11-24"),
+        "{body}"
+    );
+    // And the day after: nothing new to tell.
+    app.clock.advance(chrono::Duration::days(1));
+    assert_eq!(
+        app::backend::services::tell_lapses(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    let round = mailer.deliver_due(&app.state).await.unwrap();
+    assert_eq!((round.sent, round.failed), (after.len(), 0));
+    assert_eq!(smtpd.messages().len(), after.len());
+}
+
 /// Each test on both databases: `sqlite::name` on a SQLite file, `postgres::name` on a fresh
 /// database of a throw-away PostgreSQL server.
 macro_rules! on_both {
@@ -1238,5 +1697,8 @@ on_both!(
     an_institution_publishes_only_standards_it_is_accredited_for => "svc_aiposiiaf",
     the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides => "svc_tpsaswiofaoobs",
     the_reports_count_orders_and_needs_as_an_independent_reading_of_the_rows => "svc_trcoanaairotr",
+    an_accepted_order_holds_instrument_time_that_nobody_can_book => "svc_aaohittncb",
+    a_service_is_changed_with_its_instruments_and_orders_keep_their_price => "svc_asicwiaoktp",
+    a_lapsed_accreditation_is_mailed_to_the_institution_once => "svc_alaimttio",
     needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offer_becomes_an_order => "svc_natoadtmiaaaoabao",
 );
