@@ -85,6 +85,19 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A public operation that answers its caller, if there is one, in their terms (a price at
+/// their organisation's rate). A token that is not valid is still refused.
+impl axum::extract::OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Problem> {
+        resolve(state, parts).await
+    }
+}
+
 /// A JSON body, refused as a problem when it is not JSON or not of the documented shape.
 pub struct Body<T>(pub T);
 

@@ -14,6 +14,7 @@ mod manage;
 pub mod model;
 pub mod problem;
 mod resources;
+mod services;
 
 use app::backend::AppState;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -36,7 +37,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
     info(
         title = "Instrument & Facility Sharing Platform API",
         version = "1.0.0",
-        description = "Read the catalogue and availability of every institution's instruments and facilities, book them, follow bookings, run an institution's queue and read the zone's figures. Authenticate with a personal token (profile page) as `Authorization: Bearer …`. Errors are RFC 9457 problem details. POST accepts `Idempotency-Key`; GET answers carry ETags.",
+        description = "Read the catalogue and availability of every institution's instruments and facilities, book them, follow bookings, run an institution's queue and read the zone's figures; find testing services and order them. Authenticate with a personal token (profile page) as `Authorization: Bearer …`. Errors are RFC 9457 problem details. POST accepts `Idempotency-Key`; GET answers carry ETags.",
     ),
     paths(
         resources::list, resources::detail, resources::availability, resources::free,
@@ -46,6 +47,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         manage::blackouts, manage::add_blackout, manage::remove_blackout,
         manage::zone_report, manage::institution_report,
         manage::resource_feed, manage::person_feed, manage::institution_feed,
+        services::list, services::detail, services::place, services::mine, services::read,
+        services::act,
     ),
     components(schemas(Problem)),
     modifiers(&Conventions),
@@ -55,6 +58,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "institutions", description = "An institution's queue and blackouts (its admins)"),
         (name = "reports", description = "Utilisation and sharing (zone managers, institution admins)"),
         (name = "calendars", description = "iCalendar feeds"),
+        (name = "services", description = "Testing services (检测服务) and their orders (委托单)"),
         (name = "account", description = "The caller"),
     ),
 )]
@@ -168,6 +172,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/bookings/{id}/reject", post(bookings::reject))
         .route("/bookings/{id}/outcome", post(bookings::outcome))
         .route("/institutions/{id}/bookings", get(bookings::queue))
+        .route("/services", get(services::list))
+        .route("/services/{id}", get(services::detail))
+        .route("/orders", get(services::mine).post(services::place))
+        .route("/orders/{id}", get(services::read))
+        .route("/orders/{id}/actions", post(services::act))
         .route("/reports/zone", get(manage::zone_report))
         .route(
             "/reports/institutions/{id}",

@@ -560,3 +560,269 @@ pub struct Queue {
     pub upcoming: Vec<Booking>,
     pub to_record: Vec<Booking>,
 }
+
+/// A testing service (检测服务) as search compares it, priced at the caller's rate.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Service {
+    pub id: i64,
+    pub name: Name,
+    pub institution_id: i64,
+    pub institution: Name,
+    /// The standards the test is done to.
+    pub standards: Vec<String>,
+    pub products: String,
+    /// Working days from the samples' arrival to the report.
+    pub turnaround_days: i64,
+    pub capacity_per_week: i64,
+    /// Samples in the institution's accepted work for the service now.
+    pub load_samples: i64,
+    /// The earliest day a new order's testing could start, given that load.
+    #[schema(format = Date)]
+    pub earliest_start: String,
+    /// The customer category the price is at (own, zone, external or sme), with the price per
+    /// sample in fen; absent when the service sets no price for the caller.
+    pub customer_category: Option<String>,
+    pub price_per_sample_fen: Option<i64>,
+    /// The bodies whose valid accreditation covers the standards: CMA, CNAS.
+    pub accreditations: Vec<String>,
+    /// The day the first of those accreditations ends (the service leaves search after it).
+    #[schema(format = Date)]
+    pub accredited_until: Option<String>,
+}
+
+impl From<&app::domain::services::ServiceSummary> for Service {
+    fn from(s: &app::domain::services::ServiceSummary) -> Self {
+        Service {
+            id: s.id,
+            name: (&s.name).into(),
+            institution_id: s.institution.id.0,
+            institution: (&s.institution.name).into(),
+            standards: s.standards.clone(),
+            products: s.products.clone(),
+            turnaround_days: s.turnaround_days,
+            capacity_per_week: s.capacity_per_week,
+            load_samples: s.load,
+            earliest_start: s.earliest_start.to_string(),
+            customer_category: s.price.map(|(c, _)| c.as_str().into()),
+            price_per_sample_fen: s.price.map(|(_, m)| m.fen()),
+            accreditations: s.bodies.iter().map(|b| b.as_str().into()).collect(),
+            accredited_until: s.accredited_until.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// A price per sample for one customer category.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServicePrice {
+    /// own, zone, external or sme.
+    pub customer_category: String,
+    pub per_sample_fen: i64,
+}
+
+/// A resource named by id.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResourceRef {
+    pub id: i64,
+    pub name: Name,
+}
+
+/// A service with what an order needs to know.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServiceFull {
+    pub service: Service,
+    pub sample_quantity: String,
+    pub sample_form: String,
+    pub packaging: String,
+    pub prices: Vec<ServicePrice>,
+    /// The instruments the service uses.
+    pub resources: Vec<ResourceRef>,
+}
+
+impl ServiceFull {
+    pub fn of(d: &app::domain::services::ServiceDetail) -> ServiceFull {
+        ServiceFull {
+            service: (&d.summary).into(),
+            sample_quantity: d.sample_quantity.clone(),
+            sample_form: d.sample_form.clone(),
+            packaging: d.packaging.clone(),
+            prices: d
+                .prices
+                .iter()
+                .map(|(c, m)| ServicePrice {
+                    customer_category: c.as_str().into(),
+                    per_sample_fen: m.fen(),
+                })
+                .collect(),
+            resources: d
+                .resources
+                .iter()
+                .map(|r| ResourceRef {
+                    id: r.id.0,
+                    name: (&r.name).into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A testing order (委托单) in a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Order {
+    pub id: i64,
+    pub service: Name,
+    pub institution: Name,
+    pub customer: Name,
+    /// submitted, quoted, accepted, rejected, declined, samples_received, testing,
+    /// report_issued, closed or cancelled.
+    pub status: String,
+    pub samples: i64,
+    /// The total: the quote's once quoted, else samples × the price per sample.
+    pub price_fen: i64,
+    #[schema(format = DateTime)]
+    pub placed: String,
+}
+
+impl Order {
+    pub fn of(r: &app::domain::services::OrderRow, tz: &Tz) -> Order {
+        Order {
+            id: r.id,
+            service: (&r.service).into(),
+            institution: (&r.institution).into(),
+            customer: (&r.customer).into(),
+            status: r.status.as_str().into(),
+            samples: r.samples,
+            price_fen: r.price.fen(),
+            placed: instant(tz, r.created_at),
+        }
+    }
+}
+
+/// The orders the caller sees: their organisation's, and those to institutions they run.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Orders {
+    pub placed: Vec<Order>,
+    pub received: Vec<Order>,
+}
+
+/// Instrument time held for an order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeldTime {
+    pub resource: ResourceRef,
+    #[schema(format = DateTime)]
+    pub starts: String,
+    #[schema(format = DateTime)]
+    pub ends: String,
+}
+
+/// An order with its details, history and the steps the caller may take next.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderFull {
+    pub order: Order,
+    pub service_id: i64,
+    pub requester: String,
+    pub sample_description: String,
+    /// bring, post or pickup.
+    pub delivery: String,
+    pub tracking_number: String,
+    #[schema(format = Date)]
+    pub requested_by: Option<String>,
+    pub invoice_title: String,
+    pub credit_code: String,
+    pub customer_category: String,
+    pub quoted_fen: Option<i64>,
+    pub promised_days: i64,
+    pub status_note: String,
+    /// The report's file name, once issued (downloaded from the order's page).
+    pub report: Option<String>,
+    pub rating: Option<i64>,
+    pub history: Vec<HistoryEntry>,
+    /// The actions the caller may take now (see `POST /api/v1/orders/{id}/actions`).
+    pub next_actions: Vec<String>,
+    pub held: Vec<HeldTime>,
+}
+
+impl OrderFull {
+    pub fn of(d: &app::domain::services::OrderDetail, tz: &Tz) -> OrderFull {
+        OrderFull {
+            order: Order::of(&d.row, tz),
+            service_id: d.service_id,
+            requester: d.requester.clone(),
+            sample_description: d.sample_description.clone(),
+            delivery: d.delivery.as_str().into(),
+            tracking_number: d.tracking_number.clone(),
+            requested_by: d.requested_by.map(|day| day.to_string()),
+            invoice_title: d.invoice_title.clone(),
+            credit_code: d.credit_code.clone(),
+            customer_category: d.category.as_str().into(),
+            quoted_fen: d.quoted.map(|m| m.fen()),
+            promised_days: d.promised_days,
+            status_note: d.status_note.clone(),
+            report: d.report.clone(),
+            rating: d.rating.as_ref().map(|(stars, _)| *stars),
+            history: d
+                .events
+                .iter()
+                .map(|e| HistoryEntry {
+                    at: instant(tz, e.at),
+                    by: e.by.clone(),
+                    from: e.from.map(|s| s.as_str().into()),
+                    to: e.to.as_str().into(),
+                    reason: e.note.clone(),
+                })
+                .collect(),
+            next_actions: d
+                .actions
+                .iter()
+                .filter(|a| **a != app::domain::services::OrderAction::IssueReport)
+                .map(|a| a.as_str().into())
+                .collect(),
+            held: d
+                .held
+                .iter()
+                .map(|h| HeldTime {
+                    resource: ResourceRef {
+                        id: h.resource.id.0,
+                        name: (&h.resource.name).into(),
+                    },
+                    starts: instant(tz, h.starts_at),
+                    ends: instant(tz, h.ends_at),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An order for a testing service. The price is the service's at the caller's rate.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub service_id: i64,
+    /// 1–10,000.
+    pub samples: i64,
+    pub sample_description: String,
+    /// bring, post or pickup.
+    pub delivery: String,
+    #[serde(default)]
+    pub tracking_number: String,
+    /// The day the report is wanted by, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub requested_by: Option<String>,
+    pub invoice_title: String,
+    /// The ordering organisation's unified social credit code (18 characters, checked).
+    pub credit_code: String,
+}
+
+/// A step on an order.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderStep {
+    /// accept, quote, reject, accept_quote, decline_quote, receive_samples, start_testing,
+    /// close or cancel (a report is issued by uploading it on the order's page).
+    pub action: String,
+    /// The reason (rejecting, cancelling) or a quote's terms; the other side reads it.
+    #[serde(default)]
+    pub note: String,
+    /// A quote's total, in fen.
+    #[serde(default)]
+    pub quoted_fen: Option<i64>,
+}

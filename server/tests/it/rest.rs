@@ -1281,6 +1281,233 @@ fn first_event(ics: &str) -> (Option<String>, Option<String>) {
 }
 
 #[tokio::test]
+async fn testing_services_are_compared_ordered_and_moved_through_the_api() {
+    let app = TestApp::new().await;
+    let furniture_admin = "admin@furniture-nankang.example";
+    // Compared at the caller's rate: the public pays the external price, the SME its own.
+    let (status, _, page) = api(
+        &app,
+        "GET",
+        "/api/v1/services?standard=gb18580",
+        None,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let formaldehyde = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["standards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "GB 18580")
+        })
+        .expect("the formaldehyde service")
+        .clone();
+    assert_eq!(formaldehyde["customer_category"], "external");
+    assert_eq!(formaldehyde["price_per_sample_fen"], 80_000);
+    let id = formaldehyde["id"].as_i64().unwrap();
+    let read = token(&app, BOOKER, "read").await;
+    let (_, _, page) = api(
+        &app,
+        "GET",
+        "/api/v1/services?standard=gb18580",
+        Some(&read),
+        None,
+        &[],
+    )
+    .await;
+    let mine = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            mine["customer_category"].as_str(),
+            mine["price_per_sample_fen"].as_i64()
+        ),
+        (Some("sme"), Some(56_000))
+    );
+    let (status, _, detail) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/services/{id}"),
+        None,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(
+        detail["resources"][0]["name"]["zh"],
+        "1 m³ 甲醛释放量气候箱"
+    );
+    assert_eq!(detail["prices"].as_array().unwrap().len(), 3);
+    let (status, headers, body) =
+        api(&app, "GET", "/api/v1/services/999999", None, None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    is_problem(&headers, &body, "not-found", 404);
+
+    // Ordering needs scope book; a bad delivery or an unknown field is refused, nothing placed.
+    let order = json!({
+        "service_id": id,
+        "samples": 2,
+        "sample_description": "刨花板 2 块",
+        "delivery": "post",
+        "tracking_number": "SF1234567890",
+        "requested_by": "2026-12-20",
+        "invoice_title": "赣州南康木匠家具有限公司",
+        "credit_code": "91350100M000100Y43",
+    });
+    let before = app.scalar("SELECT COUNT(*) FROM orders").await;
+    let (status, headers, body) = api(
+        &app,
+        "POST",
+        "/api/v1/orders",
+        Some(&read),
+        Some(order.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    is_problem(&headers, &body, "forbidden", 403);
+    let book = token(&app, BOOKER, "book").await;
+    let mut bad = order.clone();
+    bad["delivery"] = json!("drone");
+    let (status, headers, body) =
+        api(&app, "POST", "/api/v1/orders", Some(&book), Some(bad), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    is_problem(&headers, &body, "validation", 400);
+    let mut unknown = order.clone();
+    unknown["discount"] = json!(50);
+    let (status, _, _) = api(
+        &app,
+        "POST",
+        "/api/v1/orders",
+        Some(&book),
+        Some(unknown),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, before);
+    let (status, _, placed) = api(
+        &app,
+        "POST",
+        "/api/v1/orders",
+        Some(&book),
+        Some(order),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    assert_eq!(placed["order"]["status"], "submitted");
+    assert_eq!(placed["order"]["price_fen"], 112_000);
+    assert_eq!(placed["customer_category"], "sme");
+    assert_eq!(placed["next_actions"], json!(["cancel"]));
+    let order = placed["order"]["id"].as_i64().unwrap();
+    let step =
+        |action: &str| json!({ "action": action, "note": "按约定办理", "quoted_fen": 150_000 });
+    let path = format!("/api/v1/orders/{order}/actions");
+
+    // The institution quotes with an admin token (a book token is not enough for its steps).
+    let admin_book = token(&app, furniture_admin, "book").await;
+    let (status, _, body) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&admin_book),
+        Some(step("quote")),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["required_scope"], "admin");
+    let admin = token(&app, furniture_admin, "admin").await;
+    let (status, _, quoted) =
+        api(&app, "POST", &path, Some(&admin), Some(step("quote")), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{quoted}");
+    assert_eq!(
+        (
+            quoted["order"]["status"].as_str(),
+            quoted["quoted_fen"].as_i64()
+        ),
+        (Some("quoted"), Some(150_000))
+    );
+    // A step the state does not allow is refused with nothing changed; an outsider sees nothing.
+    let (status, headers, body) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&admin),
+        Some(step("start_testing")),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    is_problem(&headers, &body, "validation", 400);
+    let outsider = token(&app, ADMIN, "admin").await;
+    let (status, _, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/orders/{order}"),
+        Some(&outsider),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&outsider),
+        Some(step("accept")),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The customer accepts the quote with a book token; both sides list it.
+    let (status, _, accepted) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&book),
+        Some(step("accept_quote")),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["order"]["status"], "accepted");
+    let trail: Vec<&str> = accepted["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(trail, ["submitted", "quoted", "accepted"]);
+    let (_, _, theirs) = api(&app, "GET", "/api/v1/orders", Some(&admin), None, &[]).await;
+    assert!(theirs["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["id"] == order));
+    let (_, _, ours) = api(&app, "GET", "/api/v1/orders", Some(&read), None, &[]).await;
+    assert!(ours["placed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["id"] == order && o["status"] == "accepted"));
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_every_route_and_the_reference_page_reads_it() {
     let app = TestApp::new().await;
     let (status, _, doc) = api(&app, "GET", "/api/v1/openapi.json", None, None, &[]).await;
