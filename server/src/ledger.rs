@@ -76,27 +76,12 @@ pub async fn upload(
     let Ok(mut multipart) = multipart else {
         return answer(Err(AppError::validation("file", "ledger_missing")));
     };
-    let mut file: Result<(String, Vec<u8>), AppError> =
-        Err(AppError::validation("file", "ledger_missing"));
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or("ledger").to_string();
-                file = field
-                    .bytes()
-                    .await
-                    .map(|b| (name, b.to_vec()))
-                    .map_err(|_| AppError::validation("file", "ledger_too_large"));
-                break;
-            }
-            Ok(Some(_)) => continue,
-            Ok(None) => break,
-            Err(_) => {
-                file = Err(AppError::validation("file", "ledger_too_large"));
-                break;
-            }
-        }
-    }
+    let file = match crate::one_field(&mut multipart, "file").await {
+        Ok(Some((name, bytes))) if name.is_empty() => Ok(("ledger".to_string(), bytes)),
+        Ok(Some(file)) => Ok(file),
+        Ok(None) => Err(AppError::validation("file", "ledger_missing")),
+        Err(()) => Err(AppError::validation("file", "ledger_too_large")),
+    };
     let result = match file {
         Ok((name, bytes)) if !bytes.is_empty() => {
             app::backend::ledger::store_upload(

@@ -610,6 +610,27 @@ pub fn is_cross_site(headers: &axum::http::HeaderMap, public_url: &str) -> bool 
 
 /// A photo upload from the resource editor (multipart field `photo`). A plain form post goes back
 /// to the editor (with the refusal's key in the URL); a script asking for JSON gets the photo or
+/// The file field `name` of a multipart form: its file name (empty when none is given) and its
+/// bytes; `None` when the form has no such field. `Err` when the body cannot be read whole: over
+/// the route's limit, or cut off.
+pub(crate) async fn one_field(
+    multipart: &mut axum::extract::Multipart,
+    name: &str,
+) -> Result<Option<(String, Vec<u8>)>, ()> {
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some(name) => {
+                let file_name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|_| ())?;
+                return Ok(Some((file_name, bytes.to_vec())));
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => return Ok(None),
+            Err(_) => return Err(()),
+        }
+    }
+}
+
 /// the error.
 async fn upload_photo(
     State(state): State<AppState>,
@@ -646,25 +667,11 @@ async fn upload_photo(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let mut bytes: Result<Vec<u8>, AppError> = Ok(Vec::new());
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("photo") => {
-                bytes = field
-                    .bytes()
-                    .await
-                    .map(|b| b.to_vec())
-                    .map_err(|_| AppError::validation("photo", "photo_too_large"));
-                break;
-            }
-            Ok(Some(_)) => continue,
-            Ok(None) => break,
-            Err(_) => {
-                bytes = Err(AppError::validation("photo", "photo_too_large"));
-                break;
-            }
-        }
-    }
+    // No photo field: nothing to store, which the store refuses as missing.
+    let bytes = match one_field(&mut multipart, "photo").await {
+        Ok(file) => Ok(file.map(|(_, bytes)| bytes).unwrap_or_default()),
+        Err(()) => Err(AppError::validation("photo", "photo_too_large")),
+    };
     let result = match bytes {
         Ok(bytes) => {
             app::backend::photos::store(

@@ -71,29 +71,14 @@ pub async fn upload(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let mut file: Result<(String, Vec<u8>), AppError> =
-        Err(AppError::validation("report", "report_missing"));
-    if let Ok(mut multipart) = multipart {
-        loop {
-            match multipart.next_field().await {
-                Ok(Some(field)) if field.name() == Some("report") => {
-                    let name = field.file_name().unwrap_or_default().to_string();
-                    file = field
-                        .bytes()
-                        .await
-                        .map(|b| (name, b.to_vec()))
-                        .map_err(|_| AppError::validation("report", "report_too_large"));
-                    break;
-                }
-                Ok(Some(_)) => continue,
-                Ok(None) => break,
-                Err(_) => {
-                    file = Err(AppError::validation("report", "report_too_large"));
-                    break;
-                }
-            }
-        }
-    }
+    let file = match multipart {
+        Ok(mut multipart) => match crate::one_field(&mut multipart, "report").await {
+            Ok(Some(file)) => Ok(file),
+            Ok(None) => Err(AppError::validation("report", "report_missing")),
+            Err(()) => Err(AppError::validation("report", "report_too_large")),
+        },
+        Err(_) => Err(AppError::validation("report", "report_missing")),
+    };
     let result = match file {
         Ok((name, bytes)) => {
             app::backend::orders::issue_report(&state, session.actor.as_ref(), id, &name, bytes)

@@ -306,13 +306,8 @@ impl Db {
         &self,
         institution: i64,
     ) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
-             WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
-        )
-        .bind(institution)
-        .fetch_all(self.pool())
-        .await
+        let mut conn = self.pool().acquire().await?;
+        super::admins_on(&mut conn, institution).await
     }
 }
 

@@ -342,6 +342,20 @@ impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
 }
 
 /// The zone's offset from UTC at this moment, for showing instants in local time.
+/// An institution's admins (address, name, language), read on `tx`.
+pub(crate) async fn admins_on(
+    tx: &mut sqlx::AnyConnection,
+    institution: i64,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
+         WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
+    )
+    .bind(institution)
+    .fetch_all(&mut *tx)
+    .await
+}
+
 pub fn utc_offset(state: &AppState) -> i32 {
     use chrono::Offset;
     state

@@ -543,7 +543,7 @@ pub async fn accept(state: &AppState, actor: Option<&Actor>, offer: i64) -> Resu
                 .bind(who.user.0)
                 .bind(now)
                 .bind(OrderStatus::Accepted.as_str())
-                .bind(format!("need #{} · offer #{}", need.id, row.id))
+                .bind(&need.title)
                 .execute(&mut *tx)
                 .await?;
                 let facts = super::orders::order_facts(tx, order).await?.ok_or(AppError::NotFound)?;
@@ -708,7 +708,7 @@ pub async fn send_digests(state: &AppState) -> Result<usize, AppError> {
                         .execute(&mut *tx)
                         .await?;
                     }
-                    for (email, name, locale) in super::services::admins_on(tx, institution).await? {
+                    for (email, name, locale) in super::admins_on(tx, institution).await? {
                         let language = Language::parse(&locale).unwrap_or(Language::ZhCn);
                         let needs: Vec<&String> = lines
                             .iter()

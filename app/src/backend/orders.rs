@@ -5,8 +5,8 @@
 
 use super::editor::local_minute;
 use super::mail::{enqueue, Mail};
-use super::services::{admins_on, day, parse_day, text, today, MAX_NOTE_CHARS};
-use super::{utc_offset, AppState, Db};
+use super::services::{day, parse_day, text, today, MAX_NOTE_CHARS};
+use super::{admins_on, utc_offset, AppState, Db};
 use crate::domain::account::{check_credit_code, Actor, Language, Membership, Role};
 use crate::domain::catalogue::CustomerCategory;
 use crate::domain::ids::ResourceId;

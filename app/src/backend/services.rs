@@ -19,7 +19,6 @@ use crate::domain::vocabulary::{Bilingual, Named};
 use crate::error::AppError;
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
-use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -636,20 +635,6 @@ pub async fn of_institution(
     })
 }
 
-/// An institution's admins (address, name, language), read on `tx`.
-pub(super) async fn admins_on(
-    tx: &mut AnyConnection,
-    institution: i64,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.email, u.display_name, u.locale FROM user_roles r JOIN users u ON u.id = r.user_id \
-         WHERE r.role = 'institution_admin' AND r.scope_id = $1 ORDER BY u.id",
-    )
-    .bind(institution)
-    .fetch_all(&mut *tx)
-    .await
-}
-
 /// The local hour from which the day's mails to institutions go out (the needs digest, the
 /// lapsed services).
 pub const MORNING_HOUR: u32 = 8;
@@ -729,7 +714,7 @@ pub async fn tell_lapses(state: &AppState) -> Result<usize, AppError> {
                     if taken.is_empty() {
                         return Ok(0);
                     }
-                    for (email, who, locale) in admins_on(tx, institution).await? {
+                    for (email, who, locale) in super::admins_on(tx, institution).await? {
                         let language = Language::parse(&locale).unwrap_or(Language::ZhCn);
                         let english = language == Language::En;
                         let lines: Vec<serde_json::Value> = taken
