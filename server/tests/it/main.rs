@@ -25,5 +25,6 @@ mod properties;
 mod reports;
 mod rest;
 mod security;
+mod servers;
 mod services;
 mod site;

@@ -332,15 +332,38 @@ pub async fn admin_of_resource(app: &TestApp, resource: i64) -> String {
 pub struct ServerProcess(std::process::Child);
 
 impl ServerProcess {
+    /// The server on a data folder's SQLite file with the demo zone, once it listens.
     pub fn start(
         data_dir: &std::path::Path,
         port: u16,
         smtp_port: u16,
         poll_secs: u64,
     ) -> ServerProcess {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        let server = Self::spawn(data_dir, port, smtp_port, poll_secs, None);
+        Self::listening(port);
+        server
+    }
+
+    /// The server started and not waited for: on `database_url` without the demo zone (a
+    /// production start), or on the data folder's SQLite file with it.
+    pub fn spawn(
+        data_dir: &std::path::Path,
+        port: u16,
+        smtp_port: u16,
+        poll_secs: u64,
+        database_url: Option<&str>,
+    ) -> ServerProcess {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+        command
             .env("DATA_DIR", data_dir)
-            .env("DEMO_DATA", "true")
+            .env(
+                "DEMO_DATA",
+                if database_url.is_some() {
+                    "false"
+                } else {
+                    "true"
+                },
+            )
             .env("RATE_LIMIT_SCALE", "0")
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", data_dir.join("site"))
@@ -348,15 +371,20 @@ impl ServerProcess {
             .env("MAIL_POLL_SECONDS", poll_secs.to_string())
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the server binary");
+            .stderr(std::process::Stdio::null());
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
+        ServerProcess(command.spawn().expect("the server binary"))
+    }
+
+    /// Waits until something listens on `port` (two minutes at most).
+    pub fn listening(port: u16) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(std::time::Instant::now() < deadline, "server did not start");
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        ServerProcess(child)
     }
 
     pub fn kill(mut self) {

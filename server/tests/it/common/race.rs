@@ -124,11 +124,26 @@ pub async fn race(
     for _ in 0..clients {
         sessions.push(app.sign_in("liu.fang@nk-furniture.example").await);
     }
-    let barrier = Arc::new(Barrier::new(clients));
+    let outcome = race_through(&[addr], sessions, resource, slots, day).await;
+    server.abort();
+    outcome
+}
+
+/// The same race, a client for each session, spread over several servers of one database:
+/// client `i` books through `addrs[i % addrs.len()]`.
+pub async fn race_through(
+    addrs: &[std::net::SocketAddr],
+    sessions: Vec<String>,
+    resource: i64,
+    slots: usize,
+    day: &str,
+) -> RaceOutcome {
+    let barrier = Arc::new(Barrier::new(sessions.len()));
     let mut tasks = Vec::new();
-    for session in sessions {
+    for (i, session) in sessions.into_iter().enumerate() {
         let barrier = barrier.clone();
         let day = day.to_string();
+        let addr = addrs[i % addrs.len()];
         tasks.push(tokio::spawn(async move {
             let mut answers = Vec::new();
             for slot in 0..slots {
@@ -156,7 +171,6 @@ pub async fn race(
             }
         }
     }
-    server.abort();
     outcome
 }
 

@@ -1,0 +1,219 @@
+//! Several server processes on one PostgreSQL database, as a deployment with more than one
+//! server runs them: started together they migrate once and all serve; a booking made through
+//! one is at once in the others' time-first search; its mail is delivered once, though every
+//! server's sender looks at the outbox every second; the same-slot race spread over them makes
+//! one booking a slot.
+
+use crate::common;
+
+use common::pg::PgServer;
+use common::smtp::{free_port, maildir_messages, Smtpd};
+use common::{ServerProcess, TestApp};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+const BOOKER: &str = "liu.fang@nk-furniture.example";
+
+/// One HTTP/1.1 request: the status, the head and the body.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    // A chunked answer: the chunks' sizes out.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            out.push_str(&after[..size.min(after.len())]);
+            rest = after.get(size + 2..).unwrap_or("");
+        }
+        out
+    } else {
+        body.to_string()
+    };
+    (status, head.to_string(), body)
+}
+
+/// The end of the first free window of `resource` on `day` in a server's time-first search.
+async fn first_free_until(addr: SocketAddr, day: &str) -> String {
+    let path = format!(
+        "/api/v1/free?from={day}&to={day}&hours=1&q=%E7%AB%9E%E4%BA%89%E6%B5%8B%E8%AF%95%E4%BB%AA"
+    );
+    let (status, _, body) = http(addr, "GET", &path, "", "").await;
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    page["items"][0]["windows"][0]["ends"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a window: {page}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_servers_started_together_migrate_once_and_share_their_work() {
+    let pg = PgServer::start();
+    let url = pg.create_database("three_servers").await;
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp_port = free_port();
+    let _smtpd = Smtpd::start(smtp_port, maildir.path());
+    let data: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut ports: Vec<u16> = Vec::new();
+    while ports.len() < 3 {
+        let port = free_port();
+        if !ports.contains(&port) && port != smtp_port {
+            ports.push(port);
+        }
+    }
+    // All three at once, on an empty database, as a production start (no demo zone).
+    let servers: Vec<ServerProcess> = data
+        .iter()
+        .zip(&ports)
+        .map(|(dir, port)| ServerProcess::spawn(dir.path(), *port, smtp_port, 1, Some(&url)))
+        .collect();
+    for port in &ports {
+        ServerProcess::listening(*port);
+    }
+    let addrs: Vec<SocketAddr> = ports
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}").parse().unwrap())
+        .collect();
+    for addr in &addrs {
+        let (status, _, body) = http(*addr, "GET", "/health", "", "").await;
+        assert_eq!(status, 200, "{addr}: {body}");
+    }
+    let db = app::backend::Db::connect(&url, 2).await.unwrap();
+    let applied: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT version, COUNT(*) FROM _sqlx_migrations WHERE success GROUP BY version ORDER BY version",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let files = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../migrations/postgres"
+    ))
+    .unwrap()
+    .count();
+    assert_eq!(applied.len(), files, "every migration applied: {applied:?}");
+    assert!(
+        applied.iter().all(|(_, n)| *n == 1),
+        "each once: {applied:?}"
+    );
+
+    // The zone's data arrives from elsewhere (here: the demo, written by this process), and a
+    // resource open round the clock.
+    let seeded = TestApp::on(Some(&url), true).await;
+    let resource = common::race::open_resource_on(db.pool(), (0, 0)).await;
+    let day = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    for addr in &addrs {
+        let ends = first_free_until(*addr, &day).await;
+        assert!(
+            !ends.starts_with(&format!("{day}T10:00")),
+            "{addr}: free at ten before: {ends}"
+        );
+    }
+
+    // Booked through the first server: at once out of the others' search.
+    let body = common::form(&[
+        ("email", BOOKER),
+        ("password", app::backend::demo::DEMO_PASSWORD),
+    ]);
+    let form = "Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n";
+    let sign_in = |addr: SocketAddr| {
+        let body = body.clone();
+        async move {
+            let (status, head, _) = http(addr, "POST", "/api/sign_in", form, &body).await;
+            assert_eq!(status, 200);
+            let start = head.find("labshare_session=").expect("a session cookie") + 17;
+            head[start..].split(';').next().unwrap().to_string()
+        }
+    };
+    let session = sign_in(addrs[0]).await;
+    let booking = common::form(&[
+        ("resource", &resource.to_string()),
+        ("starts", &format!("{day}T10:00")),
+        ("ends", &format!("{day}T11:00")),
+        ("purpose", "多服务器测试"),
+        ("contact_phone", "13900001111"),
+    ]);
+    let cookie = format!("{form}Cookie: labshare_session={session}\r\n");
+    let (status, _, body) = http(addrs[0], "POST", "/api/book", &cookie, &booking).await;
+    assert_eq!(status, 200, "{body}");
+    for addr in &addrs {
+        assert_eq!(
+            first_free_until(*addr, &day).await,
+            format!("{day}T10:00:00+08:00"),
+            "{addr}: the booked hour is out of the search at once"
+        );
+    }
+    // The same slot through another server: taken.
+    let (status, _, _) = http(addrs[1], "POST", "/api/book", &cookie, &booking).await;
+    assert_eq!(status, 409);
+
+    // Its confirmation is delivered once, though three senders look every second.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while maildir_messages(maildir.path()).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the confirmation was not delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let delivered = maildir_messages(maildir.path());
+    assert_eq!(delivered.len(), 1, "one confirmation, delivered once");
+    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sent, 1);
+
+    // The same-slot race spread over the three: 64 clients × 20 slots, one booking a slot.
+    let raced = common::race::open_resource_on(db.pool(), (0, 0)).await;
+    let race_day = (chrono::Utc::now() + chrono::Duration::days(4))
+        .format("%Y-%m-%d")
+        .to_string();
+    // Each client signs in through the server it books through (sessions are the database's:
+    // any server would take them).
+    let mut sessions = Vec::new();
+    for client in 0..64 {
+        sessions.push(sign_in(addrs[client % 3]).await);
+    }
+    let outcome = common::race::race_through(&addrs, sessions, raced, 20, &race_day).await;
+    assert_eq!(
+        (outcome.won, outcome.conflicts, outcome.server_errors),
+        (20, 1260, 0),
+        "{:?}",
+        outcome.other
+    );
+    assert!(outcome.other.is_empty(), "{:?}", outcome.other);
+    assert_eq!(common::race::overlapping_pairs(&seeded, raced).await, 0);
+    drop(servers);
+}
