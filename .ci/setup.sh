@@ -46,6 +46,18 @@ if $WITH_TEST_TOOLS; then
   # renders, Python's aiosmtpd as a real SMTP server, PostgreSQL for the second backend (and
   # openssl to make its test certificates).
   apt_install chromium fonts-noto-cjk python3-aiosmtpd postgresql openssl python3-venv
+  # nginx for the several-servers test, which runs its own: the package's service is not
+  # started (a policy-rc.d refusing it for the install, unless the machine has one already).
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    if [ -e /usr/sbin/policy-rc.d ]; then
+      apt_install nginx-light
+    else
+      printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+      $SUDO chmod +x /usr/sbin/policy-rc.d
+      apt_install nginx-light
+      $SUDO rm -f /usr/sbin/policy-rc.d
+    fi
+  fi
 fi
 
 # The REST API's checks: the OpenAPI validator, schemathesis and a calendar parser, pinned, in a

@@ -10,6 +10,9 @@ pub struct Config {
     pub database_url: String,
     /// `DATA_DIR`; default `./data`.
     pub data_dir: PathBuf,
+    /// `PHOTOS_DIR`: where resource photos are kept; default `<DATA_DIR>/photos`. Several
+    /// servers point it at one shared folder.
+    pub photos_dir: PathBuf,
     /// `LEPTOS_SITE_ADDR`; default 127.0.0.1:3000.
     pub site_addr: SocketAddr,
     /// `LEPTOS_SITE_ROOT`; where cargo-leptos put the wasm, JS and CSS. Default `target/site`.
@@ -121,6 +124,9 @@ impl Config {
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             production: !matches!(var("LEPTOS_ENV").as_deref(), Some("DEV" | "dev")),
             database_url,
+            photos_dir: var("PHOTOS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("photos")),
             data_dir,
             site_addr,
             zone_tz,

@@ -87,7 +87,7 @@ pub async fn prepare_state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             pending_expiry_secs: config.pending_expiry_hours * 3600,
             mail_from: config.mail_from.clone(),
             reminder_lead_secs: config.reminder_lead_hours * 3600,
-            photos_dir: config.data_dir.join("photos"),
+            photos_dir: config.photos_dir.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             rate_limit_scale: config.rate_limit_scale,
         }),

@@ -217,3 +217,206 @@ async fn three_servers_started_together_migrate_once_and_share_their_work() {
     assert_eq!(common::race::overlapping_pairs(&seeded, raced).await, 0);
     drop(servers);
 }
+
+/// Debian's nginx running the repository's sample configuration (`server/deploy/nginx.conf`)
+/// in front of `upstreams`, on `port`: the sample's upstream lines become these servers, its
+/// `listen 80` this port. One process (no workers), stopped when dropped.
+struct Nginx {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    fn start(port: u16, upstreams: &[u16]) -> Nginx {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        let sample =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx.conf"))
+                .unwrap();
+        let mut site = String::new();
+        let mut replaced = (false, false);
+        for line in sample.lines() {
+            if line.trim_start().starts_with("server 127.0.0.1:") {
+                if !replaced.0 {
+                    for p in upstreams {
+                        site.push_str(&format!(
+                            "    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n"
+                        ));
+                    }
+                    replaced.0 = true;
+                }
+            } else if line.trim() == "listen 80;" {
+                site.push_str(&format!("    listen 127.0.0.1:{port};\n"));
+                replaced.1 = true;
+            } else {
+                site.push_str(line);
+                site.push('\n');
+            }
+        }
+        assert_eq!(
+            replaced,
+            (true, true),
+            "the sample's upstream and listen lines"
+        );
+        std::fs::write(dir.path().join("labshare.conf"), site).unwrap();
+        let main = format!(
+            "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+             include {d}/labshare.conf;\n}}\n"
+        );
+        std::fs::write(dir.path().join("nginx.conf"), main).unwrap();
+        let child = std::process::Command::new("/usr/sbin/nginx")
+            .args(["-p", &d, "-c", &format!("{d}/nginx.conf")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Debian's nginx (.ci/setup.sh installs nginx-light)");
+        ServerProcess::listening(port);
+        Nginx { child, _dir: dir }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two servers behind nginx on one PostgreSQL database: the same-slot race through nginx makes
+/// one booking a slot; one server killed with SIGKILL in the middle of a load, the other carries
+/// it on and every booking acknowledged is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_nginx_the_race_holds_and_a_killed_server_loses_nothing_acknowledged() {
+    let pg = PgServer::start();
+    let url = pg.create_database("behind_nginx").await;
+    let smtp_port = free_port();
+    let data: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut ports: Vec<u16> = Vec::new();
+    while ports.len() < 3 {
+        let port = free_port();
+        if !ports.contains(&port) && port != smtp_port {
+            ports.push(port);
+        }
+    }
+    let mut servers: Vec<ServerProcess> = data
+        .iter()
+        .zip(&ports)
+        .map(|(dir, port)| ServerProcess::spawn(dir.path(), *port, smtp_port, 3600, Some(&url)))
+        .collect();
+    for port in &ports[..2] {
+        ServerProcess::listening(*port);
+    }
+    let seeded = TestApp::on(Some(&url), true).await;
+    let db = app::backend::Db::connect(&url, 2).await.unwrap();
+    let _nginx = Nginx::start(ports[2], &ports[..2]);
+    let front: SocketAddr = format!("127.0.0.1:{}", ports[2]).parse().unwrap();
+    let (status, _, body) = http(front, "GET", "/health", "", "").await;
+    assert_eq!(status, 200, "{body}");
+
+    let body = common::form(&[
+        ("email", BOOKER),
+        ("password", app::backend::demo::DEMO_PASSWORD),
+    ]);
+    let form = "Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n";
+    let sign_in = || {
+        let body = body.clone();
+        async move {
+            let (status, head, _) = http(front, "POST", "/api/sign_in", form, &body).await;
+            assert_eq!(status, 200);
+            let start = head.find("labshare_session=").expect("a session cookie") + 17;
+            head[start..].split(';').next().unwrap().to_string()
+        }
+    };
+
+    // The race through nginx: 64 clients × 20 slots.
+    let raced = common::race::open_resource_on(db.pool(), (0, 0)).await;
+    let day = |days: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut sessions = Vec::new();
+    for _ in 0..64 {
+        sessions.push(sign_in().await);
+    }
+    let outcome = common::race::race_through(&[front], sessions, raced, 20, &day(3)).await;
+    assert_eq!(
+        (outcome.won, outcome.conflicts, outcome.server_errors),
+        (20, 1260, 0),
+        "{:?}",
+        outcome.other
+    );
+    assert!(outcome.other.is_empty(), "{:?}", outcome.other);
+    assert_eq!(common::race::overlapping_pairs(&seeded, raced).await, 0);
+
+    // A load of 8 clients, each booking its own day hour by hour; one server killed mid-way.
+    let resource = common::race::open_resource_on(db.pool(), (0, 0)).await;
+    let acknowledged: std::sync::Arc<std::sync::Mutex<Vec<i64>>> = Default::default();
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let session = sign_in().await;
+        let acknowledged = acknowledged.clone();
+        let day = day(5 + client);
+        clients.push(tokio::spawn(async move {
+            let mut failed = 0;
+            for hour in 0..23 {
+                let booking = common::form(&[
+                    ("resource", &resource.to_string()),
+                    ("starts", &format!("{day}T{hour:02}:00")),
+                    ("ends", &format!("{day}T{:02}:00", hour + 1)),
+                    ("purpose", "故障切换测试"),
+                    ("contact_phone", "13900001111"),
+                ]);
+                let cookie = format!("{form}Cookie: labshare_session={session}\r\n");
+                let (status, _, body) = http(front, "POST", "/api/book", &cookie, &booking).await;
+                if status == 200 {
+                    let booked: serde_json::Value = serde_json::from_str(&body).expect("json");
+                    acknowledged
+                        .lock()
+                        .unwrap()
+                        .push(booked["id"].as_i64().expect("id"));
+                } else {
+                    failed += 1;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            failed
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < 40 {
+        assert!(Instant::now() < deadline, "the load did not get going");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    servers.remove(0).kill();
+    let before_kill = acknowledged.lock().unwrap().len();
+    let mut failed = 0;
+    for client in clients {
+        failed += client.await.unwrap();
+    }
+    let acked = acknowledged.lock().unwrap().clone();
+    // The other server carried the rest: at most the requests in flight at the kill failed.
+    assert!(acked.len() > before_kill, "bookings went on after the kill");
+    assert!(
+        failed <= 8,
+        "only requests in flight at the kill may fail: {failed}"
+    );
+    assert_eq!(acked.len() + failed, 8 * 23);
+    let kept: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM bookings WHERE resource_id = $1 AND status = 'confirmed'",
+    )
+    .bind(resource)
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    for id in &acked {
+        assert!(
+            kept.contains(id),
+            "booking {id} was acknowledged and is gone"
+        );
+    }
+    assert_eq!(common::race::overlapping_pairs(&seeded, resource).await, 0);
+}

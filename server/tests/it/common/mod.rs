@@ -37,6 +37,7 @@ pub fn config(dir: &std::path::Path, database_url: Option<&str>, demo: bool) -> 
             str::to_string,
         ),
         data_dir: dir.to_path_buf(),
+        photos_dir: dir.join("photos"),
         site_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: dir.join("site").display().to_string(),
         public_url: "http://127.0.0.1".into(),
