@@ -650,17 +650,23 @@ pub async fn tell_lapses(state: &AppState) -> Result<usize, AppError> {
         return Ok(0);
     }
     let today = today(state);
-    {
-        let mut checked = state
+    let checked = || {
+        state
             .db
             .lapses_checked
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if *checked == Some(today) {
-            return Ok(0);
-        }
-        *checked = Some(today);
+            .unwrap_or_else(|e| e.into_inner())
+    };
+    if *checked() == Some(today) {
+        return Ok(0);
     }
+    let count = tell_lapses_on(state, today).await?;
+    // Only a look that went through counts: after a failure the next tick looks again.
+    *checked() = Some(today);
+    Ok(count)
+}
+
+async fn tell_lapses_on(state: &AppState, today: NaiveDate) -> Result<usize, AppError> {
     let catalogue = state.db.service_catalogue(None, today).await?;
     let told: std::collections::HashSet<(i64, String, String)> =
         sqlx::query_as("SELECT service_id, code, expired_on FROM service_lapse_notices")
