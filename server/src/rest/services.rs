@@ -35,7 +35,7 @@ pub struct ServiceFilter {
 
 /// Testing services in search, compared at the caller's rate (public; a token prices them at
 /// its organisation's category).
-#[utoipa::path(get, path = "/api/v1/services", tag = "services", params(ServiceFilter),
+#[utoipa::path(get, path = "/api/v1/services", tag = "services", operation_id = "search_services", params(ServiceFilter),
     responses((status = 200, description = "The matching services", body = Page<Service>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -60,7 +60,7 @@ pub async fn list(
 }
 
 /// A service with its sample requirements, prices and instruments (public).
-#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services",
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services", operation_id = "get_service",
     params(("id" = i64, Path, description = "The service")),
     responses((status = 200, description = "The service", body = ServiceFull)))]
 pub async fn detail(
@@ -84,7 +84,7 @@ async fn full(state: &AppState, caller: &Caller, id: i64) -> Result<OrderFull, P
 
 /// Orders a service (scope: book). The institution's admins are told; the caller follows the
 /// order by mail and here. Send an `Idempotency-Key` so that a retry never orders twice.
-#[utoipa::path(post, path = "/api/v1/orders", tag = "services", request_body = NewOrder,
+#[utoipa::path(post, path = "/api/v1/orders", tag = "services", operation_id = "place_order", request_body = NewOrder,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; the same key within 24 hours replays the first answer")),
     responses((status = 201, description = "Submitted", body = OrderFull)),
     security(("bearer" = [])))]
@@ -126,7 +126,7 @@ pub async fn place(
 
 /// The orders the caller's organisation placed, and those to the institutions they run, the
 /// newest first (scope: read).
-#[utoipa::path(get, path = "/api/v1/orders", tag = "services",
+#[utoipa::path(get, path = "/api/v1/orders", tag = "services", operation_id = "list_orders",
     responses((status = 200, description = "The caller's orders", body = Orders)),
     security(("bearer" = [])))]
 pub async fn mine(State(state): State<AppState>, caller: Caller) -> Answer<Orders> {
@@ -144,7 +144,7 @@ pub async fn mine(State(state): State<AppState>, caller: Caller) -> Answer<Order
 }
 
 /// An order, for the people on either side of it (scope: read).
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "services",
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "services", operation_id = "get_order",
     params(("id" = i64, Path, description = "The order")),
     responses((status = 200, description = "The order", body = OrderFull)),
     security(("bearer" = [])))]
@@ -155,7 +155,7 @@ pub async fn read(State(state): State<AppState>, caller: Caller, Id(id): Id) -> 
 
 /// Moves an order by one step: the customer's steps need scope `book`, the institution's
 /// `admin`. A step the order's state does not allow the caller is refused with nothing changed.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/actions", tag = "services", request_body = OrderStep,
+#[utoipa::path(post, path = "/api/v1/orders/{id}/actions", tag = "services", operation_id = "act_on_order", request_body = OrderStep,
     params(("id" = i64, Path, description = "The order"),
         ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer within 24 hours")),
     responses((status = 200, description = "Moved", body = OrderFull)),

@@ -1531,6 +1531,14 @@ async fn the_openapi_document_lists_every_route_and_the_reference_page_reads_it(
             "{route} is not in the OpenAPI document"
         );
     }
+    // Operation ids are unique (OpenAPI requires it; clients name their methods by them).
+    let mut ids = std::collections::BTreeSet::new();
+    for path in paths.values() {
+        for op in path.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().expect("an operation id");
+            assert!(ids.insert(id.to_string()), "operation id {id} twice");
+        }
+    }
     for path in paths.values() {
         for (method, op) in path.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
