@@ -849,7 +849,10 @@ pub async fn publish(
         return Err(AppError::validation("resources", "choice_unknown"));
     }
     let now = state.clock.now().timestamp();
-    let (prices, resources) = (new.prices, new.resources);
+    let (prices, mut resources) = (new.prices, new.resources);
+    // A box ticked twice (a hand-made form) names the instrument once.
+    resources.sort_by_key(|r| r.0);
+    resources.dedup();
     let (turnaround, capacity) = (new.turnaround_days, new.capacity_per_week);
     state
         .db

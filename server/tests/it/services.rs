@@ -1504,7 +1504,8 @@ async fn a_service_is_changed_with_its_instruments_and_orders_keep_their_price(a
         .await
         .unwrap();
     // Published with the chamber ticked.
-    let (status, body) = set_service(&app, &admin, institution, None, "400", &[chamber]).await;
+    let (status, body) =
+        set_service(&app, &admin, institution, None, "400", &[chamber, chamber]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let service: i64 = body.trim().parse().unwrap();
     let uses = |service: i64| {

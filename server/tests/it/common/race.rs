@@ -68,6 +68,17 @@ pub async fn serve(app: &TestApp) -> (std::net::SocketAddr, tokio::task::JoinHan
     (addr, handle)
 }
 
+/// The booking form for hour `hour` (0–22) of local day `day` on `resource`.
+pub fn hour_booking(resource: i64, day: &str, hour: usize, purpose: &str) -> String {
+    super::form(&[
+        ("resource", &resource.to_string()),
+        ("starts", &format!("{day}T{hour:02}:00")),
+        ("ends", &format!("{day}T{:02}:00", hour + 1)),
+        ("purpose", purpose),
+        ("contact_phone", "13900001111"),
+    ])
+}
+
 /// One HTTP/1.1 POST of a form to a server function; returns the status and body.
 pub async fn post(
     addr: std::net::SocketAddr,
@@ -147,13 +158,7 @@ pub async fn race_through(
         tasks.push(tokio::spawn(async move {
             let mut answers = Vec::new();
             for slot in 0..slots {
-                let body = super::form(&[
-                    ("resource", &resource.to_string()),
-                    ("starts", &format!("{day}T{:02}:00", slot)),
-                    ("ends", &format!("{day}T{:02}:00", slot + 1)),
-                    ("purpose", "并发测试"),
-                    ("contact_phone", "13900001111"),
-                ]);
+                let body = hour_booking(resource, &day, slot, "并发测试");
                 barrier.wait().await;
                 answers.push(post(addr, "book", &body, &session).await);
             }
@@ -172,6 +177,25 @@ pub async fn race_through(
         }
     }
     outcome
+}
+
+/// The race's one outcome: a booking a slot, every other attempt a conflict, no error, and no
+/// two active bookings of `resource` overlapping.
+pub async fn assert_one_booking_a_slot(
+    app: &TestApp,
+    resource: i64,
+    outcome: &RaceOutcome,
+    clients: usize,
+    slots: usize,
+) {
+    assert_eq!(
+        (outcome.won, outcome.conflicts, outcome.server_errors),
+        (slots, (clients - 1) * slots, 0),
+        "{:?}",
+        outcome.other
+    );
+    assert!(outcome.other.is_empty(), "{:?}", outcome.other);
+    assert_eq!(overlapping_pairs(app, resource).await, 0);
 }
 
 /// Pairs of active bookings of `resource` whose blocked intervals overlap (must be none).
