@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: every test. Unit and property tests, integration tests through the real router
-# on real SQLite files, then the end-to-end tests in Debian's Chromium against the release build.
+# on real SQLite files and again on a real PostgreSQL server, then the end-to-end tests in Debian's
+# Chromium against the release build.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh" --test
 cd "$ROOT"
@@ -8,8 +9,20 @@ cd "$ROOT"
 log "licences, bans and sources of every dependency (cargo deny; no advisory database needed)"
 cargo deny check licenses bans sources
 
-log "unit, property and integration tests"
+log "unit, property and integration tests (the integration tests on SQLite files)"
 cargo test --workspace --no-fail-fast
+
+log "the integration tests again, each on a PostgreSQL database of its own"
+# The same test functions (see server/tests/it/common/mod.rs, test_postgres). Skipped here: the
+# modules that start PostgreSQL servers of their own (postgres, servers) and the ones about what
+# only SQLite has (group_commit, durability); they ran above.
+(
+  source "$(dirname "$0")/postgres.sh"
+  trap stop_test_postgres EXIT
+  start_test_postgres
+  cargo test -p server --test it --no-fail-fast -- \
+    --skip postgres:: --skip servers:: --skip group_commit:: --skip durability::
+)
 
 log "building the release site for the browser tests"
 # --precompress writes .br and .gz beside every file of the site, which the server sends as is.

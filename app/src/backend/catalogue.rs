@@ -414,9 +414,8 @@ impl Db {
             (CatalogueSort::Category, _) => "c.code, o.id, r.id",
             (CatalogueSort::Name, false) => "r.name_zh, r.id",
             (CatalogueSort::Name, true) => "LOWER(r.name_en), r.id",
-            (CatalogueSort::Price, _) => {
-                "CASE WHEN from_fen IS NULL THEN 1 ELSE 0 END, from_fen, r.id"
-            }
+            // An output column may be named alone, not inside an expression, on PostgreSQL.
+            (CatalogueSort::Price, _) => "from_fen NULLS LAST, r.id",
             (CatalogueSort::Institution, _) => "o.id, c.code, r.id",
         };
         let pages = ((total + CATALOGUE_PAGE_SIZE - 1) / CATALOGUE_PAGE_SIZE).max(1);

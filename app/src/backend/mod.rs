@@ -71,10 +71,18 @@ fn is_storage_failure(err: &dyn sqlx::error::DatabaseError) -> bool {
     matches!(primary, 8 | 10 | 13) || matches!(code, "53100" | "25006")
 }
 
+/// Whether the database refused text it cannot hold: PostgreSQL's character_not_in_repertoire
+/// (22021), which a NUL character in any text parameter raises (SQLite stores it). The forms
+/// refuse control characters themselves; this keeps any other text (a search, a filter) that
+/// carries one from becoming an internal error.
+fn is_unstorable_text(err: &dyn sqlx::error::DatabaseError) -> bool {
+    err.code().as_deref() == Some("22021")
+}
+
 /// Database errors become application errors here, once: a conflict by the trigger's or the
-/// constraint's name, a missing row as not found, storage that cannot take a write as
-/// "unavailable" (nothing was changed: the transaction rolled back), anything else logged and
-/// shown only as a trace id.
+/// constraint's name, a missing row as not found, text the database cannot hold as invalid input,
+/// storage that cannot take a write as "unavailable" (nothing was changed: the transaction rolled
+/// back), anything else logged and shown only as a trace id.
 impl From<sqlx::Error> for crate::error::AppError {
     fn from(err: sqlx::Error) -> Self {
         use crate::error::AppError;
@@ -88,6 +96,9 @@ impl From<sqlx::Error> for crate::error::AppError {
                     AppError::Internal { trace_id } => AppError::Unavailable { trace_id },
                     other => other,
                 }
+            }
+            sqlx::Error::Database(db) if is_unstorable_text(db.as_ref()) => {
+                AppError::validation("text", "text_control")
             }
             _ => AppError::internal("database", err),
         }

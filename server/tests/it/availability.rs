@@ -338,8 +338,7 @@ async fn time_first_search_honours_filters_and_says_why_not() {
 #[tokio::test]
 async fn the_search_stays_exact_after_another_process_changes_rules_hours_and_status() {
     let app = TestApp::new().await;
-    let url = format!("sqlite://{}", app.dir.path().join("test.db").display());
-    exact_after_another_process(&app, &url).await;
+    exact_after_another_process(&app, &app.database_url()).await;
 }
 
 /// A result's number of windows and reason, by resource id.
@@ -363,7 +362,7 @@ async fn execute_all(pool: &sqlx::AnyPool, statements: &[String]) {
 
 /// The check of [`the_search_stays_exact_after_another_process_changes_rules_hours_and_status`]
 /// on the database at `url` (PostgreSQL too).
-pub async fn exact_after_another_process(app: &TestApp, url: &str) {
+async fn exact_after_another_process(app: &TestApp, url: &str) {
     let start = common::now() + Duration::days(1);
     let range = TimeSlot::new(start, start + Duration::days(7)).unwrap();
     // Warm this process's copy.

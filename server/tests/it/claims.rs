@@ -5,7 +5,6 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::pg::PgServer;
 use common::race::open_resource;
 use common::{sign_up_fields, token_in, TestApp};
 
@@ -86,16 +85,6 @@ async fn a_new_organisations_claims_wait_for_a_zone_manager_who_may_grant_part()
 #[tokio::test]
 async fn joining_a_listed_organisation_waits_and_a_refusal_keeps_the_outsider_rate() {
     joining_claims(&TestApp::new().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn claims_are_decided_the_same_on_postgres() {
-    let pg = PgServer::start();
-    let url = pg.create_database("labshare_claims").await;
-    let app = TestApp::on(Some(&url), true).await;
-    new_organisation_claims(&app).await;
-    joining_claims(&app).await;
-    app.state.db.close().await;
 }
 
 async fn new_organisation_claims(app: &TestApp) {

@@ -192,7 +192,7 @@ async fn the_demo_zone_is_realistic_and_loaded_once() {
 
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
-    let app = TestApp::with_demo(false).await;
+    let app = TestApp::sqlite(false).await;
     let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
         .fetch_one(app.state.db.pool())
         .await

@@ -3,6 +3,10 @@
 //! under a booking load keeps every booking it acknowledged and delivers each one's mail once
 //! after the restart; a backup taken while bookings pour in restores to a database that passes
 //! SQLite's integrity check and holds every booking acknowledged before the backup began.
+//!
+//! SQLite only, whatever the run's database: these are proofs about its file (its backup, its
+//! disk, its commits). On PostgreSQL a server killed under load is `servers.rs`'s proof, and
+//! backups are `pg_dump`'s (README, "Several servers behind nginx").
 
 use crate::common;
 
@@ -13,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_under_load_restores_every_booking_acknowledged_before_it() {
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite(true).await;
     let resource = open_resource(&app, (0, 0)).await;
     let (addr, server) = serve(&app).await;
     let acknowledged: Arc<Mutex<Vec<i64>>> = Arc::default();

@@ -1,6 +1,9 @@
 //! Group commit on SQLite: changes handed to the writer together commit together, each in its own
 //! savepoint — the one the overlap trigger refuses, the one that fails on its own and the one
 //! that panics are rolled back alone, the others are durable — and the writer goes on after.
+//!
+//! SQLite only, whatever the run's database: the writer task exists only there. On PostgreSQL each
+//! change is a transaction of its own; the races and the property test prove it there.
 
 use crate::common;
 
@@ -37,7 +40,7 @@ fn book(
 
 #[tokio::test]
 async fn changes_handed_over_together_commit_together_and_fail_alone() {
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite(true).await;
     let resource = open_resource(&app, (0, 0)).await;
     let db = app.state.db.clone();
     let (commits_before, changes_before) = db.group_commits();

@@ -848,12 +848,25 @@ async fn accreditation_scopes_come_from_a_second_sheet_or_a_file_of_their_own() 
     assert_eq!(counts(&done), (3, 0, 0));
     assert_eq!(done["scopes"], 2);
     assert_eq!(entries().await, before.1 + 2);
-    let (from, until, standards): (String, String, String) = sqlx::query_as(
-        "SELECT a.valid_from, a.valid_until,            (SELECT GROUP_CONCAT(code, '|') FROM (SELECT code FROM accreditation_standards WHERE accreditation_id = a.id ORDER BY code))          FROM accreditations a JOIN resources r ON r.id = a.resource_id WHERE r.serial_number = 'YH2019-0456' AND a.body = 'CMA'",
+    let (id, from, until): (i64, String, String) = sqlx::query_as(
+        "SELECT a.id, a.valid_from, a.valid_until FROM accreditations a JOIN resources r ON r.id = a.resource_id \
+         WHERE r.serial_number = 'YH2019-0456' AND a.body = 'CMA'",
     )
     .fetch_one(app.state.db.pool())
     .await
     .unwrap();
+    let codes: Vec<(String,)> = sqlx::query_as(
+        "SELECT code FROM accreditation_standards WHERE accreditation_id = $1 ORDER BY code",
+    )
+    .bind(id)
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    let standards = codes
+        .into_iter()
+        .map(|(c,)| c)
+        .collect::<Vec<_>>()
+        .join("|");
     assert_eq!(
         (from.as_str(), until.as_str(), standards.as_str()),
         (

@@ -189,7 +189,9 @@ async fn fingerprint(app: &TestApp) -> BTreeMap<&'static str, i64> {
         ("needs", "SELECT COUNT(*) + COALESCE(SUM(COALESCE(closed_at, 0)), 0) FROM needs"),
         ("need_offers", "SELECT COUNT(*) + COALESCE(SUM(price_fen), 0) FROM need_offers"),
     ] {
-        out.insert(name, app.scalar(sql).await);
+        // A sum is a NUMERIC on PostgreSQL: each figure is read as a BIGINT on both.
+        let sql = format!("SELECT CAST(({sql}) AS BIGINT)");
+        out.insert(name, app.scalar(&sql).await);
     }
     out
 }

@@ -1,5 +1,8 @@
-//! The PostgreSQL backend on a real PostgreSQL server: same migrations' meaning, same demo zone,
-//! same pages, and the exclusion constraint refusing overlaps.
+//! What only PostgreSQL has, on a throw-away PostgreSQL server of each test's own: its exclusion
+//! constraint refusing overlaps, trigram search of Chinese text, TLS, two mail senders on one
+//! database. Every other integration test runs on PostgreSQL too, in the test script's second run
+//! (`common::test_postgres`); the test script skips this module there, as it starts servers of its
+//! own.
 
 use crate::common;
 
@@ -175,22 +178,6 @@ async fn postgres_searches_chinese_text_and_standards_with_trigrams() {
         )
         .await
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_time_first_search_stays_exact_after_another_process_writes() {
-    let pg = PgServer::start();
-    let url = pg.create_database("labshare_search").await;
-    let app = TestApp::on(Some(&url), true).await;
-    crate::availability::exact_after_another_process(&app, &url).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_reports_match_the_independent_computation() {
-    let pg = PgServer::start();
-    let url = pg.create_database("labshare_reports").await;
-    let app = TestApp::on(Some(&url), false).await;
-    common::reports::check_generated_zone(&app).await;
 }
 
 /// PostgreSQL over TLS, as a deployment across machines uses it: with `sslmode=verify-full` the

@@ -10,7 +10,6 @@ use crate::common;
 use app::domain::services::{next, OrderAction, OrderStatus, Party};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::pg::PgServer;
 use common::smtp::{free_port, sender, Smtpd};
 use common::TestApp;
 
@@ -1662,44 +1661,32 @@ async fn a_lapsed_accreditation_is_mailed_to_the_institution_once(app: TestApp) 
     assert_eq!(smtpd.messages().len(), after.len());
 }
 
-/// Each test on both databases: `sqlite::name` on a SQLite file, `postgres::name` on a fresh
-/// database of a throw-away PostgreSQL server.
-macro_rules! on_both {
-    ($($name:ident => $database:literal),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(TestApp::new().await).await;
-                }
-            )*
-        }
-        mod postgres {
+/// Each test on the run's database (a SQLite file, or a PostgreSQL database in the test
+/// script's second run; see `common::test_postgres`).
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        mod run {
             use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let pg = PgServer::start();
-                    let url = pg.create_database($database).await;
-                    let app = TestApp::on(Some(&url), true).await;
-                    super::$name(app).await;
+                    super::$name(TestApp::new().await).await;
                 }
             )*
         }
     };
 }
 
-on_both!(
-    an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_report => "svc_aogiwrwmielaapr",
-    every_role_and_action_at_every_state_is_allowed_exactly_as_the_table_says => "svc_eraaaesiaeatts",
-    random_sequences_of_steps_keep_the_audit_trail_complete => "svc_rsosktatc",
-    search_by_standard_agrees_with_an_independent_scan_and_expired_accreditation_withdraws => "svc_sbsawaisaeaw",
-    an_institution_publishes_only_standards_it_is_accredited_for => "svc_aiposiiaf",
-    the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides => "svc_tpsaswiofaoobs",
-    the_reports_count_orders_and_needs_as_an_independent_reading_of_the_rows => "svc_trcoanaairotr",
-    an_accepted_order_holds_instrument_time_that_nobody_can_book => "svc_aaohittncb",
-    a_service_is_changed_with_its_instruments_and_orders_keep_their_price => "svc_asicwiaoktp",
-    a_lapsed_accreditation_is_mailed_to_the_institution_once => "svc_alaimttio",
-    needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offer_becomes_an_order => "svc_natoadtmiaaaoabao",
+tests!(
+    an_order_goes_its_whole_road_with_mails_in_each_language_and_a_private_report,
+    every_role_and_action_at_every_state_is_allowed_exactly_as_the_table_says,
+    random_sequences_of_steps_keep_the_audit_trail_complete,
+    search_by_standard_agrees_with_an_independent_scan_and_expired_accreditation_withdraws,
+    an_institution_publishes_only_standards_it_is_accredited_for,
+    the_pages_show_a_service_with_its_order_form_and_orders_on_both_sides,
+    the_reports_count_orders_and_needs_as_an_independent_reading_of_the_rows,
+    an_accepted_order_holds_instrument_time_that_nobody_can_book,
+    a_service_is_changed_with_its_instruments_and_orders_keep_their_price,
+    a_lapsed_accreditation_is_mailed_to_the_institution_once,
+    needs_are_told_once_a_day_to_matching_institutions_and_an_accepted_offer_becomes_an_order,
 );

@@ -15,6 +15,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub router: axum::Router,
     pub dir: tempfile::TempDir,
+    database_url: String,
 }
 
 /// Wednesday 25 November 2026, 10:00 in Shanghai.
@@ -79,6 +80,67 @@ async fn demo_database() -> &'static [u8] {
     .await
 }
 
+/// The PostgreSQL server the whole run uses instead of SQLite files, when the test script sets
+/// `TEST_POSTGRES` (a server URL without a database, e.g. `postgres://postgres@127.0.0.1:5433`).
+/// The test script runs the integration tests twice: without it, each test on a SQLite file of
+/// its own; with it, each on a PostgreSQL database of its own. The same test functions, so every
+/// test below that asks for [`TestApp::new`] and its siblings runs on both.
+pub fn test_postgres() -> Option<String> {
+    std::env::var("TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .map(|url| url.trim_end_matches('/').to_string())
+}
+
+/// A new database on the run's PostgreSQL server: empty, or a copy of the demo zone (made once
+/// per test process at [`now`], like the SQLite file of [`demo_database`]).
+async fn postgres_database(server: &str, demo: bool) -> String {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let pid = std::process::id();
+    let create = |name: String, template: Option<String>| async move {
+        let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+            .await
+            .expect("connect to the tests' PostgreSQL server");
+        let sql = match &template {
+            // The template must have no connections while it is copied; a pool just closed may
+            // still be leaving, so a refusal for that is tried again.
+            Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t} STRATEGY FILE_COPY"),
+            None => format!("CREATE DATABASE {name}"),
+        };
+        for attempt in 0.. {
+            match sqlx::query(&sql).execute(&mut conn).await {
+                Ok(_) => break,
+                Err(e) if attempt < 50 && e.to_string().contains("being accessed") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await
+                }
+                Err(e) => panic!("{sql}: {e}"),
+            }
+        }
+        format!("{server}/{name}")
+    };
+    let name = format!("t{pid}_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    if !demo {
+        return create(name, None).await;
+    }
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            let template = format!("demo{pid}");
+            let url = create(template.clone(), None).await;
+            let clock = Arc::new(ManualClock::new(now()));
+            let dir = tempfile::tempdir().expect("temp dir");
+            let state = server::prepare_state(&config(dir.path(), Some(&url), true), clock)
+                .await
+                .expect("demo zone loaded");
+            state.db.close().await;
+            template
+        })
+        .await;
+    create(name, Some(template.clone())).await
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
         Self::with_demo(true).await
@@ -88,7 +150,13 @@ impl TestApp {
         Self::on(None, demo).await
     }
 
-    /// On the given database (default: a new SQLite file).
+    /// On a new SQLite file whatever the run's database, for what only SQLite has (its writer
+    /// task, its file on disk).
+    pub async fn sqlite(demo: bool) -> TestApp {
+        Self::configured_on(None, demo, |_| {}).await
+    }
+
+    /// On the given database (default: a new database of the run's kind, see [`test_postgres`]).
     pub async fn on(database_url: Option<&str>, demo: bool) -> TestApp {
         Self::configured(database_url, demo, |_| {}).await
     }
@@ -99,6 +167,18 @@ impl TestApp {
     }
 
     async fn configured(
+        database_url: Option<&str>,
+        demo: bool,
+        change: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let run_on_postgres = match (database_url, test_postgres()) {
+            (None, Some(server)) => Some(postgres_database(&server, demo).await),
+            _ => None,
+        };
+        Self::configured_on(run_on_postgres.as_deref().or(database_url), demo, change).await
+    }
+
+    async fn configured_on(
         database_url: Option<&str>,
         demo: bool,
         change: impl FnOnce(&mut Config),
@@ -120,7 +200,13 @@ impl TestApp {
             clock,
             router,
             dir,
+            database_url: config.database_url,
         }
+    }
+
+    /// The URL of this app's database, for a second process on the same data.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone()
     }
 
     pub async fn request(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
