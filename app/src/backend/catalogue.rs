@@ -394,8 +394,9 @@ impl Db {
     }
 
     /// The catalogue: page `page` (from 1) of the resources that are not retired and match the
-    /// filter, in `sort` order, with the choices for the filters themselves. Six queries,
-    /// whatever the number of resources.
+    /// filter, in `sort` order, with the choices for the filters themselves. Six queries whatever
+    /// the number of resources (the page's ids with the count, their cards, the cards'
+    /// accreditation, the two lists of choices, the zone's name); one more past the last page.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn catalogue(
         &self,
@@ -406,27 +407,50 @@ impl Db {
         today: NaiveDate,
     ) -> Result<CataloguePage, sqlx::Error> {
         let (where_sql, args) = filter_sql(filter, today, self.dialect());
-        let count_sql = format!("SELECT COUNT(*) FROM resources r{where_sql}");
-        let (total,): (i64,) = bind_all!(sqlx::query_as(&count_sql), &args)
-            .fetch_one(self.pool())
-            .await?;
         let order = match (sort, english) {
             (CatalogueSort::Category, _) => "c.code, o.id, r.id",
             (CatalogueSort::Name, false) => "r.name_zh, r.id",
             (CatalogueSort::Name, true) => "LOWER(r.name_en), r.id",
-            // An output column may be named alone, not inside an expression, on PostgreSQL.
-            (CatalogueSort::Price, _) => "from_fen NULLS LAST, r.id",
+            (CatalogueSort::Price, _) => {
+                "(SELECT MIN(x.per_hour_fen) FROM rates x WHERE x.resource_id = r.id) NULLS LAST, r.id"
+            }
             (CatalogueSort::Institution, _) => "o.id, c.code, r.id",
         };
-        let pages = ((total + CATALOGUE_PAGE_SIZE - 1) / CATALOGUE_PAGE_SIZE).max(1);
-        let page = page.clamp(1, pages);
-        let limit = format!(
-            "LIMIT {CATALOGUE_PAGE_SIZE} OFFSET {}",
-            (page - 1) * CATALOGUE_PAGE_SIZE
-        );
-        let resources = self
-            .summaries_where(&where_sql, &args, order, &limit, today)
+        // One pass of the filter gives the page's ids and, beside each, how many match in all
+        // (it was run twice: once to count, once for the page with every match's card columns).
+        let page_of = |page: i64| {
+            format!(
+                "SELECT r.id, COUNT(*) OVER () AS total {SUMMARY_FROM}{where_sql} \
+                 ORDER BY {order} LIMIT {CATALOGUE_PAGE_SIZE} OFFSET {}",
+                (page.max(1) - 1) * CATALOGUE_PAGE_SIZE
+            )
+        };
+        let mut page = page.max(1);
+        let sql = page_of(page);
+        let mut rows: Vec<(i64, i64)> = bind_all!(sqlx::query_as(&sql), &args)
+            .fetch_all(self.pool())
             .await?;
+        if rows.is_empty() && page > 1 {
+            // Past the last page: the last page instead, as the page links promise.
+            let count_sql = format!("SELECT COUNT(*) FROM resources r{where_sql}");
+            let (total,): (i64,) = bind_all!(sqlx::query_as(&count_sql), &args)
+                .fetch_one(self.pool())
+                .await?;
+            page = ((total + CATALOGUE_PAGE_SIZE - 1) / CATALOGUE_PAGE_SIZE).max(1);
+            let sql = page_of(page);
+            rows = bind_all!(sqlx::query_as(&sql), &args)
+                .fetch_all(self.pool())
+                .await?;
+        }
+        let total = rows.first().map_or(0, |(_, total)| *total);
+        let ids: Vec<ResourceId> = rows.iter().map(|(id, _)| ResourceId(*id)).collect();
+        let mut cards: HashMap<i64, ResourceSummary> = self
+            .summaries_of(&ids, today)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.0, s))
+            .collect();
+        let resources = ids.iter().filter_map(|id| cards.remove(&id.0)).collect();
 
         let (categories, institutions) = self.filter_choices().await?;
         Ok(CataloguePage {

@@ -247,6 +247,19 @@ async fn the_catalogue_page_searches_and_pages_without_wasm() {
     let (status, _, html) = app.get("/?sort=name&page=2", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("rel=\"prev\""));
+    // A page past the end (an old link, a hand-made address) shows the last page.
+    let (status, _, past) = app.get("/?sort=name&page=99", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let cards = |page: &str| {
+        let from = page.find("data-testid=\"result-count\"").expect("a count");
+        let to = page.find("</nav></main>").expect("a pager");
+        page[from..to].to_string()
+    };
+    assert!(cards(&past) == cards(&html), "page 99 is page 2");
+    assert!(
+        !html.contains("rel=\"next\""),
+        "page 2 of the demo zone is the last"
+    );
 }
 
 #[tokio::test]

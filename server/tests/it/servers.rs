@@ -2,7 +2,9 @@
 //! server runs them: started together they migrate once and all serve; a booking made through
 //! one is at once in the others' time-first search; its mail is delivered once, though every
 //! server's sender looks at the outbox every second; the same-slot race spread over them makes
-//! one booking a slot.
+//! one booking a slot. Behind Debian's nginx with the repository's sample configuration: each
+//! client's own address reaches the servers (trusted proxies), the race holds, and a server killed
+//! mid-load loses nothing it acknowledged.
 
 use crate::common;
 
@@ -22,8 +24,25 @@ async fn http(
     headers: &str,
     body: &str,
 ) -> (u16, String, String) {
+    http_from([127, 0, 0, 1], addr, method, path, headers, body).await
+}
+
+/// [`http`] from another loopback address (the whole of 127.0.0.0/8 is this machine), as a
+/// second client on another machine would come.
+async fn http_from(
+    from: [u8; 4],
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from((from, 0)))
+        .expect("a loopback address");
+    let mut stream = socket.connect(addr).await.expect("connect");
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -293,7 +312,11 @@ async fn behind_nginx_the_race_holds_and_a_killed_server_loses_nothing_acknowled
     let mut servers: Vec<ServerProcess> = data
         .iter()
         .zip(&ports)
-        .map(|(dir, port)| ServerProcess::spawn(dir.path(), *port, smtp_port, 3600, Some(&url)))
+        .map(|(dir, port)| {
+            // nginx reaches them from 127.0.0.1: its X-Forwarded-For names the client.
+            let trusted = [("TRUSTED_PROXIES", "127.0.0.1")];
+            ServerProcess::spawn_with(dir.path(), *port, smtp_port, 3600, Some(&url), &trusted)
+        })
         .collect();
     for port in &ports[..2] {
         ServerProcess::listening(*port);
@@ -304,6 +327,29 @@ async fn behind_nginx_the_race_holds_and_a_killed_server_loses_nothing_acknowled
     let front: SocketAddr = format!("127.0.0.1:{}", ports[2]).parse().unwrap();
     let (status, _, body) = http(front, "GET", "/health", "", "").await;
     assert_eq!(status, 200, "{body}");
+
+    // Through nginx the servers see each client's own address: not nginx's, and not the one a
+    // client writes into X-Forwarded-For itself (nginx appends the real one; the servers trust
+    // only nginx). What a server saw is where the sign-in is remembered as known.
+    let credentials = common::form(&[
+        ("email", BOOKER),
+        ("password", app::backend::demo::DEMO_PASSWORD),
+    ]);
+    let spoofing = format!("{FORM}X-Forwarded-For: 203.0.113.9\r\n");
+    for (from, headers) in [([127, 0, 0, 2], spoofing.as_str()), ([127, 0, 0, 3], FORM)] {
+        let (status, _, body) =
+            http_from(from, front, "POST", "/api/sign_in", headers, &credentials).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let seen: Vec<String> = sqlx::query_scalar(
+        "SELECT k.address FROM known_sign_ins k JOIN users u ON u.id = k.user_id \
+         WHERE u.email = $1 ORDER BY k.address",
+    )
+    .bind(BOOKER)
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(seen, ["127.0.0.2", "127.0.0.3"]);
 
     // The race through nginx: 64 clients × 20 slots.
     let raced = common::race::open_resource_on(db.pool(), (0, 0)).await;

@@ -206,13 +206,30 @@ async fn sign_in(addr: std::net::SocketAddr, email: &str) -> anyhow::Result<Stri
 pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
     let mut report = Report::default();
     let rss_idle = crate::stats::resident_kb();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let service = server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let fresh = server::keep_search_fresh(state.clone());
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, service).await;
-    });
+    // `--target HOST:PORT`: drive servers already running on the same database (e.g. several
+    // behind nginx) instead of a router in this process.
+    let target: Option<SocketAddr> = match args.iter().position(|a| a == "--target") {
+        Some(i) => Some(
+            args.get(i + 1)
+                .and_then(|a| a.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("--target needs HOST:PORT"))?,
+        ),
+        None => None,
+    };
+    let (addr, server, fresh) = match target {
+        Some(addr) => (addr, None, None),
+        None => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let service =
+                server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+            let fresh = server::keep_search_fresh(state.clone());
+            let server = tokio::spawn(async move {
+                let _ = axum::serve(listener, service).await;
+            });
+            (addr, Some(server), Some(fresh))
+        }
+    };
 
     // 64 bookers, signed in over HTTP.
     let emails: Vec<String> = sqlx::query_scalar(
@@ -273,11 +290,14 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
         .await;
         let rate = outcome.samples.len() as f64 / outcome.elapsed;
         let (commits, changes) = state.db.group_commits();
-        let note = format!(
-            "{:.2}× the insert limit; {:.1} changes per commit so far",
-            rate / limit,
-            changes as f64 / commits.max(1) as f64
-        );
+        let note = match target {
+            None => format!(
+                "{:.2}× the insert limit; {:.1} changes per commit so far",
+                rate / limit,
+                changes as f64 / commits.max(1) as f64
+            ),
+            Some(_) => format!("{:.2}× the insert limit", rate / limit),
+        };
         let target = move |r: &crate::stats::Row| {
             (clients == 32).then(|| {
                 (
@@ -424,20 +444,25 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
             );
         }
     }
-    server.abort();
-    fresh.abort();
+    if let (Some(server), Some(fresh)) = (server, fresh) {
+        server.abort();
+        fresh.abort();
+    }
     let rss_loaded = crate::stats::resident_kb();
-    println!(
-        "\nresident memory of the process serving: {} MB before the load, {} MB after it",
-        rss_idle.unwrap_or(0) / 1024,
-        rss_loaded.unwrap_or(0) / 1024
-    );
+    if target.is_none() {
+        println!(
+            "\nresident memory of the process serving: {} MB before the load, {} MB after it",
+            rss_idle.unwrap_or(0) / 1024,
+            rss_loaded.unwrap_or(0) / 1024
+        );
+    }
     report.write_json(
         args,
         serde_json::json!({
             "kind": "http",
             "database": state.db.dialect().name(),
             "insert_limit_per_s": limit,
+            "target": target.map(|a| a.to_string()),
             "resident_mb": { "before": rss_idle.unwrap_or(0) / 1024, "after": rss_loaded.unwrap_or(0) / 1024 },
             "machine": crate::stats::machine(),
         }),

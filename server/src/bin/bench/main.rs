@@ -8,6 +8,8 @@
 //! bench [--runs N] [--json FILE]     searches and reports timed in the backend
 //! bench --http [--json FILE]         the real router on 127.0.0.1, driven over HTTP
 //!              [--bookings-only]     (only the booking runs, e.g. under `perf record`)
+//!              [--target HOST:PORT]  servers already running on the same database instead
+//!                                    (e.g. several behind nginx: .ci/bench-servers.sh)
 //!
 //! Every row is printed with its target (from the speed issue) and met or MISSED; `--json` also
 //! writes the rows and the machine to FILE, so two runs can be compared.

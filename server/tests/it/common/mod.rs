@@ -440,6 +440,18 @@ impl ServerProcess {
         poll_secs: u64,
         database_url: Option<&str>,
     ) -> ServerProcess {
+        Self::spawn_with(data_dir, port, smtp_port, poll_secs, database_url, &[])
+    }
+
+    /// [`Self::spawn`] with more of the environment (e.g. `TRUSTED_PROXIES`).
+    pub fn spawn_with(
+        data_dir: &std::path::Path,
+        port: u16,
+        smtp_port: u16,
+        poll_secs: u64,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
         command
             .env("DATA_DIR", data_dir)
@@ -462,6 +474,7 @@ impl ServerProcess {
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
+        command.envs(env.iter().copied());
         ServerProcess(command.spawn().expect("the server binary"))
     }
 
