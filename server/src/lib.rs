@@ -9,6 +9,7 @@ pub mod limits;
 pub mod mailer;
 pub mod orders;
 pub mod rest;
+pub mod wake;
 
 use anyhow::Context;
 use app::backend::session::{read_cookie, RequestSession, SESSION_COOKIE};
@@ -765,6 +766,7 @@ pub async fn serve(
     addr: std::net::SocketAddr,
     sender: mailer::Sender,
     mail_poll: std::time::Duration,
+    wake_url: Option<String>,
 ) -> anyhow::Result<()> {
     let db = state.db.clone();
     let listener = tokio::net::TcpListener::bind(addr)
@@ -772,8 +774,19 @@ pub async fn serve(
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let jobs = tokio::spawn(run_jobs(state.clone()));
-    let fresh = keep_search_fresh(state.clone());
-    let mail = tokio::spawn(sender.run(state.clone(), mail_poll));
+    let (wake, listening) = match wake_url {
+        Some(url) => {
+            let (wake, task) = wake::listen(url);
+            (Some(wake), Some(task))
+        }
+        None => (None, None),
+    };
+    let fresh = keep_search_fresh_woken(state.clone(), wake.as_ref().map(|w| w.changes.clone()));
+    let mail = tokio::spawn(sender.run(
+        state.clone(),
+        mail_poll,
+        wake.as_ref().map(|w| w.outbox.clone()),
+    ));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Requests in flight may finish, for at most the deadline.
     let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -793,6 +806,9 @@ pub async fn serve(
     jobs.abort();
     fresh.abort();
     mail.abort();
+    if let Some(listening) = listening {
+        listening.abort();
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -804,11 +820,32 @@ pub async fn serve(
 /// still checks the version itself before answering, so this only moves the applying off its
 /// path.
 pub fn keep_search_fresh(state: AppState) -> tokio::task::JoinHandle<()> {
+    keep_search_fresh_woken(state, None)
+}
+
+/// [`keep_search_fresh`], woken by other servers' changes (`wake`, see [`wake`]): then it asks
+/// every two seconds instead of every quarter second, and at once when woken.
+pub fn keep_search_fresh_woken(
+    state: AppState,
+    wake: Option<std::sync::Arc<tokio::sync::Notify>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+        let every = match wake {
+            Some(_) => std::time::Duration::from_secs(2),
+            None => std::time::Duration::from_millis(250),
+        };
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            match &wake {
+                Some(wake) => tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = wake.notified() => {}
+                },
+                None => {
+                    tick.tick().await;
+                }
+            }
             if let Err(err) = state.db.bookables(state.clock.now()).await {
                 tracing::warn!(error = %err, "bringing the search's copy up to date");
             }

@@ -156,12 +156,26 @@ impl Sender {
         }
     }
 
-    /// Delivers due mail every `poll` until the process ends.
-    pub async fn run(self, state: AppState, poll: Duration) {
+    /// Delivers due mail every `poll` until the process ends, and at once when `wake` is
+    /// notified (mail queued by any server on PostgreSQL, see `crate::wake`).
+    pub async fn run(
+        self,
+        state: AppState,
+        poll: Duration,
+        wake: Option<std::sync::Arc<tokio::sync::Notify>>,
+    ) {
         let mut tick = tokio::time::interval(poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            match &wake {
+                Some(wake) => tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = wake.notified() => {}
+                },
+                None => {
+                    tick.tick().await;
+                }
+            }
             if let Err(err) = self.deliver_due(&state).await {
                 tracing::error!(error = %err, "delivering mail");
             }

@@ -47,7 +47,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let state = server::prepare_state_with_system_clock(&config).await?;
     let poll = std::time::Duration::from_secs(config.mail_poll_seconds);
-    server::serve(state, config.site_addr, sender, poll).await
+    // On PostgreSQL the other servers' mail and changes wake this one (LISTEN/NOTIFY).
+    let wake_url = config
+        .database_url
+        .starts_with("postgres")
+        .then(|| config.database_url.clone());
+    server::serve(state, config.site_addr, sender, poll, wake_url).await
 }
 
 /// `server create-admin <email> [name]`: creates a site administrator (or makes an existing account
