@@ -837,15 +837,7 @@ pub fn keep_search_fresh_woken(
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            match &wake {
-                Some(wake) => tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = wake.notified() => {}
-                },
-                None => {
-                    tick.tick().await;
-                }
-            }
+            crate::wake::tick_or_wake(&mut tick, wake.as_deref()).await;
             if let Err(err) = state.db.bookables(state.clock.now()).await {
                 tracing::warn!(error = %err, "bringing the search's copy up to date");
             }

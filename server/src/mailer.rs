@@ -167,15 +167,7 @@ impl Sender {
         let mut tick = tokio::time::interval(poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            match &wake {
-                Some(wake) => tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = wake.notified() => {}
-                },
-                None => {
-                    tick.tick().await;
-                }
-            }
+            crate::wake::tick_or_wake(&mut tick, wake.as_deref()).await;
             if let Err(err) = self.deliver_due(&state).await {
                 tracing::error!(error = %err, "delivering mail");
             }

@@ -16,6 +16,19 @@ pub struct WakeUps {
     pub changes: Arc<Notify>,
 }
 
+/// The next tick of `tick`, or `wake` when there is one, whichever comes first.
+pub async fn tick_or_wake(tick: &mut tokio::time::Interval, wake: Option<&Notify>) {
+    match wake {
+        Some(wake) => tokio::select! {
+            _ = tick.tick() => {}
+            _ = wake.notified() => {}
+        },
+        None => {
+            tick.tick().await;
+        }
+    }
+}
+
 const OUTBOX: &str = "labshare_outbox";
 const CHANGES: &str = "labshare_changes";
 
