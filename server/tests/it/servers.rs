@@ -1,10 +1,10 @@
 //! Several server processes on one PostgreSQL database, as a deployment with more than one
 //! server runs them: started together they migrate once and all serve; a booking made through
-//! one is at once in the others' time-first search; its mail is delivered at once and once, every
-//! server's sender woken by the commit (LISTEN/NOTIFY); the same-slot race spread over them makes
-//! one booking a slot. Behind Debian's nginx with the repository's sample configuration: each
-//! client's own address reaches the servers (trusted proxies), the race holds, and a server killed
-//! mid-load loses nothing it acknowledged.
+//! one is at once in the others' time-first search and schedule; its mail is delivered at once
+//! and once, every server's sender woken by the commit (LISTEN/NOTIFY); the same-slot race
+//! spread over them makes one booking a slot. Behind Debian's nginx with the repository's sample
+//! configuration: each client's own address reaches the servers (trusted proxies), the race
+//! holds, and a server killed mid-load loses nothing it acknowledged.
 
 use crate::common;
 
@@ -188,6 +188,18 @@ async fn three_servers_started_together_migrate_once_and_share_their_work() {
             format!("{day}T10:00:00+08:00"),
             "{addr}: the booked hour is out of the search at once"
         );
+    }
+    // ... and in every server's schedule of that day.
+    for addr in &addrs {
+        let path = format!("/schedule?day={day}&size=1000");
+        let (status, _, page) = http(*addr, "GET", &path, "", "").await;
+        assert_eq!(status, 200, "{addr}");
+        let row = page
+            .split(&format!("href=\"/resources/{resource}\""))
+            .nth(1)
+            .and_then(|rest| rest.split("</li>").next())
+            .expect("the resource's row");
+        assert!(row.contains("已预约 10:00–11:00"), "{addr}: {row}");
     }
     // The same slot through another server: taken.
     let (status, _, _) = http(addrs[1], "POST", "/api/book", &cookie, &booking).await;
