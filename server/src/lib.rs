@@ -781,7 +781,7 @@ pub async fn serve(
         }
         None => (None, None),
     };
-    let fresh = keep_search_fresh_woken(state.clone(), wake.as_ref().map(|w| w.changes.clone()));
+    let fresh = keep_search_fresh(state.clone(), wake.as_ref().map(|w| w.changes.clone()));
     let mail = tokio::spawn(sender.run(
         state.clone(),
         mail_poll,
@@ -816,16 +816,11 @@ pub async fn serve(
 
 /// Keeps this process's copy of the resources' rules, hours and busy time (the time-first
 /// search's, see `app::backend::bookable`) current in the background: a version query every
-/// quarter second, and what any process wrote since applied when there is something. A search
-/// still checks the version itself before answering, so this only moves the applying off its
-/// path.
-pub fn keep_search_fresh(state: AppState) -> tokio::task::JoinHandle<()> {
-    keep_search_fresh_woken(state, None)
-}
-
-/// [`keep_search_fresh`], woken by other servers' changes (`wake`, see [`wake`]): then it asks
-/// every two seconds instead of every quarter second, and at once when woken.
-pub fn keep_search_fresh_woken(
+/// quarter second, and what any process wrote since applied when there is something. With `wake`
+/// (other servers' changes, see [`wake`]) it asks every two seconds, and at once when woken. A
+/// search still checks the version itself before answering, so this only moves the applying off
+/// its path.
+pub fn keep_search_fresh(
     state: AppState,
     wake: Option<std::sync::Arc<tokio::sync::Notify>>,
 ) -> tokio::task::JoinHandle<()> {

@@ -223,7 +223,7 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             let service =
                 server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-            let fresh = server::keep_search_fresh(state.clone());
+            let fresh = server::keep_search_fresh(state.clone(), None);
             let server = tokio::spawn(async move {
                 let _ = axum::serve(listener, service).await;
             });
