@@ -205,7 +205,7 @@ async fn sign_in(addr: std::net::SocketAddr, email: &str) -> anyhow::Result<Stri
 
 pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
     let mut report = Report::default();
-    let rss_idle = crate::stats::resident_kb();
+    let rss_idle = crate::stats::resident();
     // `--target HOST:PORT`: drive servers already running on the same database (e.g. several
     // behind nginx) instead of a router in this process.
     let target: Option<SocketAddr> = match args.iter().position(|a| a == "--target") {
@@ -448,12 +448,15 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
         server.abort();
         fresh.abort();
     }
-    let rss_loaded = crate::stats::resident_kb();
+    let rss_loaded = crate::stats::resident();
     if target.is_none() {
         println!(
-            "\nresident memory of the process serving: {} MB before the load, {} MB after it",
-            rss_idle.unwrap_or(0) / 1024,
-            rss_loaded.unwrap_or(0) / 1024
+            "\nresident memory of the process serving: its own {} MB before the load, {} MB after it \
+             (besides the database file's pages it maps: {} MB, then {} MB, counted once per connection)",
+            rss_idle.own_kb / 1024,
+            rss_loaded.own_kb / 1024,
+            rss_idle.mapped_kb / 1024,
+            rss_loaded.mapped_kb / 1024
         );
     }
     report.write_json(
@@ -463,7 +466,8 @@ pub async fn run(state: AppState, args: &[String]) -> anyhow::Result<()> {
             "database": state.db.dialect().name(),
             "insert_limit_per_s": limit,
             "target": target.map(|a| a.to_string()),
-            "resident_mb": { "before": rss_idle.unwrap_or(0) / 1024, "after": rss_loaded.unwrap_or(0) / 1024 },
+            "resident_mb": { "before": rss_idle.own_kb / 1024, "after": rss_loaded.own_kb / 1024 },
+            "mapped_file_mb": { "before": rss_idle.mapped_kb / 1024, "after": rss_loaded.mapped_kb / 1024 },
             "machine": crate::stats::machine(),
         }),
     )

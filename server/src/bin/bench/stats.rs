@@ -127,16 +127,30 @@ pub fn p95_within(ms: f64) -> impl FnOnce(&Row) -> Target {
     move |r| Some((format!("p95 ≤ {ms} ms"), r.p95_ms <= ms))
 }
 
-/// The resident memory of this process (kB), from /proc.
-pub fn resident_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+/// The resident memory of this process (kB), from /proc: its own (`RssAnon`: heap, stacks) and
+/// the pages of files it maps (`RssFile`). SQLite maps the database file once per connection, so
+/// the second counts the same pages of the kernel's cache once per connection that touched them;
+/// it is not memory the process holds.
+#[derive(Clone, Copy, Default)]
+pub struct Resident {
+    pub own_kb: u64,
+    pub mapped_kb: u64,
+}
+
+pub fn resident() -> Resident {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    Resident {
+        own_kb: field("RssAnon:"),
+        mapped_kb: field("RssFile:"),
+    }
 }
 
 /// The machine, for the JSON context.
