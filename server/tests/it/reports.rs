@@ -198,3 +198,60 @@ async fn download(app: &TestApp, path: &str, cookie: &str) -> Vec<u8> {
     assert_eq!(res.status(), 200, "{path}");
     res.into_body().collect().await.unwrap().to_bytes().to_vec()
 }
+
+/// The report reads the scope's resources as one text split by control characters; a name that
+/// holds them anyway (written around the app's checks) is read row by row instead, and every
+/// line of the report stays the same.
+#[tokio::test]
+async fn a_name_holding_the_separators_is_still_read_whole() {
+    use app::backend::report::Scope;
+    use app::domain::ids::ZoneId;
+    use app::domain::report::{Period, PeriodKind};
+    let app = TestApp::new().await;
+    let today = common::now().date_naive();
+    let zone: i64 = sqlx::query_scalar("SELECT id FROM zones LIMIT 1")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let report = || async {
+        let period = Period::choose(
+            Some(PeriodKind::Year),
+            Some(2026),
+            None,
+            (None, None),
+            today,
+        )
+        .unwrap();
+        app.state
+            .db
+            .report(
+                Scope::Zone(ZoneId(zone)),
+                period,
+                &chrono_tz::Asia::Shanghai,
+                today,
+                0.25,
+            )
+            .await
+            .expect("zone report")
+    };
+    let before = report().await;
+    assert!(before.resources.len() > 1);
+    let odd = before.resources[0].id;
+    let name = "甲\u{1f}乙\u{1e}丙";
+    sqlx::query("UPDATE resources SET name_zh = $1 WHERE id = $2")
+        .bind(name)
+        .bind(odd)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let after = report().await;
+    assert_eq!(after.resources.len(), before.resources.len());
+    for (a, b) in after.resources.iter().zip(&before.resources) {
+        assert_eq!((a.id, &a.figures), (b.id, &b.figures));
+        if a.id == odd {
+            assert_eq!(a.name.zh, name);
+        } else {
+            assert_eq!(a.name, b.name);
+        }
+    }
+}
