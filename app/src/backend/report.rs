@@ -527,9 +527,22 @@ impl Db {
         };
         if let Some(whole) = split.whole {
             // A calendar year from its own rollups (one row per resource); else by month.
-            let (sums_table, orgs_table, key, (a, b)) = match split.year {
-                Some(y) => ("usage_years", "usage_orgs_years", "year_start", (y, y + 1)),
-                None => ("usage_months", "usage_orgs", "month_start", whole),
+            // A year is one value of `year_start`: asked with `=`, the primary key (year_start,
+            // resource_id, …) hands the rows over already grouped by resource, where a range made
+            // SQLite sort them first (164 → 97 ms in its shell at ten thousand resources).
+            let (sums_table, orgs_table, from, (a, b)) = match split.year {
+                Some(y) => (
+                    "usage_years",
+                    "usage_orgs_years",
+                    "x.year_start = $2 AND x.year_start",
+                    (y, y + 1),
+                ),
+                None => (
+                    "usage_months",
+                    "usage_orgs",
+                    "x.month_start >= $2 AND x.month_start",
+                    whole,
+                ),
             };
             // One text for the whole answer — "id:eight sums:organisations;…" — rather than a row
             // per resource: through the driver each row costs more than the sums (measured).
@@ -543,10 +556,10 @@ impl Db {
             let sql = format!(
                 "SELECT {answer} FROM (\
                    SELECT x.resource_id AS rid, {sums} FROM {sums_table} x \
-                   WHERE x.{key} >= $2 AND x.{key} < $3 AND {of_scope} GROUP BY x.resource_id) s \
+                   WHERE {from} < $3 AND {of_scope} GROUP BY x.resource_id) s \
                  LEFT JOIN (\
                    SELECT x.resource_id AS rid, {list} AS list FROM {orgs_table} x \
-                   WHERE x.{key} >= $2 AND x.{key} < $3 AND x.n > 0 AND {of_scope} GROUP BY x.resource_id) o \
+                   WHERE {from} < $3 AND x.n > 0 AND {of_scope} GROUP BY x.resource_id) o \
                  ON o.rid = s.rid",
                 answer = d.joined(&d.concat(&record), ";"),
                 sums = ROLLUP_SUMS,
