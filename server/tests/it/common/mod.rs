@@ -415,8 +415,9 @@ pub async fn admin_of_resource(app: &TestApp, resource: i64) -> String {
     .unwrap()
 }
 
-/// The real server binary, with its own sender, on a data folder.
-pub struct ServerProcess(std::process::Child);
+/// The real server binary, with its own sender, on a data folder. Its log (warnings and errors)
+/// goes to a file in that folder, shown when the test fails.
+pub struct ServerProcess(std::process::Child, std::path::PathBuf);
 
 impl ServerProcess {
     /// The server on a data folder's SQLite file with the demo zone, once it listens.
@@ -452,6 +453,7 @@ impl ServerProcess {
         database_url: Option<&str>,
         env: &[(&str, &str)],
     ) -> ServerProcess {
+        let log = data_dir.join(format!("server-{port}.log"));
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
         command
             .env("DATA_DIR", data_dir)
@@ -469,13 +471,13 @@ impl ServerProcess {
             .env("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("MAIL_POLL_SECONDS", poll_secs.to_string())
             .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&log).expect("the server's log file"))
             .stderr(std::process::Stdio::null());
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
         command.envs(env.iter().copied());
-        ServerProcess(command.spawn().expect("the server binary"))
+        ServerProcess(command.spawn().expect("the server binary"), log)
     }
 
     /// Waits until something listens on `port` (two minutes at most).
@@ -497,5 +499,13 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- the log of {} (last lines) ---", self.1.display());
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
     }
 }
