@@ -70,13 +70,16 @@ pub async fn export(
     match q.format.as_deref().unwrap_or("xlsx") {
         // A few hundred milliseconds of CPU at province scale: on a blocking thread, so that the
         // async workers go on serving the other requests meanwhile.
-        "xlsx" => match tokio::task::spawn_blocking(move || workbook(&report, locale)).await {
-            Ok(Ok(bytes)) => file(
+        "xlsx" => match tokio::task::spawn_blocking(move || workbook(&report, locale))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|written| written.map_err(|e| e.to_string()))
+        {
+            Ok(bytes) => file(
                 bytes,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 &format!("{stem}.xlsx"),
             ),
-            Ok(Err(err)) => refuse(AppError::internal("writing a report workbook", err)),
             Err(err) => refuse(AppError::internal("writing a report workbook", err)),
         },
         "csv" => {

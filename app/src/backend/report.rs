@@ -83,6 +83,19 @@ struct Item {
     category: i64,
 }
 
+impl Item {
+    /// From a `resources` row's id, names, status, institution and category.
+    fn of(id: i64, zh: String, en: String, status: &str, institution: i64, category: i64) -> Item {
+        Item {
+            id,
+            name: Bilingual { zh, en },
+            retired: status == "retired",
+            institution,
+            category,
+        }
+    }
+}
+
 /// The per-resource sums the database returns.
 #[derive(Default)]
 struct Sums {
@@ -718,16 +731,14 @@ impl Db {
             let [id, zh, en, status, institution, category] = fields[..] else {
                 return None;
             };
-            Some(Item {
-                id: id.parse().ok()?,
-                name: Bilingual {
-                    zh: zh.to_string(),
-                    en: en.to_string(),
-                },
-                retired: status == "retired",
-                institution: institution.parse().ok()?,
-                category: category.parse().ok()?,
-            })
+            Some(Item::of(
+                id.parse().ok()?,
+                zh.to_string(),
+                en.to_string(),
+                status,
+                institution.parse().ok()?,
+                category.parse().ok()?,
+            ))
         };
         let text = text.unwrap_or_default();
         let parsed: Option<Vec<Item>> = text
@@ -750,30 +761,14 @@ impl Db {
              FROM resources r WHERE {}",
             scope.resources_sql()
         );
-        #[derive(sqlx::FromRow)]
-        struct ItemRow {
-            id: i64,
-            name_zh: String,
-            name_en: String,
-            status: String,
-            institution_id: i64,
-            category_id: i64,
-        }
-        let rows: Vec<ItemRow> = sqlx::query_as(&sql)
+        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(&sql)
             .bind(scope.id())
             .fetch_all(self.pool())
             .await?;
         Ok(rows
             .into_iter()
-            .map(|r| Item {
-                id: r.id,
-                name: Bilingual {
-                    zh: r.name_zh,
-                    en: r.name_en,
-                },
-                retired: r.status == "retired",
-                institution: r.institution_id,
-                category: r.category_id,
+            .map(|(id, zh, en, status, institution, category)| {
+                Item::of(id, zh, en, &status, institution, category)
             })
             .collect())
     }
